@@ -1,0 +1,61 @@
+#include "parley/events/in_process_bus.hpp"
+
+#include <thread>
+
+#include "parley/core/log.hpp"
+#include "parley/http/metrics.hpp"
+
+namespace parley::events {
+
+InProcessBus::InProcessBus(Options options, http::Metrics* metrics) : options_(options) {
+  if (metrics)
+    dead_letter_counter_ = &metrics->counter("parley_events_dead_lettered_total",
+                                             "Events a consumer failed to handle after every retry.");
+}
+
+void InProcessBus::subscribe(std::string consumer, std::vector<std::string> patterns,
+                             EventHandler handler) {
+  std::lock_guard lock(mutex_);
+  subscriptions_.push_back(std::make_shared<Subscription>(
+      Subscription{std::move(consumer), std::move(patterns), std::move(handler)}));
+}
+
+void InProcessBus::publish(const Event& event) {
+  std::vector<std::shared_ptr<Subscription>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& s : subscriptions_)
+      for (const auto& p : s->patterns)
+        if (matches(p, event.type)) {
+          targets.push_back(s);
+          break;
+        }
+  }
+  for (const auto& s : targets) {
+    auto backoff = options_.retry_backoff;
+    for (int attempt = 1;; ++attempt) {
+      try {
+        s->handler(event);
+        break;
+      } catch (const std::exception& e) {
+        if (attempt >= options_.max_attempts) {
+          ++dead_lettered_;
+          if (dead_letter_counter_) dead_letter_counter_->fetch_add(1);
+          log::error("event dead-lettered", {{"consumer", s->consumer},
+                                             {"event_id", event.id},
+                                             {"type", event.type},
+                                             {"error", e.what()}});
+          break;
+        }
+        log::warn("event handler failed; retrying", {{"consumer", s->consumer},
+                                                     {"event_id", event.id},
+                                                     {"attempt", attempt},
+                                                     {"error", e.what()}});
+        std::this_thread::sleep_for(backoff);
+        backoff *= 2;
+      }
+    }
+  }
+}
+
+}  // namespace parley::events

@@ -1,0 +1,136 @@
+#include "parley/events/outbox.hpp"
+
+#include "parley/core/log.hpp"
+#include "parley/core/time.hpp"
+
+namespace parley::events {
+
+std::string outbox_inbox_schema(storage::Dialect dialect) {
+  if (dialect == storage::Dialect::mysql)
+    return "CREATE TABLE outbox (seq BIGINT AUTO_INCREMENT PRIMARY KEY, id VARCHAR(36) NOT NULL, "
+           "type VARCHAR(64) NOT NULL, payload LONGTEXT NOT NULL);\n"
+           "CREATE TABLE inbox (event_id VARCHAR(36) PRIMARY KEY, handled_at BIGINT NOT NULL);\n";
+  return "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, "
+         "type TEXT NOT NULL, payload TEXT NOT NULL);\n"
+         "CREATE TABLE inbox (event_id TEXT PRIMARY KEY, handled_at INTEGER NOT NULL);\n";
+}
+
+Outbox::Outbox(storage::Database& db, EventBus& bus, std::string producer, Options options)
+    : db_(db), bus_(bus), producer_(std::move(producer)), options_(options) {}
+
+Outbox::~Outbox() { stop(); }
+
+Event Outbox::add(storage::Tx& tx, std::string type, boost::json::object data) {
+  Event event = Event::make(std::move(type), producer_, std::move(data));
+  tx.exec("INSERT INTO outbox (id, type, payload) VALUES (?, ?, ?)",
+          {event.id, event.type, event.to_json()});
+  tx.after_commit([this] { kick(); });
+  return event;
+}
+
+void Outbox::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  kicked_ = true;  // relay what a previous run left behind
+  thread_ = std::thread([this] { run(); });
+}
+
+void Outbox::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+  try {
+    flush();
+  } catch (const std::exception& e) {
+    log::warn("outbox not fully relayed at stop; it will be on next start",
+              {{"producer", producer_}, {"error", e.what()}});
+  }
+}
+
+void Outbox::kick() {
+  {
+    std::lock_guard lock(mutex_);
+    kicked_ = true;
+  }
+  cv_.notify_one();
+}
+
+void Outbox::run() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait_for(lock, options_.poll_interval, [&] { return kicked_ || stopping_; });
+      if (stopping_) return;
+      kicked_ = false;
+    }
+    try {
+      while (relay_once() == static_cast<std::size_t>(options_.batch)) {
+      }
+    } catch (const std::exception& e) {
+      log::warn("outbox relay failed; will retry", {{"producer", producer_}, {"error", e.what()}});
+      std::unique_lock lock(mutex_);
+      cv_.wait_for(lock, options_.retry_backoff, [&] { return stopping_; });
+      kicked_ = true;
+    }
+  }
+}
+
+std::size_t Outbox::relay_once() {
+  std::lock_guard relay(relay_mutex_);
+  storage::Rows rows;
+  db_.read_sync([&](storage::Tx& tx) {
+    rows = tx.query("SELECT seq, payload FROM outbox ORDER BY seq LIMIT ?",
+                    {std::int64_t{options_.batch}});
+  });
+  if (rows.empty()) return 0;
+  std::int64_t last = 0;
+  std::size_t published = 0;
+  std::exception_ptr failure;
+  for (const auto& row : rows) {
+    try {
+      bus_.publish(Event::from_json(row.text(1)));
+    } catch (...) {
+      failure = std::current_exception();
+      break;
+    }
+    last = row.integer(0);
+    ++published;
+  }
+  if (published > 0)
+    db_.write_sync([&](storage::Tx& tx) { tx.exec("DELETE FROM outbox WHERE seq <= ?", {last}); });
+  if (failure) std::rethrow_exception(failure);
+  return published;
+}
+
+void Outbox::flush() {
+  while (relay_once() > 0) {
+  }
+}
+
+std::int64_t Outbox::pending() {
+  std::int64_t n = 0;
+  db_.read_sync([&](storage::Tx& tx) { n = tx.query("SELECT COUNT(*) FROM outbox")[0].integer(0); });
+  return n;
+}
+
+bool inbox_claim(storage::Tx& tx, const Event& event) {
+  const char* sql = tx.dialect() == storage::Dialect::mysql
+                        ? "INSERT IGNORE INTO inbox (event_id, handled_at) VALUES (?, ?)"
+                        : "INSERT OR IGNORE INTO inbox (event_id, handled_at) VALUES (?, ?)";
+  return tx.exec(sql, {event.id, time::to_unix_ms(time::now())}) == 1;
+}
+
+void handle_once(storage::Database& db, const Event& event,
+                 const std::function<void(storage::Tx&)>& effect) {
+  db.write_sync([&](storage::Tx& tx) {
+    if (!inbox_claim(tx, event)) return;
+    effect(tx);
+  });
+}
+
+}  // namespace parley::events

@@ -1,0 +1,26 @@
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "parley/events/event.hpp"
+
+namespace parley::events {
+
+using EventHandler = std::function<void(const Event&)>;
+
+class EventBus {
+ public:
+  virtual ~EventBus() = default;
+  // Returns once the bus has taken responsibility for the event; throws if it could not.
+  virtual void publish(const Event& event) = 0;
+  // A named, durable consumer (one queue per consuming service) receiving the events whose type
+  // matches one of the patterns. A handler that throws is retried, then dead-lettered.
+  // REQUIRES: called before start().
+  virtual void subscribe(std::string consumer, std::vector<std::string> patterns,
+                         EventHandler handler) = 0;
+  virtual void start() = 0;
+  virtual void stop() = 0;
+};
+
+}  // namespace parley::events

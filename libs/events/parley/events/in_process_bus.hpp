@@ -1,0 +1,46 @@
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+#include "parley/events/bus.hpp"
+
+namespace parley::http {
+class Metrics;
+}
+
+namespace parley::events {
+
+// Delivers each published event to every matching consumer synchronously, on the publishing
+// thread, so that publish() returns once every consumer has handled it. Used by the all-in-one.
+class InProcessBus final : public EventBus {
+ public:
+  struct Options {
+    int max_attempts = 5;                          // handler tries before dead-lettering
+    std::chrono::milliseconds retry_backoff{20};   // doubled after each failed try
+  };
+  explicit InProcessBus(Options options, http::Metrics* metrics = nullptr);
+
+  // EventBus
+  void publish(const Event& event) override;
+  void subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) override;
+  void start() override {}
+  void stop() override {}
+
+  std::uint64_t dead_lettered() const { return dead_lettered_.load(); }
+
+ private:
+  struct Subscription {
+    std::string consumer;
+    std::vector<std::string> patterns;
+    EventHandler handler;
+  };
+  Options options_;
+  std::mutex mutex_;
+  std::vector<std::shared_ptr<Subscription>> subscriptions_;
+  std::atomic<std::uint64_t> dead_lettered_{0};
+  std::atomic<std::uint64_t>* dead_letter_counter_ = nullptr;
+};
+
+}  // namespace parley::events

@@ -1,0 +1,72 @@
+#pragma once
+// The transactional outbox: a service writes its state change and its events in one
+// transaction; the relay publishes committed events in order and deletes them once the bus has
+// taken them. A crash between commit and relay loses nothing: the relay starts with what is left.
+// A crash between publish and delete publishes again (consumers are idempotent, see inbox.hpp).
+
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <boost/json/object.hpp>
+
+#include "parley/events/bus.hpp"
+#include "parley/storage/database.hpp"
+
+namespace parley::events {
+
+// DDL for the outbox and inbox tables, to include in a service's first migration.
+std::string outbox_inbox_schema(storage::Dialect dialect);
+
+struct OutboxOptions {
+  std::chrono::milliseconds poll_interval{1000};  // safety net; normally woken after commit
+  std::chrono::milliseconds retry_backoff{500};   // after the bus refused a publish
+  int batch = 200;                                 // rows relayed per round
+};
+
+class Outbox {
+ public:
+  using Options = OutboxOptions;
+  Outbox(storage::Database& db, EventBus& bus, std::string producer, Options options = {});
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  // Records an event in tx; it is relayed after tx commits. Returns the event.
+  Event add(storage::Tx& tx, std::string type, boost::json::object data);
+
+  void start();
+  // Relays what is committed, then stops the relay thread.
+  void stop();
+  // Publishes every event committed so far before returning. Blocking; REQUIRES: not an I/O thread.
+  void flush();
+  std::int64_t pending();
+
+ private:
+  void kick();
+  void run();
+  // Returns the number of events published.
+  std::size_t relay_once();
+
+  storage::Database& db_;
+  EventBus& bus_;
+  std::string producer_;
+  Options options_;
+  std::mutex relay_mutex_;  // one relay round at a time
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool kicked_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Claims event for this database's consumer: true the first time, false for a redelivery.
+// Call inside the transaction that applies the event's effect.
+bool inbox_claim(storage::Tx& tx, const Event& event);
+
+// Applies effect once per event id, in one transaction with the inbox record.
+void handle_once(storage::Database& db, const Event& event,
+                 const std::function<void(storage::Tx&)>& effect);
+
+}  // namespace parley::events

@@ -1,0 +1,46 @@
+#pragma once
+// Routes requests by method and path pattern ("/api/v1/users/{id}") to handlers; answers 404 and
+// 405 in the error envelope; maps every Error (and any other exception, as 500) in one place;
+// records metrics and writes one log line per request.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "parley/async/await.hpp"
+#include "parley/http/message.hpp"
+
+namespace parley::http {
+
+class Metrics;
+
+using Handler = std::function<async::Task<Response>(Request&)>;
+
+// The one place an exception becomes a response in the API's error envelope.
+Response error_response(std::exception_ptr error, const Request& request);
+
+class Router {
+ public:
+  explicit Router(Metrics& metrics);
+
+  // pattern segments in braces are parameters: "/api/v1/users/{id}".
+  void add(std::string method, std::string pattern, Handler handler);
+
+  // Finds the route, runs the handler, maps errors, logs and counts the request.
+  async::Task<Response> dispatch(Request& request) const;
+
+  struct Route {
+    std::string method;
+    std::string pattern;
+    std::vector<std::string> segments;
+    Handler handler;
+  };
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  Metrics& metrics_;
+  std::vector<Route> routes_;
+};
+
+}  // namespace parley::http

@@ -1,0 +1,115 @@
+#include "parley/http/router.hpp"
+
+#include <boost/json/object.hpp>
+
+#include "parley/core/error.hpp"
+#include "parley/core/log.hpp"
+#include "parley/http/metrics.hpp"
+
+namespace parley::http {
+
+namespace {
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') { ++i; continue; }
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+bool is_param(const std::string& segment) {
+  return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+}  // namespace
+
+Response error_response(std::exception_ptr error, const Request& request) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const Error& e) {
+    if (e.status() >= 500)
+      log::error("request failed", {{"request_id", request.request_id},
+                                    {"route", request.route},
+                                    {"code", e.code()},
+                                    {"detail", e.log_message().empty() ? e.message() : e.log_message()}});
+    Response r = Response::text(e.status(), e.envelope(), "application/json; charset=utf-8");
+    if (e.status() == 429) {
+      auto it = e.details().find("retry_after_ms");
+      if (it != e.details().end() && it->value().is_int64())
+        r.headers.emplace_back("Retry-After", std::to_string((it->value().as_int64() + 999) / 1000));
+    }
+    return r;
+  } catch (const std::exception& e) {
+    log::error("unhandled exception", {{"request_id", request.request_id},
+                                       {"route", request.route},
+                                       {"detail", e.what()}});
+  } catch (...) {
+    log::error("unhandled exception", {{"request_id", request.request_id}, {"route", request.route}});
+  }
+  Error internal = Error::internal("unhandled");
+  return Response::text(500, internal.envelope(), "application/json; charset=utf-8");
+}
+
+Router::Router(Metrics& metrics) : metrics_(metrics) {}
+
+void Router::add(std::string method, std::string pattern, Handler handler) {
+  routes_.push_back(Route{std::move(method), pattern, split_path(pattern), std::move(handler)});
+}
+
+async::Task<Response> Router::dispatch(Request& request) const {
+  auto started = std::chrono::steady_clock::now();
+  auto segments = split_path(request.path);
+  const Route* found = nullptr;
+  std::string allowed;
+  for (const Route& route : routes_) {
+    if (route.segments.size() != segments.size()) continue;
+    bool match = true;
+    for (std::size_t i = 0; i < segments.size() && match; ++i)
+      match = is_param(route.segments[i]) ? !segments[i].empty() : route.segments[i] == segments[i];
+    if (!match) continue;
+    if (route.method == request.method) {
+      found = &route;
+      break;
+    }
+    if (!allowed.empty()) allowed += ", ";
+    allowed += route.method;
+  }
+
+  Response response;
+  std::exception_ptr error;
+  if (found) {
+    request.route = found->pattern;
+    for (std::size_t i = 0; i < segments.size(); ++i)
+      if (is_param(found->segments[i]))
+        request.params[found->segments[i].substr(1, found->segments[i].size() - 2)] = segments[i];
+    try {
+      response = co_await found->handler(request);
+    } catch (...) {
+      error = std::current_exception();
+    }
+  } else if (!allowed.empty()) {
+    request.route = "(method not allowed)";
+    Error e(405, "method_not_allowed", "method " + request.method + " is not allowed here");
+    error = std::make_exception_ptr(e);
+  } else {
+    request.route = "(unmatched)";
+    error = std::make_exception_ptr(Error::not_found("no such route"));
+  }
+  if (error) response = error_response(error, request);
+  if (response.status == 405 && !allowed.empty()) response.headers.emplace_back("Allow", allowed);
+
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics_.observe_request(request.route, response.status, seconds);
+  if (log::enabled(log::Level::info))
+    log::info("request", {{"method", request.method},
+                          {"route", request.route},
+                          {"status", response.status},
+                          {"duration_us", static_cast<std::int64_t>(seconds * 1e6)},
+                          {"request_id", request.request_id}});
+  co_return response;
+}
+
+}  // namespace parley::http

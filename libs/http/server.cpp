@@ -1,0 +1,292 @@
+#include "parley/http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+
+#include <atomic>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "parley/core/config.hpp"
+#include "parley/core/error.hpp"
+#include "parley/core/ids.hpp"
+#include "parley/core/log.hpp"
+#include "parley/http/router.hpp"
+
+namespace parley::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+bool sane_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == ':'))
+      return false;
+  return true;
+}
+
+struct Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  std::atomic<bool> idle{true};
+};
+
+}  // namespace
+
+Server::Options Server::options_from_env() {
+  Options o;
+  auto listen = config::get_listen("PARLEY_LISTEN", "127.0.0.1:8080");
+  o.host = listen.host;
+  o.port = listen.port;
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  o.io_threads = static_cast<std::size_t>(config::get_int("PARLEY_IO_THREADS", cores, 1, 256));
+  o.body_limit = static_cast<std::size_t>(config::get_int("PARLEY_HTTP_BODY_LIMIT", 1 << 20, 1024, 64 << 20));
+  o.read_timeout = std::chrono::milliseconds(config::get_int("PARLEY_HTTP_READ_TIMEOUT_MS", 30'000, 100, 600'000));
+  o.request_timeout = std::chrono::milliseconds(config::get_int("PARLEY_REQUEST_TIMEOUT_MS", 30'000, 100, 600'000));
+  o.trust_forwarded_for = config::get_bool("PARLEY_TRUST_PROXY", false);
+  return o;
+}
+
+struct Server::Impl {
+  Impl(Options o, const Router& r)
+      : options(std::move(o)), router(r), ioc(static_cast<int>(options.io_threads)), acceptor(ioc) {}
+
+  Options options;
+  const Router& router;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  std::atomic<bool> stopping{false};
+  std::mutex mutex;
+  std::list<std::weak_ptr<Connection>> connections;
+  std::vector<std::function<void()>> shutdown_callbacks;
+  std::atomic<std::size_t> active{0};
+  std::unique_ptr<asio::steady_timer> grace_timer;
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
+      if (stopping) co_return;
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;
+        log::warn("accept failed", {{"error", ec.message()}});
+        asio::steady_timer backoff(ioc, std::chrono::milliseconds(50));
+        co_await backoff.async_wait(use_tuple);
+        continue;
+      }
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
+      auto conn = std::make_shared<Connection>(std::move(socket));
+      {
+        std::lock_guard lock(mutex);
+        connections.push_back(conn);
+        if (connections.size() % 1024 == 0)
+          connections.remove_if([](const auto& w) { return w.expired(); });
+      }
+      ++active;
+      auto executor = conn->stream.get_executor();
+      asio::co_spawn(executor, session(conn), [this](std::exception_ptr e) {
+        if (e) {
+          try { std::rethrow_exception(e); } catch (const std::exception& ex) {
+            log::error("connection failed", {{"error", ex.what()}});
+          } catch (...) {}
+        }
+        if (--active == 0 && stopping) asio::post(ioc, [this] { finish(); });
+      });
+    }
+  }
+
+  static Response simple_error(const Error& e) {
+    return Response::text(e.status(), e.envelope(), "application/json; charset=utf-8");
+  }
+
+  asio::awaitable<void> write(Connection& conn, const Response& r, unsigned version, bool keep_alive,
+                              const std::string& request_id) {
+    bhttp::response<bhttp::string_body> res;
+    res.version(version);
+    res.result(static_cast<unsigned>(r.status));
+    if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
+    for (const auto& [k, v] : r.headers) res.insert(k, v);
+    if (!request_id.empty()) res.set("X-Request-Id", request_id);
+    res.set(bhttp::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.body() = r.body;
+    res.keep_alive(keep_alive);
+    res.prepare_payload();
+    conn.stream.expires_after(options.write_timeout);
+    co_await bhttp::async_write(conn.stream, res, use_tuple);
+  }
+
+  // After refusing a request whose body we will not read, drain a little of it so that the
+  // client sees our answer instead of a connection reset.
+  asio::awaitable<void> linger_close(Connection& conn) {
+    boost::system::error_code ec;
+    conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn.stream.expires_after(std::chrono::seconds(2));
+    std::array<char, 16384> sink;
+    std::size_t drained = 0;
+    while (drained < (8u << 20)) {
+      auto [rec, n] = co_await conn.stream.async_read_some(asio::buffer(sink), use_tuple);
+      if (rec) break;
+      drained += n;
+    }
+    conn.stream.socket().close(ec);
+  }
+
+  asio::awaitable<void> session(std::shared_ptr<Connection> conn) {
+    beast::flat_buffer buffer;
+    bool first = true;
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      parser.body_limit(options.body_limit);
+      conn->idle = true;
+      if (stopping) break;
+      conn->stream.expires_after(first ? options.read_timeout : options.idle_timeout);
+      first = false;
+      auto [ec, bytes] = co_await bhttp::async_read(conn->stream, buffer, parser, use_tuple);
+      conn->idle = false;
+      if (ec) {
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+            ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+            ec == asio::error::eof || ec == asio::error::bad_descriptor)
+          break;
+        Error e = ec == bhttp::error::body_limit   ? Error::payload_too_large()
+                  : ec == bhttp::error::header_limit ? Error(431, "invalid_argument", "request headers too large")
+                                                     : Error(400, "invalid_argument", "malformed HTTP request");
+        co_await write(*conn, simple_error(e), 11, false, ids::uuid_v7());
+        co_await linger_close(*conn);
+        co_return;
+      }
+      auto& msg = parser.get();
+      Request request;
+      std::string_view client_id(msg["X-Request-Id"].data(), msg["X-Request-Id"].size());
+      request.request_id = sane_request_id(client_id) ? std::string(client_id) : ids::uuid_v7();
+      bool keep_alive = msg.keep_alive() && !stopping;
+
+      Response response;
+      std::string_view target(msg.target().data(), msg.target().size());
+      if (target.size() > options.target_limit) {
+        response = simple_error(Error(414, "invalid_argument", "request target too long"));
+      } else if (auto url = boost::urls::parse_origin_form(target); !url) {
+        response = simple_error(Error::invalid_argument("malformed request target"));
+      } else {
+        request.method = std::string(msg.method_string());
+        request.target = std::string(target);
+        request.path = std::string(url->path());
+        for (auto param : url->params()) request.query.emplace(param.key, param.value);
+        for (const auto& field : msg) {
+          std::string name(field.name_string());
+          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+          request.headers.emplace_back(std::move(name), std::string(field.value()));
+        }
+        boost::system::error_code rec;
+        auto remote = conn->stream.socket().remote_endpoint(rec);
+        request.remote_ip = rec ? "" : remote.address().to_string();
+        if (options.trust_forwarded_for) {
+          auto real = request.header("x-real-ip");
+          if (!real.empty() && real.size() <= 64) request.remote_ip = std::string(real);
+        }
+        request.body = std::move(msg.body());
+        request.deadline = std::chrono::steady_clock::now() + options.request_timeout;
+        conn->stream.expires_never();
+        response = co_await router.dispatch(request);
+      }
+      keep_alive = keep_alive && !stopping;
+      co_await write(*conn, response, msg.version(), keep_alive, request.request_id);
+      if (!keep_alive) break;
+    }
+    boost::system::error_code ec;
+    conn->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    conn->stream.socket().close(ec);
+  }
+
+  void begin_stop() {
+    if (stopping.exchange(true)) return;
+    log::info("shutting down", {{"in_flight_connections", static_cast<std::int64_t>(active.load())}});
+    boost::system::error_code ec;
+    acceptor.close(ec);
+    for (auto& callback : shutdown_callbacks) callback();
+    std::vector<std::shared_ptr<Connection>> alive;
+    {
+      std::lock_guard lock(mutex);
+      for (auto& weak : connections)
+        if (auto c = weak.lock()) alive.push_back(std::move(c));
+    }
+    for (auto& c : alive)
+      asio::post(c->stream.get_executor(), [c] {
+        if (c->idle) c->stream.cancel();
+      });
+    grace_timer = std::make_unique<asio::steady_timer>(ioc, options.shutdown_grace);
+    grace_timer->async_wait([this](boost::system::error_code e) {
+      if (!e) {
+        log::warn("shutdown grace period over; closing remaining connections",
+                  {{"connections", static_cast<std::int64_t>(active.load())}});
+        ioc.stop();
+      }
+    });
+    if (active == 0) finish();
+  }
+
+  void finish() {
+    if (grace_timer) grace_timer->cancel();
+    ioc.stop();
+  }
+};
+
+Server::Server(Options options, const Router& router)
+    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+Server::~Server() = default;
+
+void Server::listen() {
+  auto& a = impl_->acceptor;
+  tcp::endpoint endpoint(asio::ip::make_address(impl_->options.host), impl_->options.port);
+  a.open(endpoint.protocol());
+  a.set_option(asio::socket_base::reuse_address(true));
+  a.bind(endpoint);
+  a.listen(asio::socket_base::max_listen_connections);
+}
+
+std::uint16_t Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::run() {
+  asio::co_spawn(impl_->ioc, impl_->accept_loop(), asio::detached);
+  asio::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
+  signals.async_wait([this](boost::system::error_code ec, int) {
+    if (!ec) impl_->begin_stop();
+  });
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < impl_->options.io_threads; ++i)
+    threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->ioc, [this] { impl_->begin_stop(); });
+}
+
+void Server::on_shutdown(std::function<void()> callback) {
+  impl_->shutdown_callbacks.push_back(std::move(callback));
+}
+
+boost::asio::io_context& Server::context() { return impl_->ioc; }
+
+}  // namespace parley::http

@@ -1,0 +1,58 @@
+#include <charconv>
+
+#include "parley/core/error.hpp"
+#include "parley/core/time.hpp"
+#include "parley/service/service.hpp"
+
+namespace parley::service {
+
+void add_operations_routes(http::Router& router, http::Metrics& metrics,
+                           std::vector<Service*> services) {
+  router.add("GET", "/livez", [](http::Request&) -> async::Task<http::Response> {
+    co_return http::Response::json(200, boost::json::object{{"status", "ok"}});
+  });
+  router.add("GET", "/readyz", [services](http::Request&) -> async::Task<http::Response> {
+    boost::json::object checks;
+    bool all = true;
+    for (Service* s : services) {
+      bool ok = s->ready();
+      all = all && ok;
+      checks[s->name()] = ok ? "ok" : "unavailable";
+    }
+    co_return http::Response::json(all ? 200 : 503,
+                                   boost::json::object{{"status", all ? "ok" : "unavailable"}, {"checks", checks}});
+  });
+  router.add("GET", "/metrics", [&metrics](http::Request&) -> async::Task<http::Response> {
+    co_return http::Response::text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+}
+
+void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer) {
+  bus.subscribe(std::move(consumer), {"session.revoked", "user.deleted"}, [&verifier](const events::Event& e) {
+    // Tokens live at most an hour (PARLEY_ACCESS_TOKEN_TTL_S); no need to remember longer.
+    auto until = time::now() + std::chrono::hours(1);
+    if (e.type == "session.revoked") {
+      if (auto sid = e.data.if_contains("session_id"); sid && sid->is_string())
+        verifier.revoke_session(std::string(sid->as_string()), until);
+    } else if (auto uid = e.data.if_contains("user_id"); uid && uid->is_string()) {
+      verifier.revoke_user(std::string(uid->as_string()), until);
+    }
+  });
+}
+
+async::Task<void> publish_now(Context& ctx, events::Outbox& outbox) {
+  co_await ctx.blocking.run([&outbox] { outbox.flush(); });
+}
+
+int list_limit(const http::Request& request) {
+  auto text = request.query_param("limit");
+  if (!text) return 50;
+  int value = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec == std::errc::result_out_of_range && !text->empty() && (*text)[0] != '-') return 200;
+  if (ec != std::errc() || end != text->data() + text->size() || value < 1)
+    throw Error::invalid_argument("limit must be a whole number from 1 to 200", "limit");
+  return value > 200 ? 200 : value;
+}
+
+}  // namespace parley::service

@@ -1,0 +1,64 @@
+#pragma once
+// What a service is to its host, and what the host gives it. The all-in-one binary hosts every
+// service in one process; a standalone executable hosts one.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "parley/async/worker_pool.hpp"
+#include "parley/events/bus.hpp"
+#include "parley/events/outbox.hpp"
+#include "parley/http/metrics.hpp"
+#include "parley/http/router.hpp"
+#include "parley/storage/database.hpp"
+#include "parley/token/jwt.hpp"
+
+namespace parley::service {
+
+struct Context {
+  std::string data_dir;            // where file-backed state lives
+  events::EventBus& bus;           // events between services
+  token::Verifier& verifier;       // checks access tokens
+  http::Metrics& metrics;          // shared metrics registry
+  async::WorkerPool& blocking;     // for blocking glue work (outbox flushes)
+  // Opens (creating if needed) this service's own database.
+  std::function<std::unique_ptr<storage::Database>(const std::string& service)> open_database;
+};
+
+class Service {
+ public:
+  virtual ~Service() = default;
+  virtual std::string_view name() const = 0;
+  // Adds the service's routes to the router.
+  virtual void add_routes(http::Router& router) = 0;
+  // Starts background work (outbox relay). Consumers are subscribed in the constructor.
+  virtual void start() = 0;
+  // Stops background work, relaying what is committed.
+  virtual void stop() = 0;
+  // True when the service's own dependencies answer (for /readyz).
+  virtual bool ready() { return true; }
+};
+
+// Makes a route handler of a service member function.
+template <class S>
+http::Handler bind(S* self, async::Task<http::Response> (S::*method)(http::Request&)) {
+  return [self, method](http::Request& r) { return (self->*method)(r); };
+}
+
+// Relays outbox's committed events before the caller answers, so that other services already
+// see them (read-your-writes in the all-in-one; in distributed mode, once the broker has them).
+async::Task<void> publish_now(Context& ctx, events::Outbox& outbox);
+
+// Adds /livez, /readyz and /metrics for the given services.
+void add_operations_routes(http::Router& router, http::Metrics& metrics,
+                           std::vector<Service*> services);
+
+// Feeds the verifier's revocation list from session.revoked and user.deleted events.
+void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer);
+
+// Parses ?limit= (default 50, at most 200; larger values are clamped) or throws invalid_argument.
+int list_limit(const http::Request& request);
+
+}  // namespace parley::service

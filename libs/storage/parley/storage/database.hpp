@@ -1,0 +1,88 @@
+#pragma once
+// The storage interface the services use. SQL is parameterized always; values are bound, never
+// spliced. Implementations: SQLite (all-in-one) and, later, MySQL/MariaDB (distributed).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "parley/async/await.hpp"
+
+namespace parley::storage {
+
+using Value = std::variant<std::nullptr_t, std::int64_t, std::string>;
+
+enum class Dialect { sqlite, mysql };
+
+// A unique or foreign-key constraint refused the statement.
+class ConstraintViolation : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The database could not be reached or failed; maps to 503.
+class StorageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Row {
+ public:
+  explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
+  bool is_null(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(values_.at(i)); }
+  std::int64_t integer(std::size_t i) const;
+  const std::string& text(std::size_t i) const;
+  std::optional<std::string> optional_text(std::size_t i) const;
+  std::optional<std::int64_t> optional_integer(std::size_t i) const;
+  std::size_t size() const { return values_.size(); }
+
+ private:
+  std::vector<Value> values_;
+};
+using Rows = std::vector<Row>;
+
+// One transaction. Valid only inside the callback that received it.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  // Returns the number of rows changed.
+  virtual std::int64_t exec(std::string_view sql, const std::vector<Value>& params = {}) = 0;
+  virtual Rows query(std::string_view sql, const std::vector<Value>& params = {}) = 0;
+  // Several statements, no parameters (migrations).
+  virtual void exec_script(std::string_view sql) = 0;
+  virtual Dialect dialect() const = 0;
+  // Runs fn after the transaction commits; never if it rolls back. Used to wake outbox relays.
+  virtual void after_commit(std::function<void()> fn) = 0;
+};
+
+struct Migration {
+  int version;          // applied in ascending order, once
+  std::string sqlite;   // statements for SQLite
+  std::string mysql;    // statements for MySQL/MariaDB
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual Dialect dialect() const = 0;
+
+  // Runs fn in a write transaction and resumes when it is durable. Writes that arrive together are
+  // committed together (group commit); if fn throws, only its own changes are undone and the
+  // exception reaches the caller.
+  virtual async::Task<void> write(std::function<void(Tx&)> fn) = 0;
+  // Runs fn in a read transaction on a reader thread.
+  virtual async::Task<void> read(std::function<void(Tx&)> fn) = 0;
+  // The same, blocking the calling thread. REQUIRES: not an I/O thread.
+  virtual void write_sync(std::function<void(Tx&)> fn) = 0;
+  virtual void read_sync(std::function<void(Tx&)> fn) = 0;
+
+  // Applies the migrations not applied yet, each in its own transaction.
+  virtual void migrate(const std::vector<Migration>& migrations) = 0;
+};
+
+}  // namespace parley::storage

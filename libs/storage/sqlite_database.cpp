@@ -1,0 +1,334 @@
+#include "parley/storage/sqlite_database.hpp"
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "parley/async/worker_pool.hpp"
+#include "parley/core/log.hpp"
+
+namespace parley::storage {
+
+namespace {
+
+class Connection {
+ public:
+  Connection(const SqliteOptions& options) {
+    int rc = sqlite3_open_v2(options.path.c_str(), &db_,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw StorageError("cannot open " + options.path + ": " + message);
+    }
+    sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+    script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;");
+    script(options.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;");
+  }
+  ~Connection() {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void script(std::string_view sql) {
+    std::string text(sql);
+    char* error = nullptr;
+    if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error ? error : "unknown error";
+      sqlite3_free(error);
+      fail(message);
+    }
+  }
+
+  sqlite3_stmt* prepare(std::string_view sql) {
+    auto it = statements_.find(std::string(sql));
+    if (it != statements_.end()) {
+      sqlite3_reset(it->second);
+      sqlite3_clear_bindings(it->second);
+      return it->second;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                           &stmt, nullptr) != SQLITE_OK)
+      fail(sqlite3_errmsg(db_));
+    statements_.emplace(std::string(sql), stmt);
+    return stmt;
+  }
+
+  void bind(sqlite3_stmt* stmt, const std::vector<Value>& params) {
+    if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(stmt))
+      throw StorageError("wrong number of SQL parameters");
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      int index = static_cast<int>(i + 1);
+      const Value& v = params[i];
+      int rc;
+      if (std::holds_alternative<std::nullptr_t>(v)) rc = sqlite3_bind_null(stmt, index);
+      else if (auto n = std::get_if<std::int64_t>(&v)) rc = sqlite3_bind_int64(stmt, index, *n);
+      else {
+        const auto& s = std::get<std::string>(v);
+        rc = sqlite3_bind_text64(stmt, index, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+      }
+      if (rc != SQLITE_OK) fail(sqlite3_errmsg(db_));
+    }
+  }
+
+  Rows run(std::string_view sql, const std::vector<Value>& params, std::int64_t* changes) {
+    sqlite3_stmt* stmt = prepare(sql);
+    bind(stmt, params);
+    Rows rows;
+    for (;;) {
+      int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        std::string message = sqlite3_errmsg(db_);
+        int code = sqlite3_extended_errcode(db_);
+        sqlite3_reset(stmt);
+        if ((code & 0xFF) == SQLITE_CONSTRAINT) throw ConstraintViolation(message);
+        fail(message);
+      }
+      int n = sqlite3_column_count(stmt);
+      std::vector<Value> values;
+      values.reserve(static_cast<std::size_t>(n));
+      for (int c = 0; c < n; ++c) {
+        switch (sqlite3_column_type(stmt, c)) {
+          case SQLITE_NULL: values.emplace_back(nullptr); break;
+          case SQLITE_INTEGER: values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(stmt, c))); break;
+          default: {
+            const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, c));
+            values.emplace_back(std::string(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, c))));
+          }
+        }
+      }
+      rows.emplace_back(std::move(values));
+    }
+    if (changes) *changes = sqlite3_changes64(db_);
+    sqlite3_reset(stmt);
+    return rows;
+  }
+
+  [[noreturn]] void fail(const std::string& message) {
+    int code = sqlite3_extended_errcode(db_);
+    if ((code & 0xFF) == SQLITE_CONSTRAINT) throw ConstraintViolation(message);
+    throw StorageError("sqlite: " + message);
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+class SqliteTx final : public Tx {
+ public:
+  explicit SqliteTx(Connection& c) : conn_(c) {}
+
+  // Tx
+  std::int64_t exec(std::string_view sql, const std::vector<Value>& params) override {
+    std::int64_t changes = 0;
+    conn_.run(sql, params, &changes);
+    return changes;
+  }
+  Rows query(std::string_view sql, const std::vector<Value>& params) override {
+    return conn_.run(sql, params, nullptr);
+  }
+  void exec_script(std::string_view sql) override { conn_.script(sql); }
+  Dialect dialect() const override { return Dialect::sqlite; }
+  void after_commit(std::function<void()> fn) override { after_commit_.push_back(std::move(fn)); }
+
+  std::vector<std::function<void()>> after_commit_;
+
+ private:
+  Connection& conn_;
+};
+
+struct WriteJob {
+  std::function<void(Tx&)> fn;
+  std::function<void(std::exception_ptr)> done;
+};
+
+class SqliteDatabase final : public Database {
+ public:
+  explicit SqliteDatabase(SqliteOptions options)
+      : options_(std::move(options)),
+        writer_conn_(options_),
+        readers_({.name = "sqlite readers", .threads = options_.reader_threads, .max_queued = 8192}) {
+    writer_ = std::thread([this] { writer_loop(); });
+  }
+
+  ~SqliteDatabase() override {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    writer_.join();
+    readers_.join();
+  }
+
+  // Database
+  Dialect dialect() const override { return Dialect::sqlite; }
+
+  async::Task<void> write(std::function<void(Tx&)> fn) override {
+    co_await async::suspend([&](async::Resume resume) {
+      enqueue(WriteJob{std::move(fn), std::move(resume)});
+    });
+  }
+
+  async::Task<void> read(std::function<void(Tx&)> fn) override {
+    co_await readers_.run([&] { read_sync(fn); });
+  }
+
+  void write_sync(std::function<void(Tx&)> fn) override {
+    std::promise<void> promise;
+    auto future = promise.get_future();
+    enqueue(WriteJob{std::move(fn), [&promise](std::exception_ptr e) {
+                       if (e) promise.set_exception(e);
+                       else promise.set_value();
+                     }});
+    future.get();
+  }
+
+  void read_sync(std::function<void(Tx&)> fn) override {
+    std::unique_ptr<Connection> conn = acquire_reader();
+    try {
+      conn->script("BEGIN");
+      SqliteTx tx(*conn);
+      fn(tx);
+      conn->script("COMMIT");
+    } catch (...) {
+      try { conn->script("ROLLBACK"); } catch (...) {}
+      release_reader(std::move(conn));
+      throw;
+    }
+    release_reader(std::move(conn));
+  }
+
+  void migrate(const std::vector<Migration>& migrations) override {
+    write_sync([](Tx& tx) {
+      tx.exec_script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+    });
+    for (const Migration& m : migrations) {
+      write_sync([&](Tx& tx) {
+        if (!tx.query("SELECT 1 FROM schema_migrations WHERE version = ?", {std::int64_t{m.version}}).empty()) return;
+        tx.exec_script(m.sqlite);
+        tx.exec("INSERT INTO schema_migrations (version, applied_at) VALUES (?, datetime('now'))",
+                {std::int64_t{m.version}});
+        log::info("migration applied", {{"database", options_.path}, {"version", m.version}});
+      });
+    }
+  }
+
+ private:
+  void enqueue(WriteJob job) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) {
+        job.done(std::make_exception_ptr(StorageError("database is closing")));
+        return;
+      }
+      queue_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+  void writer_loop() {
+    std::vector<WriteJob> batch;
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty() && stopping_) return;
+        while (!queue_.empty() && batch.size() < options_.max_batch) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      }
+      commit_batch(batch);
+      batch.clear();
+    }
+  }
+
+  // One transaction for the whole batch; each job inside its own savepoint.
+  void commit_batch(std::vector<WriteJob>& batch) {
+    std::vector<std::exception_ptr> errors(batch.size());
+    std::vector<std::function<void()>> after;
+    try {
+      writer_conn_.script("BEGIN IMMEDIATE");
+    } catch (...) {
+      auto e = std::current_exception();
+      for (auto& job : batch) job.done(e);
+      return;
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      SqliteTx tx(writer_conn_);
+      try {
+        writer_conn_.script("SAVEPOINT job");
+        batch[i].fn(tx);
+        writer_conn_.script("RELEASE job");
+        for (auto& f : tx.after_commit_) after.push_back(std::move(f));
+      } catch (...) {
+        errors[i] = std::current_exception();
+        try {
+          writer_conn_.script("ROLLBACK TO job");
+          writer_conn_.script("RELEASE job");
+        } catch (...) {
+        }
+      }
+    }
+    try {
+      writer_conn_.script("COMMIT");
+    } catch (...) {
+      auto e = std::current_exception();
+      try { writer_conn_.script("ROLLBACK"); } catch (...) {}
+      for (auto& job : batch) job.done(e);
+      return;
+    }
+    for (auto& f : after) {
+      try { f(); } catch (const std::exception& ex) {
+        log::error("after-commit hook failed", {{"error", ex.what()}});
+      }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(errors[i]);
+  }
+
+  std::unique_ptr<Connection> acquire_reader() {
+    {
+      std::lock_guard lock(reader_mutex_);
+      if (!idle_readers_.empty()) {
+        auto c = std::move(idle_readers_.back());
+        idle_readers_.pop_back();
+        return c;
+      }
+    }
+    return std::make_unique<Connection>(options_);
+  }
+  void release_reader(std::unique_ptr<Connection> c) {
+    std::lock_guard lock(reader_mutex_);
+    if (idle_readers_.size() < options_.reader_threads + 4) idle_readers_.push_back(std::move(c));
+  }
+
+  SqliteOptions options_;
+  Connection writer_conn_;
+  async::WorkerPool readers_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<WriteJob> queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+  std::mutex reader_mutex_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> open_sqlite(SqliteOptions options) {
+  return std::make_unique<SqliteDatabase>(std::move(options));
+}
+
+}  // namespace parley::storage

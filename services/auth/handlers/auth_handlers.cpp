@@ -1,0 +1,299 @@
+// HTTP handlers of the auth service: parse and validate, call the domain and the store, answer.
+
+#include "auth_service.hpp"
+#include "domain/validation.hpp"
+#include "parley/core/crypto.hpp"
+#include "parley/core/error.hpp"
+#include "parley/core/ids.hpp"
+#include "parley/core/json.hpp"
+#include "parley/core/text.hpp"
+#include "parley/core/time.hpp"
+
+namespace parley::auth {
+
+namespace bj = boost::json;
+
+namespace {
+
+bj::object user_json(const UserRecord& u) {
+  return {{"id", u.id}, {"username", u.username}, {"email", u.email},
+          {"display_name", u.display_name}, {"created_at", u.created_at}};
+}
+
+// Printable ASCII only, at most 256 characters: safe to store and show.
+std::string clean_user_agent(std::string_view ua) {
+  std::string out;
+  for (char c : ua) {
+    if (out.size() >= 256) break;
+    if (c >= 0x20 && c < 0x7F) out.push_back(c);
+  }
+  return out;
+}
+
+std::int64_t now_ms() { return time::to_unix_ms(time::now()); }
+
+}  // namespace
+
+boost::json::object AuthService::token_body(const TokenPair& tokens) const {
+  return {{"access_token", tokens.access_token},
+          {"refresh_token", tokens.refresh_token},
+          {"token_type", "Bearer"},
+          {"expires_in", options_.access_ttl.count()}};
+}
+
+TokenPair AuthService::rotate(storage::Tx& tx, const std::string& user_id, const std::string& session_id) {
+  TokenPair tokens;
+  tokens.refresh_token = crypto::random_token(32);
+  std::int64_t now = now_ms();
+  store::insert_refresh(tx, crypto::sha256_hex(tokens.refresh_token), session_id, now,
+                        now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.refresh_ttl).count());
+  token::Claims claims;
+  claims.sub = user_id;
+  claims.sid = session_id;
+  claims.iss = "parley";
+  claims.aud = "parley";
+  claims.jti = ids::uuid_v7();
+  claims.iat = now / 1000;
+  claims.nbf = claims.iat;
+  claims.exp = claims.iat + options_.access_ttl.count();
+  tokens.access_token = key_.sign(claims);
+  return tokens;
+}
+
+TokenPair AuthService::start_session(storage::Tx& tx, const std::string& user_id, const http::Request& request) {
+  std::string now = time::format_rfc3339(time::now());
+  SessionRecord session{ids::uuid_v7(), user_id, now, now,
+                        clean_user_agent(request.header("user-agent")), request.remote_ip};
+  store::insert_session(tx, session);
+  return rotate(tx, user_id, session.id);
+}
+
+void AuthService::throw_if_throttled(const std::string& account) {
+  if (auto wait = throttle_.account_wait(account, time::now()); wait > 0) throw Error::rate_limited(wait);
+}
+
+async::Task<http::Response> AuthService::register_user(http::Request& request) {
+  auto body = request.json_body();
+  json::reject_unknown_fields(body, {"username", "email", "password", "display_name"});
+  UserRecord user;
+  user.username = normalize_username(json::required_string(body, "username"));
+  user.email = normalize_email(json::required_string(body, "email"));
+  std::string password = json::required_string(body, "password");
+  check_password(password);
+  auto display_name = json::optional_string(body, "display_name");
+  user.display_name = display_name ? normalize_display_name(*display_name) : user.username;
+  user.id = ids::uuid_v7();
+  user.created_at = time::format_rfc3339(time::now());
+  user.password_hash = co_await hash_pool_.run([&] { return hasher_.hash(password); });
+
+  TokenPair tokens;
+  try {
+    co_await db_->write([&](storage::Tx& tx) {
+      if (store::username_exists(tx, user.username))
+        throw Error::conflict("username_taken", "that username is taken");
+      if (store::email_exists(tx, text::ascii_lower(user.email)))
+        throw Error::conflict("email_taken", "an account with that email exists");
+      store::insert_user(tx, user);
+      tokens = start_session(tx, user.id, request);
+      outbox_.add(tx, "user.registered",
+                  {{"user_id", user.id}, {"username", user.username}, {"email", user.email},
+                   {"display_name", user.display_name}, {"created_at", user.created_at}});
+    });
+  } catch (const storage::ConstraintViolation&) {
+    throw Error::conflict("conflict", "username or email already taken");
+  }
+  co_await service::publish_now(ctx_, outbox_);
+  bj::object out = token_body(tokens);
+  out["user"] = user_json(user);
+  co_return http::Response::json(201, out);
+}
+
+async::Task<http::Response> AuthService::login(http::Request& request) {
+  auto body = request.json_body();
+  json::reject_unknown_fields(body, {"login", "password"});
+  std::string login = text::ascii_lower(text::trim(json::required_string(body, "login")));
+  std::string password = json::required_string(body, "password");
+  if (auto wait = throttle_.admit_address(request.remote_ip, time::now()); wait > 0)
+    throw Error::rate_limited(wait);
+  if (login.empty() || login.size() > 254 || password.size() > 1024) throw Error::invalid_credentials();
+
+  std::optional<UserRecord> user;
+  co_await db_->read([&](storage::Tx& tx) { user = store::find_user_by_login(tx, login); });
+  std::string account = user ? user->id : "login:" + login;
+  throw_if_throttled(account);
+
+  // Unknown users cost one Argon2id verification too, and answer exactly like a wrong password.
+  auto [ok, rehash] = co_await hash_pool_.run([&]() -> std::pair<bool, std::string> {
+    if (!user) {
+      hasher_.burn(password);
+      return {false, {}};
+    }
+    if (!hasher_.verify(user->password_hash, password)) return {false, {}};
+    return {true, hasher_.needs_rehash(user->password_hash) ? hasher_.hash(password) : std::string()};
+  });
+  if (!ok) {
+    throttle_.record_failure(account, time::now());
+    throw Error::invalid_credentials();
+  }
+  throttle_.record_success(account);
+
+  TokenPair tokens;
+  bool gone = false;
+  co_await db_->write([&](storage::Tx& tx) {
+    if (!store::find_user(tx, user->id)) {  // deleted meanwhile
+      gone = true;
+      return;
+    }
+    if (!rehash.empty()) store::update_password(tx, user->id, rehash);
+    tokens = start_session(tx, user->id, request);
+    outbox_.add(tx, "security.new_login",
+                {{"user_id", user->id}, {"ip", request.remote_ip},
+                 {"user_agent", clean_user_agent(request.header("user-agent"))},
+                 {"occurred_at", time::format_rfc3339(time::now())}});
+  });
+  if (gone) throw Error::invalid_credentials();
+  bj::object out = token_body(tokens);
+  out["user"] = user_json(*user);
+  co_return http::Response::json(200, out);
+}
+
+async::Task<http::Response> AuthService::refresh(http::Request& request) {
+  auto body = request.json_body();
+  json::reject_unknown_fields(body, {"refresh_token"});
+  std::string token = json::required_string(body, "refresh_token");
+  if (token.empty() || token.size() > 256) throw Error::unauthenticated("refresh token is not valid");
+  std::string hash = crypto::sha256_hex(token);
+
+  enum class Outcome { rotated, invalid, reused } outcome = Outcome::invalid;
+  TokenPair tokens;
+  co_await db_->write([&](storage::Tx& tx) {
+    auto record = store::find_refresh(tx, hash);
+    if (!record || record->session_revoked) return;
+    std::string now = time::format_rfc3339(time::now());
+    if (record->used_at_ms) {
+      // Theft detection: a rotated token came back. Revoke the whole session.
+      store::revoke_session(tx, record->session_id, record->user_id, now);
+      outbox_.add(tx, "session.revoked", {{"session_id", record->session_id},
+                                          {"user_id", record->user_id},
+                                          {"reason", "refresh_token_reuse"}});
+      outcome = Outcome::reused;
+      return;
+    }
+    if (record->expires_at_ms <= now_ms()) return;
+    store::mark_refresh_used(tx, hash, now_ms());
+    store::touch_session(tx, record->session_id, now);
+    tokens = rotate(tx, record->user_id, record->session_id);
+    outcome = Outcome::rotated;
+  });
+  if (outcome == Outcome::reused) {
+    co_await service::publish_now(ctx_, outbox_);
+    throw Error::unauthenticated("refresh token was already used; the session has been revoked");
+  }
+  if (outcome == Outcome::invalid) throw Error::unauthenticated("refresh token is not valid");
+  co_return http::Response::json(200, token_body(tokens));
+}
+
+async::Task<http::Response> AuthService::logout(http::Request& request) {
+  auto body = request.json_body();
+  json::reject_unknown_fields(body, {"refresh_token"});
+  std::string token = json::required_string(body, "refresh_token");
+  std::string hash = crypto::sha256_hex(token);
+  bool known = false;
+  co_await db_->write([&](storage::Tx& tx) {
+    auto record = store::find_refresh(tx, hash);
+    if (!record) return;
+    known = true;
+    if (store::revoke_session(tx, record->session_id, record->user_id, time::format_rfc3339(time::now())))
+      outbox_.add(tx, "session.revoked", {{"session_id", record->session_id},
+                                          {"user_id", record->user_id},
+                                          {"reason", "logout"}});
+  });
+  if (!known) throw Error::unauthenticated("refresh token is not valid");
+  co_await service::publish_now(ctx_, outbox_);
+  co_return http::Response::no_content();
+}
+
+async::Task<http::Response> AuthService::list_sessions(http::Request& request) {
+  auto claims = ctx_.verifier.authenticate(request);
+  std::vector<SessionRecord> sessions;
+  co_await db_->read([&](storage::Tx& tx) { sessions = store::live_sessions(tx, claims.sub); });
+  bj::array items;
+  for (const auto& s : sessions)
+    items.push_back(bj::object{{"id", s.id}, {"created_at", s.created_at}, {"last_used_at", s.last_used_at},
+                               {"user_agent", s.user_agent}, {"ip", s.ip}, {"current", s.id == claims.sid}});
+  co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", nullptr}});
+}
+
+async::Task<http::Response> AuthService::revoke_session(http::Request& request) {
+  auto claims = ctx_.verifier.authenticate(request);
+  const std::string& id = request.param("id");
+  bool revoked = false;
+  co_await db_->write([&](storage::Tx& tx) {
+    revoked = store::revoke_session(tx, id, claims.sub, time::format_rfc3339(time::now()));
+    if (revoked)
+      outbox_.add(tx, "session.revoked", {{"session_id", id}, {"user_id", claims.sub}, {"reason", "revoked"}});
+  });
+  if (!revoked) throw Error::not_found("no such session");
+  co_await service::publish_now(ctx_, outbox_);
+  co_return http::Response::no_content();
+}
+
+async::Task<http::Response> AuthService::change_password(http::Request& request) {
+  auto claims = ctx_.verifier.authenticate(request);
+  auto body = request.json_body();
+  json::reject_unknown_fields(body, {"current_password", "new_password"});
+  std::string current = json::required_string(body, "current_password");
+  std::string next = json::required_string(body, "new_password");
+  check_password(next, "new_password");
+  throw_if_throttled(claims.sub);
+  std::optional<UserRecord> user;
+  co_await db_->read([&](storage::Tx& tx) { user = store::find_user(tx, claims.sub); });
+  if (!user) throw Error::unauthenticated("account no longer exists");
+  std::string hash = co_await hash_pool_.run([&]() -> std::string {
+    if (current.size() > 1024 || !hasher_.verify(user->password_hash, current)) return {};
+    return hasher_.hash(next);
+  });
+  if (hash.empty()) {
+    throttle_.record_failure(claims.sub, time::now());
+    throw Error::invalid_credentials();
+  }
+  co_await db_->write([&](storage::Tx& tx) {
+    store::update_password(tx, claims.sub, hash);
+    std::string now = time::format_rfc3339(time::now());
+    for (const auto& s : store::live_sessions(tx, claims.sub)) {
+      if (s.id == claims.sid) continue;
+      store::revoke_session(tx, s.id, claims.sub, now);
+      outbox_.add(tx, "session.revoked", {{"session_id", s.id}, {"user_id", claims.sub}, {"reason", "password_changed"}});
+    }
+  });
+  co_await service::publish_now(ctx_, outbox_);
+  co_return http::Response::no_content();
+}
+
+async::Task<http::Response> AuthService::delete_account(http::Request& request) {
+  auto claims = ctx_.verifier.authenticate(request);
+  auto body = request.json_body();
+  json::reject_unknown_fields(body, {"password"});
+  std::string password = json::required_string(body, "password");
+  throw_if_throttled(claims.sub);
+  std::optional<UserRecord> user;
+  co_await db_->read([&](storage::Tx& tx) { user = store::find_user(tx, claims.sub); });
+  if (!user) throw Error::unauthenticated("account no longer exists");
+  bool ok = co_await hash_pool_.run([&] { return password.size() <= 1024 && hasher_.verify(user->password_hash, password); });
+  if (!ok) {
+    throttle_.record_failure(claims.sub, time::now());
+    throw Error::invalid_credentials();
+  }
+  co_await db_->write([&](storage::Tx& tx) {
+    store::delete_user(tx, claims.sub);
+    outbox_.add(tx, "user.deleted", {{"user_id", claims.sub}, {"username", user->username}});
+  });
+  co_await service::publish_now(ctx_, outbox_);
+  co_return http::Response::json(202, bj::object{{"status", "deleted"}});
+}
+
+async::Task<http::Response> AuthService::jwks(http::Request&) {
+  co_return http::Response::json(200, bj::object{{"keys", bj::array{key_.jwk()}}});
+}
+
+}  // namespace parley::auth

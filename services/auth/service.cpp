@@ -1,0 +1,56 @@
+#include "service.hpp"
+
+#include <thread>
+
+#include "auth_service.hpp"
+#include "parley/core/config.hpp"
+
+namespace parley::auth {
+
+AuthOptions AuthOptions::from_env() {
+  AuthOptions o;
+  o.access_ttl = std::chrono::seconds(config::get_int("PARLEY_ACCESS_TOKEN_TTL_S", 900, 60, 3600));
+  o.refresh_ttl = std::chrono::hours(24 * config::get_int("PARLEY_REFRESH_TOKEN_TTL_DAYS", 30, 1, 365));
+  o.password.memory_kib = static_cast<std::size_t>(
+      config::get_int("PARLEY_ARGON2_MEMORY_KIB", 19 * 1024, 19 * 1024, 4 * 1024 * 1024));
+  o.password.ops = static_cast<unsigned long long>(config::get_int("PARLEY_ARGON2_OPS", 2, 2, 64));
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  o.hash_threads = static_cast<std::size_t>(config::get_int("PARLEY_HASH_THREADS", cores, 1, 256));
+  o.throttle.max_failures_per_account =
+      static_cast<int>(config::get_int("PARLEY_LOGIN_MAX_FAILURES", 10, 1, 1'000'000));
+  o.throttle.max_attempts_per_address =
+      static_cast<int>(config::get_int("PARLEY_LOGIN_MAX_PER_IP", 100, 1, 100'000'000));
+  return o;
+}
+
+AuthService::AuthService(service::Context& ctx, AuthOptions options)
+    : ctx_(ctx),
+      options_(options),
+      db_(ctx.open_database("auth")),
+      outbox_(*db_, ctx.bus, "auth"),
+      key_(token::SigningKey::load_or_create(ctx.data_dir + "/auth-signing-key.json")),
+      hasher_(options.password),
+      throttle_(options.throttle),
+      hash_pool_({.name = "password hashing", .threads = options.hash_threads, .max_queued = 256}) {
+  db_->migrate(auth_migrations());
+  ctx.verifier.add_key(key_.kid(), key_.public_key());
+}
+
+void AuthService::add_routes(http::Router& router) {
+  auto bind = [this](auto method) { return service::bind(this, method); };
+  router.add("POST", "/api/v1/auth/register", bind(&AuthService::register_user));
+  router.add("POST", "/api/v1/auth/login", bind(&AuthService::login));
+  router.add("POST", "/api/v1/auth/refresh", bind(&AuthService::refresh));
+  router.add("POST", "/api/v1/auth/logout", bind(&AuthService::logout));
+  router.add("GET", "/api/v1/auth/sessions", bind(&AuthService::list_sessions));
+  router.add("DELETE", "/api/v1/auth/sessions/{id}", bind(&AuthService::revoke_session));
+  router.add("POST", "/api/v1/auth/password", bind(&AuthService::change_password));
+  router.add("DELETE", "/api/v1/auth/account", bind(&AuthService::delete_account));
+  router.add("GET", "/api/v1/auth/jwks", bind(&AuthService::jwks));
+}
+
+std::unique_ptr<service::Service> make_service(service::Context& ctx) {
+  return std::make_unique<AuthService>(ctx, AuthOptions::from_env());
+}
+
+}  // namespace parley::auth

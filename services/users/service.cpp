@@ -1,0 +1,128 @@
+#include "service.hpp"
+
+#include "domain/profile.hpp"
+#include "parley/core/crypto.hpp"
+#include "parley/core/error.hpp"
+#include "parley/core/json.hpp"
+#include "parley/events/outbox.hpp"
+#include "store/users_store.hpp"
+
+namespace parley::users {
+
+namespace bj = boost::json;
+
+class UsersService final : public service::Service {
+ public:
+  explicit UsersService(service::Context& ctx)
+      : ctx_(ctx), db_(ctx.open_database("users")), outbox_(*db_, ctx.bus, "users") {
+    db_->migrate(users_migrations());
+    ctx.bus.subscribe("users", {"user.registered", "user.deleted"},
+                      [this](const events::Event& e) { on_event(e); });
+  }
+
+  // service::Service
+  std::string_view name() const override { return "users"; }
+  void add_routes(http::Router& router) override {
+    router.add("GET", "/api/v1/users/me", service::bind(this, &UsersService::get_me));
+    router.add("PATCH", "/api/v1/users/me", service::bind(this, &UsersService::patch_me));
+    router.add("GET", "/api/v1/users/{id}", service::bind(this, &UsersService::get_user));
+    router.add("GET", "/api/v1/users", service::bind(this, &UsersService::search));
+  }
+  void start() override { outbox_.start(); }
+  void stop() override { outbox_.stop(); }
+
+ private:
+  // consumers
+  void on_event(const events::Event& e) {
+    events::handle_once(*db_, e, [&](storage::Tx& tx) {
+      auto field = [&](const char* key) -> std::string {
+        auto v = e.data.if_contains(key);
+        return v && v->is_string() ? std::string(v->as_string()) : std::string();
+      };
+      if (e.type == "user.registered") {
+        Profile p;
+        p.id = field("user_id");
+        p.username = field("username");
+        p.display_name = field("display_name");
+        p.created_at = field("created_at");
+        if (p.id.empty() || p.username.empty()) throw std::invalid_argument("user.registered without user_id or username");
+        if (p.display_name.empty()) p.display_name = p.username;
+        store::insert(tx, p);
+      } else if (e.type == "user.deleted") {
+        store::remove(tx, field("user_id"));
+      }
+    });
+  }
+
+  // handlers
+  async::Task<Profile> load(const std::string& id) {
+    std::optional<Profile> profile;
+    co_await db_->read([&](storage::Tx& tx) { profile = store::find(tx, id); });
+    if (!profile) throw Error::not_found("no such user");
+    co_return *profile;
+  }
+
+  async::Task<http::Response> get_me(http::Request& request) {
+    auto claims = ctx_.verifier.authenticate(request);
+    Profile p = co_await load(claims.sub);
+    co_return http::Response::json(200, p.to_json(true));
+  }
+
+  async::Task<http::Response> patch_me(http::Request& request) {
+    auto claims = ctx_.verifier.authenticate(request);
+    ProfileChange change = parse_profile_change(request.json_body());
+    std::optional<Profile> profile;
+    co_await db_->write([&](storage::Tx& tx) {
+      profile = store::find(tx, claims.sub);
+      if (!profile || change.empty()) return;
+      apply(*profile, change);
+      store::update(tx, *profile);
+      outbox_.add(tx, "user.profile_updated",
+                  {{"user_id", profile->id}, {"username", profile->username},
+                   {"display_name", profile->display_name}, {"bio", profile->bio},
+                   {"dm_policy", profile->dm_policy}});
+    });
+    if (!profile) throw Error::not_found("no such user");
+    if (!change.empty()) co_await service::publish_now(ctx_, outbox_);
+    co_return http::Response::json(200, profile->to_json(true));
+  }
+
+  async::Task<http::Response> get_user(http::Request& request) {
+    ctx_.verifier.authenticate(request);
+    Profile p = co_await load(request.param("id"));
+    co_return http::Response::json(200, p.to_json(false));
+  }
+
+  async::Task<http::Response> search(http::Request& request) {
+    ctx_.verifier.authenticate(request);
+    std::string query = request.query_param("query").value_or("");
+    if (query.empty() || query.size() > 64)
+      throw Error::invalid_argument("query must be 1 to 64 characters", "query");
+    int limit = service::list_limit(request);
+    std::string after;
+    if (auto cursor = request.query_param("cursor"); cursor && !cursor->empty()) {
+      auto decoded = crypto::base64url_decode(*cursor);
+      if (!decoded) throw Error::invalid_argument("cursor is not valid", "cursor");
+      after = *decoded;
+    }
+    std::vector<Profile> found;
+    co_await db_->read([&](storage::Tx& tx) { found = store::search(tx, like_prefix(query), after, limit + 1); });
+    bool more = static_cast<int>(found.size()) > limit;
+    if (more) found.pop_back();
+    bj::array items;
+    for (const auto& p : found) items.push_back(p.to_json(false));
+    bj::value next = nullptr;
+    if (more) next = crypto::base64url_encode(found.back().username);
+    co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
+  }
+
+  service::Context& ctx_;
+  std::unique_ptr<storage::Database> db_;
+  events::Outbox outbox_;
+};
+
+std::unique_ptr<service::Service> make_service(service::Context& ctx) {
+  return std::make_unique<UsersService>(ctx);
+}
+
+}  // namespace parley::users

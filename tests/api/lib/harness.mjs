@@ -1,0 +1,190 @@
+// The one harness of the black-box API tests: starts the real binary (or uses PARLEY_BASE_URL)
+// and offers small helpers to talk to it.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const externalBaseUrl = process.env.PARLEY_BASE_URL?.replace(/\/+$/, '') || null;
+export const binaryPath = process.env.PARLEY_BIN || path.join(repoRoot, 'build/release/apps/parley/parley');
+export const PASSWORD = 'correct horse battery';
+
+// Reason to skip a test that must start, stop or configure its own server.
+export const needsOwnServer = externalBaseUrl
+  ? 'needs its own server process; PARLEY_BASE_URL is set'
+  : false;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+// Starts a server and waits until it is ready. opts: {env, dataDir}.
+// With PARLEY_BASE_URL set, returns that server; stop() and kill() then do nothing.
+export async function start(opts = {}) {
+  if (externalBaseUrl) {
+    return { baseUrl: externalBaseUrl, dataDir: null, output: () => '', stop: async () => 0, kill: () => {} };
+  }
+  const port = await freePort();
+  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'parley-api-')));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const child = spawn(binaryPath, [], {
+    env: {
+      ...process.env,
+      PARLEY_LISTEN: `127.0.0.1:${port}`,
+      PARLEY_DATA_DIR: dataDir,
+      PARLEY_LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  let spawnError = null;
+  child.on('error', (err) => (spawnError = err));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+
+  const server = {
+    baseUrl,
+    dataDir,
+    output: () => output,
+    // SIGTERM, wait for the exit, return the exit code (or the signal's name).
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    kill() {
+      child.kill('SIGKILL');
+    },
+  };
+
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (spawnError) throw new Error(`cannot start ${binaryPath}: ${spawnError.message}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`server exited before ready (${child.exitCode ?? child.signalCode}):\n${output}`);
+    }
+    try {
+      const res = await fetch(`${baseUrl}/readyz`);
+      await res.arrayBuffer();
+      if (res.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      server.kill();
+      throw new Error(`server not ready within 15 s:\n${output}`);
+    }
+    await sleep(50);
+  }
+  return server;
+}
+
+// Stops a server started by start(); prints its output if the exit was not clean.
+export async function stopAndReport(server) {
+  if (!server || externalBaseUrl) return;
+  const code = await server.stop();
+  if (code !== 0) console.error(`server exited with ${code}; its output:\n${server.output()}`);
+}
+
+// One HTTP call. body is sent as JSON (Content-Type application/json unless headers say
+// otherwise); rawBody (string or Buffer) is sent as is.
+export async function api(base, method, urlPath, { body, token, headers = {}, rawBody } = {}) {
+  const allHeaders = {};
+  let payload;
+  if (rawBody !== undefined || body !== undefined) {
+    payload = rawBody !== undefined ? rawBody : JSON.stringify(body);
+    allHeaders['content-type'] = 'application/json';
+  }
+  if (token) allHeaders.authorization = `Bearer ${token}`;
+  for (const [name, value] of Object.entries(headers)) allHeaders[name.toLowerCase()] = value;
+  const res = await fetch(base + urlPath, { method, headers: allHeaders, body: payload });
+  const text = await res.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: body stays null, text has it
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+export const uniqueName = (prefix = 'u') => prefix + randomBytes(6).toString('hex');
+
+// Registers a fresh user; returns {user, access_token, refresh_token, password}.
+export async function registerUser(base, overrides = {}) {
+  const username = overrides.username ?? uniqueName();
+  const request = { username, email: `${username}@example.test`, password: PASSWORD, ...overrides };
+  const res = await api(base, 'POST', '/api/v1/auth/register', { body: request });
+  assert.equal(res.status, 201, `register ${username}: ${res.status} ${res.text}`);
+  return { ...res.body, password: request.password };
+}
+
+export async function login(base, loginName, password = PASSWORD, headers = {}) {
+  return api(base, 'POST', '/api/v1/auth/login', { body: { login: loginName, password }, headers });
+}
+
+// Asserts the error envelope {"error":{"code","message","details"?}} with this status and code.
+// Returns res.body.error for further checks.
+export function expectError(res, status, code) {
+  assert.equal(res.status, status, `expected ${status} ${code}, got ${res.status} ${res.text}`);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+  const error = res.body?.error;
+  assert.ok(error && typeof error === 'object', `no error envelope: ${res.text}`);
+  assert.equal(error.code, code, `error code: ${res.text}`);
+  assert.equal(typeof error.message, 'string');
+  assert.ok(error.message.length > 0, 'empty error message');
+  const allowed = new Set(['code', 'message', 'details']);
+  for (const key of Object.keys(error)) assert.ok(allowed.has(key), `stray field error.${key}`);
+  if ('details' in error) assert.equal(typeof error.details, 'object');
+  return error;
+}
+
+// expectError for invalid_argument that also names the field at fault.
+export function expectInvalid(res, field) {
+  const error = expectError(res, 400, 'invalid_argument');
+  assert.equal(error.details?.field, field, `details.field: ${res.text}`);
+  return error;
+}
+
+// The decoded header and payload of a JWT (no verification).
+export function decodeJwt(token) {
+  const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url')));
+  return { header, payload };
+}
+
+// Retries fn (which throws while not yet true) for up to timeoutMs: for effects a 202 promises.
+export async function eventually(fn, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(100);
+    }
+  }
+}
+
+// Registers before/after hooks of the calling file that start and stop one server.
+// Returns a function giving the running server.
+export function useServer(opts) {
+  let server;
+  before(async () => {
+    server = await start(opts);
+  });
+  after(() => stopAndReport(server));
+  return () => server;
+}
