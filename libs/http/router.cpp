@@ -74,8 +74,7 @@ async::Task<Response> Router::dispatch(Request& request) const {
       found = &route;
       break;
     }
-    if (!allowed.empty()) allowed += ", ";
-    allowed += route.method;
+    if (allowed.find(route.method) == std::string::npos) allowed += (allowed.empty() ? "" : ", ") + route.method;
   }
 
   Response response;

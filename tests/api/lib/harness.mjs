@@ -178,12 +178,15 @@ export async function eventually(fn, timeoutMs = 5000) {
   }
 }
 
-// Registers before/after hooks of the calling file that start and stop one server.
+// Registers before/after hooks of the calling file that start and stop one server; opts as
+// start(), plus setup(baseUrl), awaited once the server is ready (node 20 runs a file's top-level
+// before hooks at once, so a second top-level hook could not wait for the server).
 // Returns a function giving the running server.
-export function useServer(opts) {
+export function useServer({ setup, ...opts } = {}) {
   let server;
   before(async () => {
     server = await start(opts);
+    await setup?.(server.baseUrl);
   });
   after(() => stopAndReport(server));
   return () => server;

@@ -1,0 +1,133 @@
+#include "parley/events/outbox.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "parley/events/in_process_bus.hpp"
+#include "parley/storage/sqlite_database.hpp"
+
+namespace parley::events {
+namespace {
+
+std::string temp_db(const char* name) {
+  auto dir = std::filesystem::temp_directory_path() / ("parley-outbox-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / name).string();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  return path;
+}
+
+std::vector<storage::Migration> schema() {
+  return {{1, "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);\n" +
+                  outbox_inbox_schema(storage::Dialect::sqlite), ""}};
+}
+
+TEST(Outbox, CrashBeforeRelayLosesNothing) {
+  auto path = temp_db("producer.db");
+  {
+    // The state change and its event commit together; the process "crashes" before relaying
+    // (the outbox is never started, so nothing is published).
+    auto db = storage::open_sqlite({.path = path, .synchronous_full = false});
+    db->migrate(schema());
+    InProcessBus bus({});
+    Outbox outbox(*db, bus, "test");
+    db->write_sync([&](storage::Tx& tx) {
+      tx.exec("INSERT INTO counters (name, value) VALUES ('a', 1)");
+      outbox.add(tx, "thing.created", {{"n", 1}});
+      outbox.add(tx, "thing.created", {{"n", 2}});
+    });
+    EXPECT_EQ(outbox.pending(), 2);
+  }
+  // Restart: the relay publishes what was left, in order.
+  auto db = storage::open_sqlite({.path = path, .synchronous_full = false});
+  db->migrate(schema());
+  InProcessBus bus({});
+  std::vector<std::int64_t> received;
+  bus.subscribe("c", {"thing.*"}, [&](const Event& e) { received.push_back(e.data.at("n").as_int64()); });
+  Outbox outbox(*db, bus, "test");
+  outbox.flush();
+  EXPECT_EQ(received, (std::vector<std::int64_t>{1, 2}));
+  EXPECT_EQ(outbox.pending(), 0);
+}
+
+TEST(Outbox, RelayWakesAfterCommitAndNotOnRollback) {
+  auto db = storage::open_sqlite({.path = temp_db("wake.db"), .synchronous_full = false});
+  db->migrate(schema());
+  InProcessBus bus({});
+  std::atomic<int> received{0};
+  bus.subscribe("c", {"#"}, [&](const Event&) { ++received; });
+  Outbox outbox(*db, bus, "test", {.poll_interval = std::chrono::hours(1)});
+  outbox.start();
+  EXPECT_THROW(db->write_sync([&](storage::Tx& tx) {
+                 outbox.add(tx, "rolled.back", {});
+                 throw std::runtime_error("abort");
+               }),
+               std::runtime_error);
+  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, "committed", {}); });
+  for (int i = 0; i < 200 && received == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  outbox.stop();
+  EXPECT_EQ(received, 1);  // woken by the commit, long before the one-hour poll
+}
+
+TEST(Inbox, DuplicateDeliveryChangesNothing) {
+  auto db = storage::open_sqlite({.path = temp_db("consumer.db"), .synchronous_full = false});
+  db->migrate(schema());
+  Event e = Event::make("counter.incremented", "test", {});
+  auto apply = [&] {
+    handle_once(*db, e, [](storage::Tx& tx) {
+      tx.exec("INSERT INTO counters (name, value) VALUES ('a', 1) ON CONFLICT(name) DO UPDATE SET value = value + 1");
+    });
+  };
+  apply();
+  apply();  // redelivered
+  Event other = Event::make("counter.incremented", "test", {});
+  handle_once(*db, other, [](storage::Tx& tx) { tx.exec("UPDATE counters SET value = value + 1"); });
+  db->read_sync([](storage::Tx& tx) { EXPECT_EQ(tx.query("SELECT value FROM counters")[0].integer(0), 2); });
+}
+
+TEST(Inbox, FailedEffectIsNotRecordedSoARetryApplies) {
+  auto db = storage::open_sqlite({.path = temp_db("retry.db"), .synchronous_full = false});
+  db->migrate(schema());
+  Event e = Event::make("x", "test", {});
+  EXPECT_THROW(handle_once(*db, e, [](storage::Tx& tx) {
+                 tx.exec("INSERT INTO counters (name, value) VALUES ('a', 1)");
+                 throw std::runtime_error("transient");
+               }),
+               std::runtime_error);
+  handle_once(*db, e, [](storage::Tx& tx) { tx.exec("INSERT INTO counters (name, value) VALUES ('a', 1)"); });
+  db->read_sync([](storage::Tx& tx) { EXPECT_EQ(tx.query("SELECT COUNT(*) FROM counters")[0].integer(0), 1); });
+}
+
+TEST(InProcessBus, RetriesThenDeadLetters) {
+  InProcessBus bus({.max_attempts = 3, .retry_backoff = std::chrono::milliseconds(1)});
+  int calls = 0;
+  bus.subscribe("flaky", {"a.b"}, [&](const Event&) {
+    if (++calls < 2) throw std::runtime_error("once");
+  });
+  int poison_calls = 0;
+  bus.subscribe("poison", {"a.*"}, [&](const Event&) {
+    ++poison_calls;
+    throw std::runtime_error("always");
+  });
+  bus.publish(Event::make("a.b", "t", {}));
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(poison_calls, 3);
+  EXPECT_EQ(bus.dead_lettered(), 1u);
+}
+
+TEST(EventEnvelope, RoundTripsAndMatchesPatterns) {
+  Event e = Event::make("user.registered", "auth", {{"user_id", "u1"}});
+  Event back = Event::from_json(e.to_json());
+  EXPECT_EQ(back.id, e.id);
+  EXPECT_EQ(back.type, "user.registered");
+  EXPECT_EQ(back.data.at("user_id").as_string(), "u1");
+  EXPECT_THROW(Event::from_json("{}"), std::invalid_argument);
+  EXPECT_TRUE(matches("user.*", "user.registered"));
+  EXPECT_FALSE(matches("user.*", "users.registered"));
+  EXPECT_FALSE(matches("user.*", "user"));
+  EXPECT_TRUE(matches("#", "anything"));
+}
+
+}  // namespace
+}  // namespace parley::events

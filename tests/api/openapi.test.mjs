@@ -1,0 +1,173 @@
+// Holds the running server to api/openapi.yaml: every documented operation is called, and every
+// answer's status must be documented and its body must match that status' schema.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import YAML from 'yaml';
+import { PASSWORD, api, decodeJwt, registerUser, repoRoot, uniqueName, useServer } from './lib/harness.mjs';
+
+const DOC_ID = 'https://parley.test/openapi.json';
+const doc = YAML.parse(readFileSync(path.join(repoRoot, 'api/openapi.yaml'), 'utf8'));
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+addFormats(ajv);
+ajv.addSchema(doc, DOC_ID);
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+const documented = Object.entries(doc.paths).flatMap(([template, item]) =>
+  METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${template}`));
+const exercised = new Set();
+
+const pointer = (...segments) => `#/${segments.map((s) => encodeURIComponent(String(s).replaceAll('~', '~0').replaceAll('/', '~1'))).join('/')}`;
+const resolve = (ref) => ref.slice(2).split('/').map((s) => decodeURIComponent(s).replaceAll('~1', '/').replaceAll('~0', '~'))
+  .reduce((node, key) => node[key], doc);
+
+const validators = new Map();
+function validatorAt(schemaPointer) {
+  if (!validators.has(schemaPointer)) validators.set(schemaPointer, ajv.compile({ $ref: DOC_ID + schemaPointer }));
+  return validators.get(schemaPointer);
+}
+
+// Calls the operation `op` ("METHOD /template"), asserts the status is `expected`, and holds the
+// answer to the document. params fill the path template; query, body, token, rawBody, headers as api().
+async function call(server, op, expected, { params = {}, query, ...request } = {}) {
+  const [method, template] = op.split(' ');
+  const operation = doc.paths[template]?.[method.toLowerCase()];
+  assert.ok(operation, `${op} is not in api/openapi.yaml`);
+  exercised.add(op);
+  let url = template.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(params[name]));
+  if (query) url += `?${new URLSearchParams(query)}`;
+  const res = await api(server.baseUrl, method, url, request);
+  assert.equal(res.status, expected, `${op}: ${res.status} ${res.text}`);
+
+  let responsePointer = pointer('paths', template, method.toLowerCase(), 'responses', res.status);
+  let response = operation.responses[res.status];
+  assert.ok(response, `${op}: status ${res.status} is not documented`);
+  if (response.$ref) [responsePointer, response] = [response.$ref, resolve(response.$ref)];
+
+  for (const header of Object.keys(response.headers ?? {})) {
+    assert.ok(res.headers.has(header), `${op} ${res.status}: header ${header} missing`);
+  }
+  const types = Object.keys(response.content ?? {});
+  if (types.length === 0) {
+    assert.equal(res.text, '', `${op} ${res.status}: undocumented body`);
+    return res;
+  }
+  const contentType = res.headers.get('content-type') ?? '';
+  const type = types.find((t) => contentType.startsWith(t));
+  assert.ok(type, `${op} ${res.status}: content type "${contentType}" is not one of ${types}`);
+  if (type === 'application/json') {
+    const validate = validatorAt(`${responsePointer}/content/application~1json/schema`);
+    assert.ok(validate(res.body), `${op} ${res.status}: ${ajv.errorsText(validate.errors)}\n${res.text}`);
+  }
+  return res;
+}
+
+const server = useServer();
+const state = {};
+const newUser = () => {
+  const username = uniqueName();
+  return { username, email: `${username}@example.test`, password: PASSWORD };
+};
+const loginAs = (user, expected = 200, password = PASSWORD) =>
+  call(server(), 'POST /api/v1/auth/login', expected, { body: { login: user.username, password } });
+
+// One entry per operation, run in this order; state carries users and tokens between them.
+const cases = {
+  'POST /api/v1/auth/register': async (s, op) => {
+    const alice = newUser();
+    state.alice = (await call(s, op, 201, { body: alice })).body;
+    state.bob = (await call(s, op, 201, { body: { ...newUser(), display_name: 'Bob' } })).body;
+    await call(s, op, 409, { body: { ...newUser(), username: alice.username } });
+    await call(s, op, 400, { body: { ...newUser(), username: 'x' } });
+    await call(s, op, 400, { rawBody: '{"username": ' });
+    await call(s, op, 415, { body: newUser(), headers: { 'content-type': 'text/plain' } });
+    await call(s, op, 413, { rawBody: `{"username": "${'a'.repeat(2 << 20)}"}` });
+  },
+  'POST /api/v1/auth/login': async (s, op) => {
+    state.aliceSecond = (await loginAs(state.alice.user)).body;
+    await loginAs(state.alice.user, 401, 'wrong password!');
+    await call(s, op, 400, { body: { login: state.alice.user.username } });
+  },
+  'POST /api/v1/auth/refresh': async (s, op) => {
+    state.aliceSecond = (await call(s, op, 200, { body: { refresh_token: state.aliceSecond.refresh_token } })).body;
+    await call(s, op, 401, { body: { refresh_token: 'garbage' } });
+  },
+  'GET /api/v1/auth/sessions': async (s, op) => {
+    const { body } = await call(s, op, 200, { token: state.alice.access_token });
+    assert.equal(body.items.length, 2);
+    await call(s, op, 401);
+  },
+  'DELETE /api/v1/auth/sessions/{id}': async (s, op) => {
+    const id = decodeJwt(state.aliceSecond.access_token).payload.sid;
+    await call(s, op, 204, { params: { id }, token: state.alice.access_token });
+    await call(s, op, 404, { params: { id }, token: state.alice.access_token });
+    await call(s, op, 401, { params: { id } });
+  },
+  'POST /api/v1/auth/logout': async (s, op) => {
+    const session = (await loginAs(state.alice.user)).body;
+    await call(s, op, 204, { body: { refresh_token: session.refresh_token } });
+    await call(s, op, 401, { body: { refresh_token: 'garbage' } });
+  },
+  'GET /api/v1/auth/jwks': (s, op) => call(s, op, 200),
+  'GET /api/v1/users/me': async (s, op) => {
+    await call(s, op, 200, { token: state.alice.access_token });
+    await call(s, op, 401, { token: 'garbage' });
+  },
+  'PATCH /api/v1/users/me': async (s, op) => {
+    const token = state.alice.access_token;
+    await call(s, op, 200, { token, body: { display_name: 'Alice', bio: 'Hi\nthere', dm_policy: 'contacts' } });
+    await call(s, op, 400, { token, body: { dm_policy: 'nobody' } });
+    await call(s, op, 415, { token, body: {}, headers: { 'content-type': 'text/plain' } });
+    await call(s, op, 401, { body: {} });
+  },
+  'GET /api/v1/users/{id}': async (s, op) => {
+    const token = state.alice.access_token;
+    await call(s, op, 200, { token, params: { id: state.bob.user.id } });
+    await call(s, op, 404, { token, params: { id: 'no-such-user' } });
+    await call(s, op, 401, { params: { id: state.bob.user.id } });
+  },
+  'GET /api/v1/users': async (s, op) => {
+    const token = state.alice.access_token;
+    const page = await call(s, op, 200, { token, query: { query: state.bob.user.username, limit: 1 } });
+    assert.equal(page.body.items[0]?.id, state.bob.user.id);
+    await call(s, op, 400, { token, query: { query: 'a', limit: 0 } });
+    await call(s, op, 401, { query: { query: 'a' } });
+  },
+  'POST /api/v1/auth/password': async (s, op) => {
+    const token = state.bob.access_token;
+    await call(s, op, 401, { token, body: { current_password: 'wrong password!', new_password: 'long enough' } });
+    await call(s, op, 400, { token, body: { current_password: PASSWORD, new_password: 'short' } });
+    await call(s, op, 204, { token, body: { current_password: PASSWORD, new_password: 'long enough' } });
+  },
+  'DELETE /api/v1/auth/account': async (s, op) => {
+    const { access_token: token } = await registerUser(s.baseUrl);
+    await call(s, op, 401, { token, body: { password: 'wrong password!' } });
+    await call(s, op, 400, { token, body: {} });
+    await call(s, op, 202, { token, body: { password: PASSWORD } });
+  },
+  'GET /livez': (s, op) => call(s, op, 200),
+  'GET /readyz': (s, op) => call(s, op, 200),
+  'GET /metrics': (s, op) => call(s, op, 200),
+};
+
+test('every response schema compiles', () => {
+  for (const [template, item] of Object.entries(doc.paths)) {
+    for (const method of METHODS.filter((m) => item[m])) {
+      for (const [status, response] of Object.entries(item[method].responses)) {
+        const at = response.$ref ?? pointer('paths', template, method, 'responses', status);
+        if (resolve(at).content?.['application/json']) validatorAt(`${at}/content/application~1json/schema`);
+      }
+    }
+  }
+});
+
+for (const [op, run] of Object.entries(cases)) {
+  test(op, () => run(server(), op));
+}
+
+test('every documented operation was exercised', () => {
+  assert.deepEqual(documented.filter((op) => !exercised.has(op)), []);
+});
