@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  PASSWORD, api, decodeJwt, eventually, expectError, expectInvalid, login, needsOwnServer,
-  registerUser, start, stopAndReport, uniqueName, useServer,
+  PASSWORD, api, decodeJwt, eventually, externalBaseUrl, expectError, expectInvalid, login, needsOwnServer,
+  registerUser, start, stopCleanly, uniqueName, useServer,
 } from './lib/harness.mjs';
 
 const server = useServer();
@@ -145,14 +145,14 @@ function expectRateLimited(res) {
 
 describe('login throttling', () => {
   // With our own server the limits are set low; with PARLEY_BASE_URL the defaults apply.
-  const maxFailures = needsOwnServer ? 10 : 3;
+  const maxFailures = externalBaseUrl ? 10 : 3;
   let throttled;
   const throttledBase = () => throttled?.baseUrl ?? base();
 
   test('per account: after the failures, even the right password answers 429', async (t) => {
-    if (!needsOwnServer) {
+    if (!externalBaseUrl) {
       throttled = await start({ env: { PARLEY_LOGIN_MAX_FAILURES: String(maxFailures) } });
-      t.after(() => stopAndReport(throttled));
+      t.after(() => stopCleanly(throttled));
     }
     const { user } = await registerUser(throttledBase());
     for (let i = 0; i < maxFailures; i++) {
@@ -168,7 +168,7 @@ describe('login throttling', () => {
   test('per client address', { skip: needsOwnServer }, async (t) => {
     const perIp = 3;
     const limited = await start({ env: { PARLEY_LOGIN_MAX_PER_IP: String(perIp) } });
-    t.after(() => stopAndReport(limited));
+    t.after(() => stopCleanly(limited));
     const { user } = await registerUser(limited.baseUrl);
     for (let i = 0; i < perIp; i++) {
       expectError(await login(limited.baseUrl, uniqueName(), PASSWORD), 401, 'invalid_credentials');

@@ -1,10 +1,10 @@
 // State survives a graceful restart on the same data directory.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { api, login, needsOwnServer, registerUser, start, stopAndReport } from './lib/harness.mjs';
+import { api, login, needsOwnServer, registerUser, start, stopCleanly } from './lib/harness.mjs';
 
 let server;
-after(() => stopAndReport(server));
+after(() => stopCleanly(server));
 
 test('accounts and sessions survive a restart', { skip: needsOwnServer }, async () => {
   server = await start();

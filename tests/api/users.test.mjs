@@ -197,6 +197,16 @@ describe('search', () => {
     for (const p of percent.body.items) assert.ok(p.display_name.startsWith('%'), p.display_name);
   });
 
+  test('limit defaults to 50', async () => {
+    const many = uniqueName('m');
+    for (let i = 0; i < 51; i++) await registerUser(base(), { username: `${many}${String(i).padStart(2, '0')}` });
+    const first = await search(token, { query: many });
+    assert.equal(first.body.items.length, 50);
+    const second = await search(token, { query: many, cursor: first.body.next_cursor });
+    assert.deepEqual(names(second), [`${many}50`]);
+    assert.equal(second.body.next_cursor, null);
+  });
+
   test('limit above 200 is clamped', async () => {
     const res = await search(token, { query: prefix, limit: '1000' });
     assert.equal(res.status, 200, res.text);

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,14 @@ export const needsOwnServer = externalBaseUrl
   ? 'needs its own server process; PARLEY_BASE_URL is set'
   : false;
 
+// Servers still running and data directories made by this process: cleaned up when it exits.
+const running = new Set();
+const madeDirs = new Set();
+process.on('exit', () => {
+  running.forEach((child) => child.kill('SIGKILL'));
+  madeDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+});
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function freePort() {
@@ -30,14 +39,16 @@ async function freePort() {
   return port;
 }
 
-// Starts a server and waits until it is ready. opts: {env, dataDir}.
+// Starts a server and waits until it is ready. opts: {env (extra variables), dataDir (reuse one)}.
+// Its output is kept (server.output()); PARLEY_SHOW_SERVER_OUTPUT=1 also copies it to stderr.
 // With PARLEY_BASE_URL set, returns that server; stop() and kill() then do nothing.
 export async function start(opts = {}) {
   if (externalBaseUrl) {
     return { baseUrl: externalBaseUrl, dataDir: null, output: () => '', stop: async () => 0, kill: () => {} };
   }
   const port = await freePort();
-  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'parley-api-')));
+  let dataDir = opts.dataDir;
+  if (!dataDir) madeDirs.add((dataDir = await mkdtemp(path.join(tmpdir(), 'parley-api-'))));
   const baseUrl = `http://127.0.0.1:${port}`;
   const child = spawn(binaryPath, [], {
     env: {
@@ -50,20 +61,32 @@ export async function start(opts = {}) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
+  const keep = (chunk) => {
+    output += chunk;
+    if (process.env.PARLEY_SHOW_SERVER_OUTPUT) process.stderr.write(chunk);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   let spawnError = null;
   child.on('error', (err) => (spawnError = err));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
+  running.add(child);
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
+    running.delete(child);
+    resolve(code ?? signal);
+  }));
 
   const server = {
     baseUrl,
     dataDir,
     output: () => output,
-    // SIGTERM, wait for the exit, return the exit code (or the signal's name).
+    // SIGTERM, wait for the exit, return the exit code (or the signal's name); after 10 s
+    // without an exit, SIGKILL (and so return 'SIGKILL').
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
     },
     kill() {
       child.kill('SIGKILL');
@@ -92,11 +115,11 @@ export async function start(opts = {}) {
   return server;
 }
 
-// Stops a server started by start(); prints its output if the exit was not clean.
-export async function stopAndReport(server) {
+// Stops a server started by start() and asserts a clean exit (printing its output if not).
+export async function stopCleanly(server) {
   if (!server || externalBaseUrl) return;
   const code = await server.stop();
-  if (code !== 0) console.error(`server exited with ${code}; its output:\n${server.output()}`);
+  assert.equal(code, 0, `server exited with ${code} after SIGTERM; its output:\n${server.output()}`);
 }
 
 // One HTTP call. body is sent as JSON (Content-Type application/json unless headers say
@@ -188,6 +211,6 @@ export function useServer({ setup, ...opts } = {}) {
     server = await start(opts);
     await setup?.(server.baseUrl);
   });
-  after(() => stopAndReport(server));
+  after(() => stopCleanly(server));
   return () => server;
 }

@@ -19,7 +19,9 @@ class WorkerPool {
   struct Options {
     std::string name = "workers";  // for logs and metrics
     std::size_t threads = 2;       // worker threads
-    std::size_t max_queued = 4096; // jobs waiting or running before run() answers 503
+    std::size_t max_queued = 4096; // jobs waiting before run() answers 503
+    int nice = 0;                  // scheduling priority of the threads (Linux nice; higher
+                                   // yields the CPU to I/O threads under load)
   };
 
   explicit WorkerPool(Options options);

@@ -1,0 +1,16 @@
+# Shared by the scripts in this folder: logging and the build step.
+# shellcheck shell=bash
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# build PRESET [TARGET...]: configure (once) and build with Ninja and ccache.
+build() {
+  local preset="$1"; shift
+  if [ ! -f "$ROOT/build/$preset/build.ninja" ]; then
+    say "configuring ($preset)"
+    cmake --preset "$preset" -S "$ROOT" >/dev/null || die "cmake configure failed"
+  fi
+  say "building ($preset${*:+: $*})"
+  cmake --build "$ROOT/build/$preset" ${*:+--target "$@"} || die "build failed"
+}
