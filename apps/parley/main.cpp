@@ -68,7 +68,7 @@ int run() {
   service::subscribe_revocations(bus, verifier, "verifier");
   auto services = make_services(ctx);
 
-  http::Router router(metrics);
+  http::Router router(metrics, std::chrono::milliseconds(config::get_int("PARLEY_REQUEST_TIMEOUT_MS", 30'000, 100, 600'000)));
   std::vector<service::Service*> raw;
   for (auto& s : services) {
     s->add_routes(router);

@@ -27,14 +27,16 @@ bj::object parse_object(std::string_view body) {
 std::string serialize(const bj::value& value) { return bj::serialize(value); }
 
 namespace {
-const bj::value* find(const bj::object& obj, std::string_view field) {
-  auto it = obj.find(field);
-  if (it == obj.end() || it->value().is_null()) return nullptr;
-  return &it->value();
-}
 [[noreturn]] void wrong_type(std::string_view field, std::string_view expected) {
   throw Error::invalid_argument(std::string(field) + " must be " + std::string(expected),
                                 std::string(field));
+}
+// An absent field is nullptr; a field given as null is a type error like any other.
+const bj::value* find(const bj::object& obj, std::string_view field) {
+  auto it = obj.find(field);
+  if (it == obj.end()) return nullptr;
+  if (it->value().is_null()) wrong_type(field, "given a value, not null");
+  return &it->value();
 }
 }  // namespace
 

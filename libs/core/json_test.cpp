@@ -44,6 +44,8 @@ TEST(Fields, NameTheFieldOnWrongTypeOrAbsence) {
   EXPECT_THROW(optional_bool(obj, "flag"), Error);
   EXPECT_THROW(optional_int(obj, "n"), Error);
   EXPECT_FALSE(optional_string(obj, "missing").has_value());
+  auto nulls = parse_object(R"({"bio": null})");
+  EXPECT_THROW(optional_string(nulls, "bio"), Error);
 }
 
 TEST(Fields, RejectUnknownNamesTheField) {

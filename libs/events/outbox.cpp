@@ -93,7 +93,10 @@ std::size_t Outbox::relay_once() {
   std::exception_ptr failure;
   for (const auto& row : rows) {
     try {
-      bus_.publish(Event::from_json(row.text(1)));
+      Event event = Event::from_json(row.text(1));
+      bus_.publish(event);
+      if (log::enabled(log::Level::info))
+        log::info("event published", {{"event_id", event.id}, {"type", event.type}, {"producer", event.producer}});
     } catch (...) {
       failure = std::current_exception();
       break;

@@ -1,6 +1,11 @@
 #include "parley/http/router.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json/object.hpp>
+
+#include <mutex>
 
 #include "parley/core/error.hpp"
 #include "parley/core/log.hpp"
@@ -53,11 +58,52 @@ Response error_response(std::exception_ptr error, const Request& request) {
   return Response::text(500, internal.envelope(), "application/json; charset=utf-8");
 }
 
-Router::Router(Metrics& metrics) : metrics_(metrics) {}
+Router::Router(Metrics& metrics, std::chrono::milliseconds default_deadline)
+    : metrics_(metrics), default_deadline_(default_deadline) {}
 
-void Router::add(std::string method, std::string pattern, Handler handler) {
-  routes_.push_back(Route{std::move(method), pattern, split_path(pattern), std::move(handler)});
+void Router::add(std::string method, std::string pattern, Handler handler, std::chrono::milliseconds deadline) {
+  routes_.push_back(Route{std::move(method), pattern, split_path(pattern), std::move(handler), deadline});
 }
+
+namespace {
+// Runs handler on its own coroutine and returns its response, or throws 503 if the deadline comes
+// first. The request is shared with the handler so that it outlives an abandoned handler.
+async::Task<Response> with_deadline(const Handler& handler, Request& request, std::chrono::milliseconds deadline) {
+  namespace asio = boost::asio;
+  struct State {
+    std::mutex mutex;
+    bool done = false;
+    Response response;
+    std::exception_ptr error;
+    async::Resume resume;
+    void finish(std::exception_ptr e, Response r) {
+      std::lock_guard lock(mutex);
+      if (done) return;
+      done = true;
+      error = e;
+      response = std::move(r);
+      resume(nullptr);
+    }
+  };
+  auto state = std::make_shared<State>();
+  auto shared = std::make_shared<Request>(std::move(request));
+  auto executor = co_await asio::this_coro::executor;
+  asio::steady_timer timer(executor, deadline);
+  co_await async::suspend([&](async::Resume resume) {
+    state->resume = std::move(resume);
+    asio::co_spawn(
+        executor, [&handler, shared]() -> async::Task<Response> { co_return co_await handler(*shared); },
+        [state](std::exception_ptr e, Response r) { state->finish(e, std::move(r)); });
+    timer.async_wait([state](boost::system::error_code ec) {
+      if (!ec) state->finish(std::make_exception_ptr(Error::unavailable("request deadline exceeded")), {});
+    });
+  });
+  timer.cancel();
+  request = *shared;  // for the log line: route and request id
+  if (state->error) std::rethrow_exception(state->error);
+  co_return std::move(state->response);
+}
+}  // namespace
 
 async::Task<Response> Router::dispatch(Request& request) const {
   auto started = std::chrono::steady_clock::now();
@@ -84,8 +130,10 @@ async::Task<Response> Router::dispatch(Request& request) const {
     for (std::size_t i = 0; i < segments.size(); ++i)
       if (is_param(found->segments[i]))
         request.params[found->segments[i].substr(1, found->segments[i].size() - 2)] = segments[i];
+    auto deadline = found->deadline.count() > 0 ? found->deadline : default_deadline_;
+    request.deadline = std::chrono::steady_clock::now() + deadline;
     try {
-      response = co_await found->handler(request);
+      response = co_await with_deadline(found->handler, request, deadline);
     } catch (...) {
       error = std::current_exception();
     }

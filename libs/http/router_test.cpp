@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json/parse.hpp>
 
 #include "parley/async/run_blocking.hpp"
@@ -70,6 +72,34 @@ TEST_F(RouterTest, ErrorsMapToTheEnvelopeAndInternalsDoNotLeak) {
   EXPECT_EQ(crash.status, 500);
   EXPECT_EQ(error_code(crash), "internal");
   EXPECT_EQ(crash.body.find("SELECT"), std::string::npos);
+}
+
+TEST(RouterDeadline, SlowHandlerAnswers503AtTheDeadline) {
+  Metrics metrics;
+  Router router(metrics, std::chrono::milliseconds(50));
+  router.add("GET", "/slow", [](Request&) -> async::Task<Response> {
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::seconds(2));
+    co_await t.async_wait(boost::asio::use_awaitable);
+    co_return Response::text(200, "late");
+  });
+  router.add("GET", "/patient", [](Request&) -> async::Task<Response> {
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, std::chrono::milliseconds(100));
+    co_await t.async_wait(boost::asio::use_awaitable);
+    co_return Response::text(200, "in time");
+  }, std::chrono::seconds(5));
+  auto started = std::chrono::steady_clock::now();
+  Request slow;
+  slow.method = "GET";
+  slow.path = "/slow";
+  boost::asio::io_context ioc;
+  auto future = boost::asio::co_spawn(ioc, router.dispatch(slow), boost::asio::use_future);
+  // The slow handler would answer after 2 s; the deadline answers first.
+  while (future.wait_for(std::chrono::seconds(0)) != std::future_status::ready &&
+         std::chrono::steady_clock::now() - started < std::chrono::milliseconds(1500))
+    ioc.run_one_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(0)), std::future_status::ready);
+  EXPECT_EQ(future.get().status, 503);
+  EXPECT_EQ(call(router, "GET", "/patient").body, "in time");
 }
 
 TEST_F(RouterTest, CountsRequestsByRouteAndStatus) {

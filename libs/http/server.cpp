@@ -60,7 +60,6 @@ Server::Options Server::options_from_env() {
   o.io_threads = static_cast<std::size_t>(config::get_int("PARLEY_IO_THREADS", cores, 1, 256));
   o.body_limit = static_cast<std::size_t>(config::get_int("PARLEY_HTTP_BODY_LIMIT", 1 << 20, 1024, 64 << 20));
   o.read_timeout = std::chrono::milliseconds(config::get_int("PARLEY_HTTP_READ_TIMEOUT_MS", 30'000, 100, 600'000));
-  o.request_timeout = std::chrono::milliseconds(config::get_int("PARLEY_REQUEST_TIMEOUT_MS", 30'000, 100, 600'000));
   o.trust_forwarded_for = config::get_bool("PARLEY_TRUST_PROXY", false);
   return o;
 }
@@ -205,7 +204,6 @@ struct Server::Impl {
           if (!real.empty() && real.size() <= 64) request.remote_ip = std::string(real);
         }
         request.body = std::move(msg.body());
-        request.deadline = std::chrono::steady_clock::now() + options.request_timeout;
         conn->stream.expires_never();
         response = co_await router.dispatch(request);
       }

@@ -284,7 +284,8 @@ describe('password change', () => {
 
   test('wrong current password, too short new one, no token', async () => {
     const { access_token } = await registerUser(base());
-    expectError(await change(access_token, { current_password: 'wrong password!', new_password: 'long enough' }), 401, 'invalid_credentials');
+    const wrongCurrent = { current_password: 'wrong password!', new_password: 'long enough' };
+    expectError(await change(access_token, wrongCurrent), 401, 'invalid_credentials');
     expectInvalid(await change(access_token, { current_password: PASSWORD, new_password: 'short' }), 'new_password');
     expectInvalid(await change(access_token, { new_password: 'long enough' }), 'current_password');
     expectError(await change(undefined, { current_password: PASSWORD, new_password: 'long enough' }), 401, 'unauthenticated');

@@ -20,13 +20,17 @@ const documented = Object.entries(doc.paths).flatMap(([template, item]) =>
   METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${template}`));
 const exercised = new Set();
 
-const pointer = (...segments) => `#/${segments.map((s) => encodeURIComponent(String(s).replaceAll('~', '~0').replaceAll('/', '~1'))).join('/')}`;
-const resolve = (ref) => ref.slice(2).split('/').map((s) => decodeURIComponent(s).replaceAll('~1', '/').replaceAll('~0', '~'))
-  .reduce((node, key) => node[key], doc);
+// JSON pointers (as URI fragments) into the document, and back.
+const escapeSegment = (s) => encodeURIComponent(String(s).replaceAll('~', '~0').replaceAll('/', '~1'));
+const unescapeSegment = (s) => decodeURIComponent(s).replaceAll('~1', '/').replaceAll('~0', '~');
+const pointer = (...segments) => `#/${segments.map(escapeSegment).join('/')}`;
+const resolve = (ref) => ref.slice(2).split('/').map(unescapeSegment).reduce((node, key) => node[key], doc);
 
 const validators = new Map();
 function validatorAt(schemaPointer) {
-  if (!validators.has(schemaPointer)) validators.set(schemaPointer, ajv.compile({ $ref: DOC_ID + schemaPointer }));
+  if (!validators.has(schemaPointer)) {
+    validators.set(schemaPointer, ajv.compile({ $ref: DOC_ID + schemaPointer }));
+  }
   return validators.get(schemaPointer);
 }
 

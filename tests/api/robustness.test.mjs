@@ -12,7 +12,9 @@ describe('request bodies', () => {
     ['truncated JSON', '{"login": "someone", "password": '],
     ['trailing garbage', '{"login": "a", "password": "b"} x'],
     ['single quotes', "{'login': 'a'}"],
-    ['invalid UTF-8 in a string', Buffer.concat([Buffer.from('{"login": "a'), Buffer.from([0xff, 0xfe]), Buffer.from('", "password": "12345678"}')])],
+    ['invalid UTF-8 in a string', Buffer.concat([
+      Buffer.from('{"login": "a'), Buffer.from([0xff, 0xfe]), Buffer.from('", "password": "12345678"}'),
+    ])],
   ];
   for (const [name, rawBody] of malformed) {
     test(`${name} answers 400 malformed_json`, async () => {

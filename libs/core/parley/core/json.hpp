@@ -25,7 +25,7 @@ bj::value parse(std::string_view text);
 std::string serialize(const bj::value& value);
 
 // Field access. Missing required fields and wrong types throw Error invalid_argument naming
-// the field. Optional getters return nullopt for an absent field (and for null).
+// the field. Optional getters return nullopt for an absent field; null is a wrong type.
 std::string required_string(const bj::object& obj, std::string_view field);
 std::optional<std::string> optional_string(const bj::object& obj, std::string_view field);
 std::int64_t required_int(const bj::object& obj, std::string_view field);

@@ -22,12 +22,17 @@ Response error_response(std::exception_ptr error, const Request& request);
 
 class Router {
  public:
-  explicit Router(Metrics& metrics);
+  // default_deadline: how long a handler may take before the client gets 503.
+  explicit Router(Metrics& metrics, std::chrono::milliseconds default_deadline = std::chrono::seconds(30));
 
-  // pattern segments in braces are parameters: "/api/v1/users/{id}".
-  void add(std::string method, std::string pattern, Handler handler);
+  // pattern segments in braces are parameters: "/api/v1/users/{id}". deadline 0 means the
+  // router's default (long polls pass their own).
+  void add(std::string method, std::string pattern, Handler handler,
+           std::chrono::milliseconds deadline = std::chrono::milliseconds(0));
 
-  // Finds the route, runs the handler, maps errors, logs and counts the request.
+  // Finds the route, runs the handler under its deadline, maps errors, logs and counts the
+  // request. A handler still running at its deadline goes on in the background; the client gets
+  // 503 unavailable at once.
   async::Task<Response> dispatch(Request& request) const;
 
   struct Route {
@@ -35,11 +40,13 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    std::chrono::milliseconds deadline;
   };
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
   Metrics& metrics_;
+  std::chrono::milliseconds default_deadline_;
   std::vector<Route> routes_;
 };
 
