@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "auth/service.hpp"
+#include "contacts/service.hpp"
 #include "parley/core/config.hpp"
 #include "parley/core/crypto.hpp"
 #include "parley/core/log.hpp"
@@ -25,6 +26,7 @@ std::vector<std::unique_ptr<parley::service::Service>> make_services(parley::ser
   std::vector<std::unique_ptr<parley::service::Service>> services;
   services.push_back(parley::auth::make_service(ctx));
   services.push_back(parley::users::make_service(ctx));
+  services.push_back(parley::contacts::make_service(ctx));
   return services;
 }
 

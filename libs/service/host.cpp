@@ -1,5 +1,6 @@
 #include <charconv>
 
+#include "parley/core/crypto.hpp"
 #include "parley/core/error.hpp"
 #include "parley/core/time.hpp"
 #include "parley/service/service.hpp"
@@ -42,6 +43,16 @@ void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std
 
 async::Task<void> publish_now(Context& ctx, events::Outbox& outbox) {
   co_await ctx.blocking.run([&outbox] { outbox.flush(); });
+}
+
+std::string encode_cursor(const std::string& position) { return crypto::base64url_encode(position); }
+
+std::string decode_cursor(const http::Request& request) {
+  auto cursor = request.query_param("cursor");
+  if (!cursor || cursor->empty()) return {};
+  auto decoded = crypto::base64url_decode(*cursor);
+  if (!decoded || decoded->size() > 256) throw Error::invalid_argument("cursor is not valid", "cursor");
+  return *decoded;
 }
 
 int list_limit(const http::Request& request) {

@@ -1,7 +1,6 @@
 #include "service.hpp"
 
 #include "domain/profile.hpp"
-#include "parley/core/crypto.hpp"
 #include "parley/core/error.hpp"
 #include "parley/core/json.hpp"
 #include "parley/events/outbox.hpp"
@@ -80,7 +79,7 @@ class UsersService final : public service::Service {
       outbox_.add(tx, "user.profile_updated",
                   {{"user_id", profile->id}, {"username", profile->username},
                    {"display_name", profile->display_name}, {"bio", profile->bio},
-                   {"dm_policy", profile->dm_policy}});
+                   {"dm_policy", profile->dm_policy}, {"created_at", profile->created_at}});
     });
     if (!profile) throw Error::not_found("no such user");
     if (!change.empty()) co_await service::publish_now(ctx_, outbox_);
@@ -99,12 +98,7 @@ class UsersService final : public service::Service {
     if (query.empty() || query.size() > 64)
       throw Error::invalid_argument("query must be 1 to 64 characters", "query");
     int limit = service::list_limit(request);
-    std::string after;
-    if (auto cursor = request.query_param("cursor"); cursor && !cursor->empty()) {
-      auto decoded = crypto::base64url_decode(*cursor);
-      if (!decoded) throw Error::invalid_argument("cursor is not valid", "cursor");
-      after = *decoded;
-    }
+    std::string after = service::decode_cursor(request);
     std::vector<Profile> found;
     co_await db_->read([&](storage::Tx& tx) { found = store::search(tx, like_prefix(query), after, limit + 1); });
     bool more = static_cast<int>(found.size()) > limit;
@@ -112,7 +106,7 @@ class UsersService final : public service::Service {
     bj::array items;
     for (const auto& p : found) items.push_back(p.to_json(false));
     bj::value next = nullptr;
-    if (more) next = crypto::base64url_encode(found.back().username);
+    if (more) next = service::encode_cursor(found.back().username);
     co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
   }
 

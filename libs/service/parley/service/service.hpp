@@ -58,6 +58,11 @@ void add_operations_routes(http::Router& router, http::Metrics& metrics,
 // Feeds the verifier's revocation list from session.revoked and user.deleted events.
 void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer);
 
+// Opaque list cursors: the position of the last item returned, base64url-encoded.
+std::string encode_cursor(const std::string& position);
+// The decoded ?cursor=, or "" when absent; throws invalid_argument naming "cursor" when malformed.
+std::string decode_cursor(const http::Request& request);
+
 // Parses ?limit= (default 50, at most 200; larger values are clamped) or throws invalid_argument.
 int list_limit(const http::Request& request);
 

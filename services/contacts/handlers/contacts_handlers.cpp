@@ -1,0 +1,212 @@
+// HTTP handlers of the contacts service.
+
+#include "contacts_service.hpp"
+#include "domain/rules.hpp"
+#include "parley/core/error.hpp"
+#include "parley/core/ids.hpp"
+#include "parley/core/json.hpp"
+#include "parley/core/text.hpp"
+#include "parley/core/time.hpp"
+
+namespace parley::contacts {
+
+namespace bj = boost::json;
+
+namespace {
+
+std::string now() { return time::format_rfc3339(time::now()); }
+
+Role role_of(const RequestRow& r, const std::string& user) {
+  if (user == r.to_user) return Role::recipient;
+  if (user == r.from_user) return Role::sender;
+  return Role::stranger;
+}
+
+// {items, next_cursor} for entries ordered by username.
+http::Response entry_page(std::vector<Entry>& found, int limit) {
+  bool more = static_cast<int>(found.size()) > limit;
+  if (more) found.pop_back();
+  bj::array items;
+  for (const auto& e : found) items.push_back(e.to_json());
+  bj::value next = nullptr;
+  if (more) next = service::encode_cursor(found.back().user.username);
+  return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
+}
+
+// Loads a request for an action by user, checking who may do what; throws 404/403.
+RequestRow load_for(storage::Tx& tx, const std::string& id, const std::string& user, RequestAction action) {
+  auto row = store::request(tx, id);
+  if (!row) throw Error::not_found("no such request");
+  check_request_action(action, role_of(*row, user), row->hidden);
+  return *row;
+}
+
+}  // namespace
+
+async::Task<http::Response> ContactsService::send_request(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  auto body = request.json_body();
+  json::reject_unknown_fields(body, {"username", "user_id"});
+  auto username = json::optional_string(body, "username");
+  auto user_id = json::optional_string(body, "user_id");
+  if (username.has_value() == user_id.has_value())
+    throw Error::invalid_argument("give exactly one of username or user_id", username ? "user_id" : "username");
+
+  std::optional<RequestView> view;
+  co_await db_->write([&](storage::Tx& tx) {
+    if (!store::person(tx, me)) throw Error::unauthenticated("account no longer exists");
+    auto target = user_id ? store::person(tx, *user_id) : store::person_by_username(tx, text::ascii_lower(*username));
+    Relationship r;
+    r.target_exists = target.has_value();
+    if (target) {
+      r.self = target->id == me;
+      r.contacts = store::are_contacts(tx, me, target->id);
+      r.pending_from_caller = store::pending_request(tx, me, target->id).has_value();
+      r.caller_blocked_target = store::is_blocked(tx, me, target->id);
+      r.target_blocked_caller = store::is_blocked(tx, target->id, me);
+    }
+    bool hidden = decide_new_request(r) == NewRequest::hidden;
+    RequestRow row{ids::uuid_v7(), me, target->id, "pending", hidden, now()};
+    store::insert_request(tx, row);
+    if (!hidden)
+      outbox_.add(tx, "contact.requested", {{"request_id", row.id}, {"from_user_id", me},
+                                            {"to_user_id", row.to_user}, {"created_at", row.created_at}});
+    view = store::request_view(tx, row.id);
+  });
+  co_return http::Response::json(201, view->to_json());
+}
+
+async::Task<http::Response> ContactsService::list_requests(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  std::string direction = request.query_param("direction").value_or("incoming");
+  if (direction != "incoming" && direction != "outgoing")
+    throw Error::invalid_argument("direction must be 'incoming' or 'outgoing'", "direction");
+  int limit = service::list_limit(request);
+  std::string before = service::decode_cursor(request);
+  std::vector<RequestView> found;
+  co_await db_->read([&](storage::Tx& tx) {
+    found = store::list_pending(tx, me, direction == "incoming", before, limit + 1);
+  });
+  bool more = static_cast<int>(found.size()) > limit;
+  if (more) found.pop_back();
+  bj::array items;
+  for (const auto& v : found) items.push_back(v.to_json());
+  bj::value next = nullptr;
+  if (more) next = service::encode_cursor(found.back().row.id);
+  co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
+}
+
+async::Task<http::Response> ContactsService::accept_request(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  std::optional<Entry> contact;
+  co_await db_->write([&](storage::Tx& tx) {
+    RequestRow row = load_for(tx, request.param("id"), me, RequestAction::accept);
+    auto sender = store::person(tx, row.from_user);
+    if (!sender) throw Error::not_found("no such request");
+    if (row.status == "accepted") {  // accepted before (perhaps from the other side): idempotent
+      if (auto since = store::contact_since(tx, me, row.from_user)) contact = Entry{*sender, *since};
+      return;
+    }
+    if (row.status != "pending" || store::is_blocked(tx, me, row.from_user) || store::is_blocked(tx, row.from_user, me))
+      return;
+    std::string since = now();
+    store::add_contact(tx, row.from_user, me, since);
+    store::close_pending_between(tx, row.from_user, me, "accepted", since);
+    outbox_.add(tx, "contact.accepted", {{"request_id", row.id}, {"from_user_id", row.from_user},
+                                         {"to_user_id", me}, {"since", since}});
+    contact = Entry{*sender, since};
+  });
+  if (!contact) throw Error::not_found("no such request");
+  co_return http::Response::json(200, contact->to_json());
+}
+
+async::Task<http::Response> ContactsService::decline_request(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  bool done = false;
+  co_await db_->write([&](storage::Tx& tx) {
+    RequestRow row = load_for(tx, request.param("id"), me, RequestAction::decline);
+    if (row.status != "pending") return;
+    store::set_status(tx, row.id, "declined", now());
+    done = true;
+  });
+  if (!done) throw Error::not_found("no such request");
+  co_return http::Response::no_content();
+}
+
+async::Task<http::Response> ContactsService::cancel_request(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  bool done = false;
+  co_await db_->write([&](storage::Tx& tx) {
+    RequestRow row = load_for(tx, request.param("id"), me, RequestAction::cancel);
+    if (row.status != "pending") return;
+    store::set_status(tx, row.id, "cancelled", now());
+    done = true;
+  });
+  if (!done) throw Error::not_found("no such request");
+  co_return http::Response::no_content();
+}
+
+async::Task<http::Response> ContactsService::list_contacts(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  int limit = service::list_limit(request);
+  std::string after = service::decode_cursor(request);
+  std::vector<Entry> found;
+  co_await db_->read([&](storage::Tx& tx) { found = store::list_contacts(tx, me, after, limit + 1); });
+  co_return entry_page(found, limit);
+}
+
+async::Task<http::Response> ContactsService::remove_contact(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  const std::string& other = request.param("user_id");
+  bool removed = false;
+  co_await db_->write([&](storage::Tx& tx) {
+    removed = store::remove_contact(tx, me, other);
+    if (removed)
+      outbox_.add(tx, "contact.removed", {{"user_id", me}, {"contact_id", other}, {"reason", "removed"}});
+  });
+  if (!removed) throw Error::not_found("not a contact");
+  co_await service::publish_now(ctx_, outbox_);
+  co_return http::Response::no_content();
+}
+
+async::Task<http::Response> ContactsService::list_blocks(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  int limit = service::list_limit(request);
+  std::string after = service::decode_cursor(request);
+  std::vector<Entry> found;
+  co_await db_->read([&](storage::Tx& tx) { found = store::list_blocks(tx, me, after, limit + 1); });
+  co_return entry_page(found, limit);
+}
+
+async::Task<http::Response> ContactsService::block(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  const std::string& other = request.param("user_id");
+  if (other == me) throw Error::invalid_argument("you cannot block yourself", "user_id");
+  co_await db_->write([&](storage::Tx& tx) {
+    if (!store::person(tx, other)) throw Error::not_found("no such user");
+    std::string since = now();
+    if (!store::add_block(tx, me, other, since)) return;  // already blocked
+    if (store::remove_contact(tx, me, other))
+      outbox_.add(tx, "contact.removed", {{"user_id", me}, {"contact_id", other}, {"reason", "blocked"}});
+    store::cancel_pending(tx, me, other, since);  // the blocker's own requests go away
+    store::hide_pending(tx, other, me);           // theirs stay pending in their view, unseen here
+    outbox_.add(tx, "block.added", {{"blocker_id", me}, {"blocked_id", other}});
+  });
+  co_await service::publish_now(ctx_, outbox_);
+  co_return http::Response::no_content();
+}
+
+async::Task<http::Response> ContactsService::unblock(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  const std::string& other = request.param("user_id");
+  bool removed = false;
+  co_await db_->write([&](storage::Tx& tx) {
+    removed = store::remove_block(tx, me, other);
+    if (removed) outbox_.add(tx, "block.removed", {{"blocker_id", me}, {"blocked_id", other}});
+  });
+  if (!removed) throw Error::not_found("not blocked");
+  co_await service::publish_now(ctx_, outbox_);
+  co_return http::Response::no_content();
+}
+
+}  // namespace parley::contacts
