@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -124,6 +125,13 @@ std::optional<std::int64_t> int_claim(const bj::object& o, const char* key) {
 
 Claims Verifier::verify(std::string_view token, time::TimePoint now) const {
   if (token.empty() || token.size() > 4096) reject("token size");
+  std::optional<Claims> cached;
+  {
+    std::lock_guard lock(mutex_);
+    auto hit = verified_.find(std::string(token));
+    if (hit != verified_.end()) cached = hit->second;
+  }
+  if (cached) return check_times(std::move(*cached), now);
   auto dot1 = token.find('.');
   auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
   if (dot2 == std::string_view::npos || token.find('.', dot2 + 1) != std::string_view::npos)
@@ -174,6 +182,14 @@ Claims Verifier::verify(std::string_view token, time::TimePoint now) const {
   c.iat = *iat;
   c.nbf = int_claim(*payload, "nbf").value_or(0);
   if (auto jti = payload->if_contains("jti"); jti && jti->is_string()) c.jti = std::string(jti->as_string());
+  c = check_times(std::move(c), now);
+  std::lock_guard lock(mutex_);
+  if (verified_.size() >= 100'000) verified_.clear();  // bounded; refilled by use
+  verified_.emplace(std::string(token), c);
+  return c;
+}
+
+Claims Verifier::check_times(Claims c, time::TimePoint now) const {
   std::int64_t now_s = time::to_unix_ms(now) / 1000;
   std::int64_t leeway = options_.leeway.count();
   if (now_s >= c.exp + leeway) reject("expired");
@@ -194,13 +210,24 @@ Claims Verifier::authenticate(const http::Request& request) const {
   return verify(value.substr(prefix.size()), time::now());
 }
 
+namespace {
+// Forgets revocations whose tokens have all expired, once the list grows.
+void prune(std::unordered_map<std::string, time::TimePoint>& list) {
+  if (list.size() < 10'000) return;
+  auto now = time::now();
+  std::erase_if(list, [&](const auto& kv) { return kv.second <= now; });
+}
+}  // namespace
+
 void Verifier::revoke_session(const std::string& sid, time::TimePoint until) {
   std::lock_guard lock(mutex_);
+  prune(revoked_sessions_);
   revoked_sessions_[sid] = until;
 }
 
 void Verifier::revoke_user(const std::string& sub, time::TimePoint until) {
   std::lock_guard lock(mutex_);
+  prune(revoked_users_);
   revoked_users_[sub] = until;
 }
 

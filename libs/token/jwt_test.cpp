@@ -133,6 +133,15 @@ TEST_F(JwtTest, RejectsUnknownKeyAndOtherSigners) {
   EXPECT_FALSE(accepted(std::string(5000, 'a'), now));
 }
 
+TEST_F(JwtTest, CachedTokensStillExpireAndCanBeRevoked) {
+  std::string token = key.sign(claims(now));
+  EXPECT_TRUE(accepted(token, now));      // verified and cached
+  EXPECT_TRUE(accepted(token, now + 1));  // from the cache
+  EXPECT_FALSE(accepted(token, now + 2000));  // expired, even though cached
+  verifier.revoke_session("session-1", time::from_unix_ms((now + 3600) * 1000));
+  EXPECT_FALSE(accepted(token, now + 2));
+}
+
 TEST_F(JwtTest, RevokedSessionsAndUsersAreRefused) {
   std::string token = key.sign(claims(now));
   auto t = time::from_unix_ms(now * 1000);

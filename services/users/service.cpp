@@ -54,7 +54,7 @@ class UsersService final : public service::Service {
   }
 
   // handlers
-  async::Task<Profile> load(const std::string& id) {
+  async::Task<Profile> load(std::string id) {
     std::optional<Profile> profile;
     co_await db_->read([&](storage::Tx& tx) { profile = store::find(tx, id); });
     if (!profile) throw Error::not_found("no such user");

@@ -1,0 +1,65 @@
+#include "parley/async/notifier.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <thread>
+
+namespace parley::async {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Notifier, WakesAWaiterFromAnotherThread) {
+  Notifier n;
+  asio::io_context ioc;
+  auto started = std::chrono::steady_clock::now();
+  auto result = asio::co_spawn(ioc, n.wait("alice", n.version("alice"), 5s), asio::use_future);
+  std::thread other([&] {
+    while (n.waiting() == 0) std::this_thread::sleep_for(1ms);
+    n.notify("bob");  // someone else: no effect on alice
+    n.notify("alice");
+  });
+  ioc.run();
+  other.join();
+  EXPECT_TRUE(result.get());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(n.waiting(), 0u);
+}
+
+TEST(Notifier, ANotifyBetweenCheckAndWaitIsNotLost) {
+  Notifier n;
+  auto seen = n.version("alice");
+  n.notify("alice");  // arrives after the caller looked, before it parks
+  asio::io_context ioc;
+  auto result = asio::co_spawn(ioc, n.wait("alice", seen, 5s), asio::use_future);
+  ioc.run_for(1s);
+  ASSERT_EQ(result.wait_for(0s), std::future_status::ready);
+  EXPECT_TRUE(result.get());
+}
+
+TEST(Notifier, TimesOutAndShutdownReleasesEveryone) {
+  Notifier n;
+  asio::io_context ioc;
+  auto timed = asio::co_spawn(ioc, n.wait("a", 0, 20ms), asio::use_future);
+  ioc.run();
+  EXPECT_FALSE(timed.get());
+
+  asio::io_context ioc2;
+  std::vector<std::future<bool>> waits;
+  for (int i = 0; i < 100; ++i)
+    waits.push_back(asio::co_spawn(ioc2, n.wait("k" + std::to_string(i), 0, 60s), asio::use_future));
+  std::thread stopper([&] {
+    while (n.waiting() < 100) std::this_thread::sleep_for(1ms);
+    n.shutdown();
+  });
+  ioc2.run();
+  stopper.join();
+  for (auto& w : waits) EXPECT_FALSE(w.get());
+  EXPECT_EQ(n.waiting(), 0u);
+}
+
+}  // namespace
+}  // namespace parley::async

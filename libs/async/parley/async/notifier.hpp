@@ -1,0 +1,49 @@
+#pragma once
+// Wakes coroutines waiting on a key (a user id) when something for that key happens: the heart
+// of long polling. A waiter costs a parked coroutine and a timer, no thread. A version per key
+// closes the race between "nothing new yet" and "park": wait() returns at once if the key was
+// notified after the caller read version().
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "parley/async/await.hpp"
+
+namespace parley::async {
+
+class Notifier {
+ public:
+  Notifier() = default;
+  Notifier(const Notifier&) = delete;
+  Notifier& operator=(const Notifier&) = delete;
+
+  std::uint64_t version(const std::string& key) const;
+  // (key by value: this is a coroutine.) Returns when key is notified after `seen` (at once if it already was), after timeout, or at
+  // shutdown. True if notified.
+  Task<bool> wait(std::string key, std::uint64_t seen, std::chrono::milliseconds timeout);
+  // Any thread.
+  void notify(const std::string& key);
+  // Releases every waiter; later waits return at once.
+  void shutdown();
+  bool shutting_down() const { return shutdown_.load(); }
+  std::size_t waiting() const { return waiting_.load(); }
+
+ private:
+  struct Waiter;
+  struct Slot {
+    std::uint64_t version = 0;
+    std::vector<std::shared_ptr<Waiter>> waiters;
+  };
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Slot> slots_;
+  std::atomic<bool> shutdown_{false};
+  std::atomic<std::size_t> waiting_{0};
+};
+
+}  // namespace parley::async
