@@ -10,6 +10,7 @@
 
 #include "auth/service.hpp"
 #include "contacts/service.hpp"
+#include "messages/service.hpp"
 #include "parley/core/config.hpp"
 #include "parley/core/crypto.hpp"
 #include "parley/core/log.hpp"
@@ -27,6 +28,7 @@ std::vector<std::unique_ptr<parley::service::Service>> make_services(parley::ser
   services.push_back(parley::auth::make_service(ctx));
   services.push_back(parley::users::make_service(ctx));
   services.push_back(parley::contacts::make_service(ctx));
+  services.push_back(parley::messages::make_service(ctx));
   return services;
 }
 
@@ -79,6 +81,9 @@ int run() {
   service::add_operations_routes(router, metrics, raw);
 
   http::Server server(server_options, router);
+  server.on_shutdown([&] {
+    for (auto& s : services) s->begin_shutdown();
+  });
   server.listen();
   for (auto& s : services) s->start();
   log::info("parley listening", {{"url", "http://" + server_options.host + ":" + std::to_string(server.port())},

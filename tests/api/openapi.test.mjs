@@ -140,6 +140,88 @@ const cases = {
     await call(s, op, 400, { token, query: { query: 'a', limit: 0 } });
     await call(s, op, 401, { query: { query: 'a' } });
   },
+  // Contacts: alice asks bob (accepted), carol (declined) and dave (cancelled, then blocked).
+  'POST /api/v1/contacts/requests': async (s, op) => {
+    const token = state.alice.access_token;
+    state.carol = await registerUser(s.baseUrl);
+    state.dave = await registerUser(s.baseUrl);
+    state.toBob = (await call(s, op, 201, { token, body: { username: state.bob.user.username } })).body;
+    state.toCarol = (await call(s, op, 201, { token, body: { user_id: state.carol.user.id } })).body;
+    state.toDave = (await call(s, op, 201, { token, body: { user_id: state.dave.user.id } })).body;
+    await call(s, op, 409, { token, body: { user_id: state.bob.user.id } });
+    await call(s, op, 404, { token, body: { username: uniqueName('nobody') } });
+    await call(s, op, 400, { token, body: { user_id: state.alice.user.id } });
+    await call(s, op, 400, { token, body: {} });
+    await call(s, op, 415, { token, body: { user_id: state.bob.user.id }, headers: { 'content-type': 'text/plain' } });
+    await call(s, op, 401, { body: { username: state.bob.user.username } });
+  },
+  'GET /api/v1/contacts/requests': async (s, op) => {
+    const token = state.alice.access_token;
+    const first = await call(s, op, 200, { token, query: { direction: 'outgoing', limit: 2 } });
+    assert.equal(first.body.items.length, 2);
+    const second = await call(s, op, 200, { token, query: { direction: 'outgoing', cursor: first.body.next_cursor } });
+    assert.equal(second.body.items.length, 1);
+    const incoming = await call(s, op, 200, { token: state.bob.access_token });
+    assert.deepEqual(incoming.body.items.map((r) => r.id), [state.toBob.id]);
+    await call(s, op, 400, { token, query: { direction: 'sideways' } });
+    await call(s, op, 400, { token, query: { limit: 0 } });
+    await call(s, op, 401);
+  },
+  'POST /api/v1/contacts/requests/{id}/accept': async (s, op) => {
+    const params = { id: state.toBob.id };
+    await call(s, op, 403, { token: state.alice.access_token, params });
+    await call(s, op, 404, { token: state.carol.access_token, params });
+    await call(s, op, 401, { params });
+    await call(s, op, 200, { token: state.bob.access_token, params });
+  },
+  'POST /api/v1/contacts/requests/{id}/decline': async (s, op) => {
+    const params = { id: state.toCarol.id };
+    await call(s, op, 403, { token: state.alice.access_token, params });
+    await call(s, op, 404, { token: state.dave.access_token, params });
+    await call(s, op, 401, { params });
+    await call(s, op, 204, { token: state.carol.access_token, params });
+  },
+  'DELETE /api/v1/contacts/requests/{id}': async (s, op) => {
+    const params = { id: state.toDave.id };
+    await call(s, op, 403, { token: state.dave.access_token, params });
+    await call(s, op, 404, { token: state.carol.access_token, params });
+    await call(s, op, 401, { params });
+    await call(s, op, 204, { token: state.alice.access_token, params });
+  },
+  'GET /api/v1/contacts': async (s, op) => {
+    const token = state.alice.access_token;
+    const { body } = await call(s, op, 200, { token, query: { limit: 1 } });
+    assert.equal(body.items[0]?.user.id, state.bob.user.id);
+    await call(s, op, 400, { token, query: { limit: 0 } });
+    await call(s, op, 401);
+  },
+  'DELETE /api/v1/contacts/{user_id}': async (s, op) => {
+    const params = { user_id: state.bob.user.id };
+    await call(s, op, 401, { params });
+    await call(s, op, 204, { token: state.alice.access_token, params });
+    await call(s, op, 404, { token: state.alice.access_token, params });
+  },
+  'PUT /api/v1/blocks/{user_id}': async (s, op) => {
+    const token = state.alice.access_token;
+    await call(s, op, 204, { token, params: { user_id: state.dave.user.id } });
+    await call(s, op, 204, { token, params: { user_id: state.dave.user.id } });
+    await call(s, op, 400, { token, params: { user_id: state.alice.user.id } });
+    await call(s, op, 404, { token, params: { user_id: 'no-such-user' } });
+    await call(s, op, 401, { params: { user_id: state.dave.user.id } });
+  },
+  'GET /api/v1/blocks': async (s, op) => {
+    const token = state.alice.access_token;
+    const { body } = await call(s, op, 200, { token, query: { limit: 1 } });
+    assert.equal(body.items[0]?.user.id, state.dave.user.id);
+    await call(s, op, 400, { token, query: { limit: 'ten' } });
+    await call(s, op, 401);
+  },
+  'DELETE /api/v1/blocks/{user_id}': async (s, op) => {
+    const params = { user_id: state.dave.user.id };
+    await call(s, op, 401, { params });
+    await call(s, op, 204, { token: state.alice.access_token, params });
+    await call(s, op, 404, { token: state.alice.access_token, params });
+  },
   'POST /api/v1/auth/password': async (s, op) => {
     const token = state.bob.access_token;
     await call(s, op, 401, { token, body: { current_password: 'wrong password!', new_password: 'long enough' } });

@@ -201,6 +201,23 @@ export async function eventually(fn, timeoutMs = 5000) {
   }
 }
 
+// Every item of a paged list, in order: calls page(cursor) (undefined first, then each
+// next_cursor) until next_cursor is null, asserting each answer is a 200 {items, next_cursor}.
+export async function allPages(page, maxPages = 100) {
+  const items = [];
+  let cursor;
+  for (let n = 0; n < maxPages; n++) {
+    const res = await page(cursor);
+    assert.equal(res.status, 200, res.text);
+    assert.ok(Array.isArray(res.body?.items), `no items: ${res.text}`);
+    items.push(...res.body.items);
+    cursor = res.body.next_cursor;
+    if (cursor === null) return items;
+    assert.equal(typeof cursor, 'string', `next_cursor: ${res.text}`);
+  }
+  return assert.fail(`paging did not end within ${maxPages} pages`);
+}
+
 // Registers before/after hooks of the calling file that start and stop one server; opts as
 // start(), plus setup(baseUrl), awaited once the server is ready (node 20 runs a file's top-level
 // before hooks at once, so a second top-level hook could not wait for the server).

@@ -37,6 +37,8 @@ class Service {
   virtual void start() = 0;
   // Stops background work, relaying what is committed.
   virtual void stop() = 0;
+  // Called once when the server begins a graceful shutdown: release waiting long polls.
+  virtual void begin_shutdown() {}
   // True when the service's own dependencies answer (for /readyz).
   virtual bool ready() { return true; }
 };

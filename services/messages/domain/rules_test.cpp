@@ -1,0 +1,59 @@
+#include "domain/rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include "parley/core/error.hpp"
+
+namespace parley::messages {
+namespace {
+
+TEST(DirectMessages, BlocksAndPolicy) {
+  struct Case { DirectFacts f; bool allowed; };
+  const std::vector<Case> cases = {
+      {{}, true},
+      {{.blocked = true}, false},
+      {{.blocked = true, .contacts = true}, false},
+      {{.recipient_contacts_only = true}, false},
+      {{.recipient_contacts_only = true, .contacts = true}, true},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) EXPECT_EQ(may_message_directly(cases[i].f), cases[i].allowed) << i;
+}
+
+TEST(Groups, WhoMayRemoveWhom) {
+  EXPECT_TRUE(may_remove(true, Role::member, Role::member));  // leaving
+  EXPECT_TRUE(may_remove(false, Role::owner, Role::admin));
+  EXPECT_TRUE(may_remove(false, Role::admin, Role::member));
+  EXPECT_FALSE(may_remove(false, Role::admin, Role::admin));
+  EXPECT_FALSE(may_remove(false, Role::admin, Role::owner));
+  EXPECT_FALSE(may_remove(false, Role::member, Role::member));
+}
+
+TEST(Messages, WhoMayDelete) {
+  EXPECT_TRUE(may_delete_message(true, false, Role::member));
+  EXPECT_FALSE(may_delete_message(false, false, Role::owner));  // no moderators in a direct chat
+  EXPECT_TRUE(may_delete_message(false, true, Role::admin));
+  EXPECT_FALSE(may_delete_message(false, true, Role::member));
+}
+
+TEST(Messages, BodyLengthCountsCharacters) {
+  EXPECT_THROW(check_body(""), Error);
+  EXPECT_NO_THROW(check_body(std::string(4000, 'x')));
+  EXPECT_THROW(check_body(std::string(4001, 'x')), Error);
+  std::string emoji;
+  for (int i = 0; i < 4000; ++i) emoji += "\xf0\x9f\x98\x80";  // 4000 characters, 16000 bytes
+  EXPECT_NO_THROW(check_body(emoji));
+  EXPECT_NO_THROW(check_body("  "));  // stored as sent
+}
+
+TEST(Groups, TitlesAndClientIds) {
+  EXPECT_EQ(normalize_title("  Team  "), "Team");
+  EXPECT_THROW(normalize_title(" "), Error);
+  EXPECT_THROW(normalize_title(std::string(101, 'x')), Error);
+  EXPECT_NO_THROW(check_client_id("c-1"));
+  EXPECT_THROW(check_client_id(""), Error);
+  EXPECT_THROW(check_client_id("has space"), Error);
+  EXPECT_THROW(check_client_id(std::string(65, 'x')), Error);
+}
+
+}  // namespace
+}  // namespace parley::messages

@@ -1,0 +1,224 @@
+// Conversations: direct and group, members, roles, invite codes.
+
+#include <boost/json/serialize.hpp>
+
+#include <set>
+
+#include "messages_service.hpp"
+#include "parley/core/crypto.hpp"
+#include "parley/core/error.hpp"
+#include "parley/core/ids.hpp"
+#include "parley/core/json.hpp"
+#include "parley/core/time.hpp"
+
+namespace parley::messages {
+
+namespace bj = boost::json;
+
+namespace {
+std::string now() { return time::format_rfc3339(time::now()); }
+
+bj::array json_ids(const std::vector<std::string>& ids) {
+  bj::array out;
+  for (const auto& id : ids) out.push_back(bj::string(id));
+  return out;
+}
+}  // namespace
+
+async::Task<http::Response> MessagesService::create_conversation(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  auto body = request.json_body();
+  std::string kind = json::required_string(body, "kind");
+  int status = 201;
+  bj::object out;
+  if (kind == "direct") {
+    json::reject_unknown_fields(body, {"kind", "user_id"});
+    std::string other = json::required_string(body, "user_id");
+    if (other == me) throw Error::invalid_argument("you cannot start a direct conversation with yourself", "user_id");
+    co_await db_->write([&](storage::Tx& tx) {
+      auto person = store::person(tx, other);
+      if (!person) throw Error::not_found("no such user");
+      if (auto existing = store::direct_between(tx, me, other)) {  // one per pair, from either side
+        status = 200;
+        out = view(tx, *store::conversation(tx, *existing), me);
+        return;
+      }
+      DirectFacts facts{store::blocked_either_way(tx, me, other), person->dm_policy == "contacts",
+                        store::are_contacts(tx, me, other)};
+      if (!may_message_directly(facts)) throw Error::permission_denied("you cannot message this user");
+      std::string t = now();
+      ConversationRow c{ids::uuid_v7(), "direct", std::nullopt, t, 0, t};
+      auto [a, b] = me < other ? std::pair{me, other} : std::pair{other, me};
+      store::insert_conversation(tx, c, a + ":" + b);
+      store::add_member(tx, c.id, me, Role::member, t);
+      store::add_member(tx, c.id, other, Role::member, t);
+      deliver_conversation(tx, c, "conversation.created", {});
+      outbox_.add(tx, "conversation.created",
+                  {{"conversation_id", c.id}, {"kind", "direct"}, {"created_by", me}, {"member_ids", json_ids({me, other})}});
+      out = view(tx, c, me);
+    });
+  } else if (kind == "group") {
+    json::reject_unknown_fields(body, {"kind", "title", "member_ids"});
+    std::string title = normalize_title(json::required_string(body, "title"));
+    std::set<std::string> invited;
+    if (auto ids = body.if_contains("member_ids")) {
+      if (!ids->is_array()) throw Error::invalid_argument("member_ids must be an array of user ids", "member_ids");
+      for (const auto& v : ids->as_array()) {
+        if (!v.is_string()) throw Error::invalid_argument("member_ids must be an array of user ids", "member_ids");
+        if (v.as_string() != me) invited.insert(std::string(v.as_string()));
+      }
+    }
+    if (invited.size() + 1 > kMaxGroupMembers)
+      throw Error::invalid_argument("a group has at most 1000 members", "member_ids");
+    co_await db_->write([&](storage::Tx& tx) {
+      for (const auto& id : invited)
+        if (!store::person(tx, id)) throw Error::invalid_argument("member_ids names an unknown user: " + id, "member_ids");
+      std::string t = now();
+      ConversationRow c{ids::uuid_v7(), "group", title, t, 0, t};
+      store::insert_conversation(tx, c, std::nullopt);
+      store::add_member(tx, c.id, me, Role::owner, t);
+      for (const auto& id : invited) store::add_member(tx, c.id, id, Role::member, t);
+      deliver_conversation(tx, c, "conversation.created", {});
+      std::vector<std::string> all(invited.begin(), invited.end());
+      all.push_back(me);
+      outbox_.add(tx, "conversation.created", {{"conversation_id", c.id}, {"kind", "group"}, {"title", title},
+                                               {"created_by", me}, {"member_ids", json_ids(all)}});
+      out = view(tx, c, me);
+    });
+  } else {
+    throw Error::invalid_argument("kind must be 'direct' or 'group'", "kind");
+  }
+  co_return http::Response::json(status, out);
+}
+
+async::Task<http::Response> MessagesService::list_conversations(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  int limit = service::list_limit(request);
+  std::string position = service::decode_cursor(request);
+  std::string after_activity, after_id;
+  if (!position.empty()) {
+    auto bar = position.find('|');
+    if (bar == std::string::npos) throw Error::invalid_argument("cursor is not valid", "cursor");
+    after_activity = position.substr(0, bar);
+    after_id = position.substr(bar + 1);
+  }
+  bj::array items;
+  bj::value next = nullptr;
+  co_await db_->read([&](storage::Tx& tx) {
+    auto rows = store::list_for(tx, me, after_activity, after_id, limit + 1);
+    bool more = static_cast<int>(rows.size()) > limit;
+    if (more) rows.pop_back();
+    for (const auto& c : rows) items.push_back(view(tx, c, me));
+    if (more) next = service::encode_cursor(rows.back().last_activity_at + "|" + rows.back().id);
+  });
+  co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
+}
+
+async::Task<http::Response> MessagesService::get_conversation(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  bj::object out;
+  co_await db_->read([&](storage::Tx& tx) { out = view(tx, membership(tx, request.param("id"), me).first, me); });
+  co_return http::Response::json(200, out);
+}
+
+async::Task<http::Response> MessagesService::rename(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  auto body = request.json_body();
+  json::reject_unknown_fields(body, {"title"});
+  std::string title = normalize_title(json::required_string(body, "title"));
+  bj::object out;
+  co_await db_->write([&](storage::Tx& tx) {
+    auto [c, m] = membership(tx, request.param("id"), me);
+    if (c.kind != "group") throw Error::invalid_argument("only a group has a title", "title");
+    if (!manages(m.role)) throw Error::permission_denied("only the owner or an admin may rename the group");
+    store::set_title(tx, c.id, title, now());
+    c.title = title;
+    deliver_conversation(tx, c, "conversation.updated", {});
+    outbox_.add(tx, "conversation.updated", {{"conversation_id", c.id}, {"title", title}, {"updated_by", me}});
+    out = view(tx, c, me);
+  });
+  co_return http::Response::json(200, out);
+}
+
+async::Task<http::Response> MessagesService::add_member(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  auto body = request.json_body();
+  json::reject_unknown_fields(body, {"user_id"});
+  std::string user = json::required_string(body, "user_id");
+  bj::object out;
+  co_await db_->write([&](storage::Tx& tx) {
+    auto [c, m] = membership(tx, request.param("id"), me);
+    if (c.kind != "group") throw Error::invalid_argument("members cannot be added to a direct conversation", "user_id");
+    if (!manages(m.role)) throw Error::permission_denied("only the owner or an admin may add members");
+    if (!store::person(tx, user)) throw Error::not_found("no such user");
+    if (store::member(tx, c.id, user)) throw Error::conflict("conflict", "already a member");
+    if (store::members(tx, c.id).size() >= kMaxGroupMembers)
+      throw Error::invalid_argument("a group has at most 1000 members", "user_id");
+    std::string t = now();
+    store::add_member(tx, c.id, user, Role::member, t);
+    store::touch(tx, c.id, t);
+    deliver_conversation(tx, c, "member.added", {}, {{"user_id", user}});
+    outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", user}, {"added_by", me}});
+    out = view(tx, c, me);
+  });
+  co_return http::Response::json(201, out);
+}
+
+async::Task<http::Response> MessagesService::remove_member(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  const std::string& target = request.param("user_id");
+  co_await db_->write([&](storage::Tx& tx) {
+    auto [c, m] = membership(tx, request.param("id"), me);
+    if (c.kind != "group") throw Error::invalid_argument("nobody can leave or be removed from a direct conversation");
+    auto t = store::member(tx, c.id, target);
+    if (!t) throw Error::not_found("not a member");
+    if (!may_remove(target == me, m.role, t->role))
+      throw Error::permission_denied("you may not remove this member");
+    store::remove_member(tx, c.id, target);
+    if (t->role == Role::owner)  // ownership passes on, so a group never lacks one
+      if (auto heir = store::successor(tx, c.id)) store::set_role(tx, c.id, *heir, Role::owner);
+    store::touch(tx, c.id, now());
+    deliver_conversation(tx, c, "member.removed", {target}, {{"user_id", target}});
+    outbox_.add(tx, "member.removed", {{"conversation_id", c.id}, {"user_id", target}, {"removed_by", me}});
+  });
+  co_return http::Response::no_content();
+}
+
+async::Task<http::Response> MessagesService::invite_code(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  std::string code = crypto::random_token(16);
+  std::string expires = time::format_rfc3339(time::now() + std::chrono::duration_cast<std::chrono::milliseconds>(options_.invite_ttl));
+  co_await db_->write([&](storage::Tx& tx) {
+    auto [c, m] = membership(tx, request.param("id"), me);
+    if (c.kind != "group") throw Error::invalid_argument("only a group has invite codes");
+    if (!manages(m.role)) throw Error::permission_denied("only the owner or an admin may create an invite code");
+    store::set_invite(tx, c.id, code, expires);  // replaces (and so revokes) the previous code
+  });
+  co_return http::Response::json(201, bj::object{{"code", code}, {"expires_at", expires}});
+}
+
+async::Task<http::Response> MessagesService::join(http::Request& request) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  auto body = request.json_body();
+  json::reject_unknown_fields(body, {"code"});
+  std::string code = json::required_string(body, "code");
+  if (code.empty() || code.size() > 64) throw Error::not_found("no such invite code");
+  bj::object out;
+  co_await db_->write([&](storage::Tx& tx) {
+    auto id = store::conversation_by_invite(tx, code, now());
+    if (!id) throw Error::not_found("no such invite code, or it expired");
+    auto c = *store::conversation(tx, *id);
+    if (!store::member(tx, c.id, me)) {
+      if (store::members(tx, c.id).size() >= kMaxGroupMembers) throw Error::conflict("conflict", "the group is full");
+      std::string t = now();
+      store::add_member(tx, c.id, me, Role::member, t);
+      store::touch(tx, c.id, t);
+      deliver_conversation(tx, c, "member.added", {}, {{"user_id", me}});
+      outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", me}, {"added_by", me}});
+    }
+    out = view(tx, c, me);
+  });
+  co_return http::Response::json(200, out);
+}
+
+}  // namespace parley::messages

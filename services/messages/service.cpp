@@ -1,0 +1,166 @@
+#include "service.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include "messages_service.hpp"
+#include "parley/core/config.hpp"
+#include "parley/core/log.hpp"
+#include "parley/core/time.hpp"
+
+namespace parley::messages {
+
+namespace bj = boost::json;
+
+MessagesOptions MessagesOptions::from_env() {
+  MessagesOptions o;
+  o.sync_retention = std::chrono::seconds(config::get_int("PARLEY_SYNC_RETENTION_S", 7 * 24 * 3600, 1, 365LL * 24 * 3600));
+  o.prune_interval = std::chrono::seconds(config::get_int("PARLEY_SYNC_PRUNE_INTERVAL_S", 300, 1, 24 * 3600));
+  return o;
+}
+
+MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
+    : ctx_(ctx), options_(options), db_(ctx.open_database("messages")), outbox_(*db_, ctx.bus, "messages") {
+  db_->migrate(messages_migrations());
+  ctx.bus.subscribe("messages",
+                    {"user.registered", "user.profile_updated", "user.deleted", "contact.accepted",
+                     "contact.removed", "block.added", "block.removed"},
+                    [this](const events::Event& e) { on_event(e); });
+  ctx.metrics.gauge("parley_sync_waiting_polls", "Long polls waiting for events.", "",
+                    [this] { return static_cast<double>(notifier_.waiting()); });
+}
+
+MessagesService::~MessagesService() { stop(); }
+
+void MessagesService::start() {
+  outbox_.start();
+  pruner_ = std::thread([this] { prune_loop(); });
+}
+
+void MessagesService::stop() {
+  {
+    std::lock_guard lock(prune_mutex_);
+    stopping_ = true;
+  }
+  prune_cv_.notify_all();
+  if (pruner_.joinable()) pruner_.join();
+  outbox_.stop();
+}
+
+void MessagesService::prune_loop() {
+  for (;;) {
+    {
+      std::unique_lock lock(prune_mutex_);
+      if (prune_cv_.wait_for(lock, options_.prune_interval, [&] { return stopping_; })) return;
+    }
+    try {
+      std::int64_t cutoff = time::to_unix_ms(time::now()) -
+                            std::chrono::duration_cast<std::chrono::milliseconds>(options_.sync_retention).count();
+      std::int64_t removed = 0, total = 0;
+      do {
+        db_->write_sync([&](storage::Tx& tx) { removed = store::prune_events(tx, cutoff, 5000); });
+        total += removed;
+      } while (removed == 5000);
+      if (total > 0) log::info("sync events pruned", {{"count", total}});
+    } catch (const std::exception& e) {
+      log::warn("pruning sync events failed", {{"error", e.what()}});
+    }
+  }
+}
+
+void MessagesService::on_event(const events::Event& e) {
+  auto field = [&](const char* key) -> std::string {
+    auto v = e.data.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  events::handle_once(*db_, e, [&](storage::Tx& tx) {
+    if (e.type == "user.registered") {
+      store::upsert_person(tx, field("user_id"), field("username"), "everyone");
+    } else if (e.type == "user.profile_updated") {
+      std::string policy = field("dm_policy");
+      store::upsert_person(tx, field("user_id"), field("username"), policy.empty() ? "everyone" : policy);
+    } else if (e.type == "user.deleted") {
+      store::erase_user(tx, field("user_id"));
+    } else if (e.type == "contact.accepted") {
+      store::set_contacts(tx, field("from_user_id"), field("to_user_id"), true);
+    } else if (e.type == "contact.removed") {
+      store::set_contacts(tx, field("user_id"), field("contact_id"), false);
+    } else if (e.type == "block.added" || e.type == "block.removed") {
+      store::set_block(tx, field("blocker_id"), field("blocked_id"), e.type == "block.added");
+    }
+  });
+}
+
+void MessagesService::add_routes(http::Router& router) {
+  auto bind = [this](auto method) { return service::bind(this, method); };
+  router.add("POST", "/api/v1/conversations", bind(&MessagesService::create_conversation));
+  router.add("GET", "/api/v1/conversations", bind(&MessagesService::list_conversations));
+  router.add("GET", "/api/v1/conversations/{id}", bind(&MessagesService::get_conversation));
+  router.add("PATCH", "/api/v1/conversations/{id}", bind(&MessagesService::rename));
+  router.add("POST", "/api/v1/conversations/{id}/members", bind(&MessagesService::add_member));
+  router.add("DELETE", "/api/v1/conversations/{id}/members/{user_id}", bind(&MessagesService::remove_member));
+  router.add("POST", "/api/v1/conversations/{id}/invite-code", bind(&MessagesService::invite_code));
+  router.add("POST", "/api/v1/conversations/join", bind(&MessagesService::join));
+  router.add("GET", "/api/v1/conversations/{id}/messages", bind(&MessagesService::list_messages));
+  router.add("POST", "/api/v1/conversations/{id}/messages", bind(&MessagesService::send_message));
+  router.add("PATCH", "/api/v1/conversations/{id}/messages/{message_id}", bind(&MessagesService::edit_message));
+  router.add("DELETE", "/api/v1/conversations/{id}/messages/{message_id}", bind(&MessagesService::delete_message));
+  router.add("POST", "/api/v1/conversations/{id}/read", bind(&MessagesService::mark_read));
+  // A long poll waits up to 60 s; its deadline leaves room for that.
+  router.add("GET", "/api/v1/sync", bind(&MessagesService::sync), std::chrono::seconds(70));
+}
+
+bj::object MessagesService::view(storage::Tx& tx, const ConversationRow& c, const std::string& viewer) {
+  bj::array members;
+  std::int64_t read_seq = -1;
+  for (const auto& m : store::members(tx, c.id)) {
+    members.push_back(bj::object{{"user_id", m.user_id}, {"role", role_name(m.role)}});
+    if (m.user_id == viewer) read_seq = m.read_seq;
+  }
+  bj::value last = nullptr;
+  if (c.last_seq > 0)
+    if (auto m = store::message_by_seq(tx, c.id, c.last_seq)) last = m->to_json();
+  return bj::object{{"id", c.id},
+                    {"kind", c.kind},
+                    {"title", c.title ? bj::value(*c.title) : bj::value(nullptr)},
+                    {"members", members},
+                    {"created_at", c.created_at},
+                    {"last_message", last},
+                    {"unread_count", read_seq < 0 ? 0 : store::unread(tx, c.id, viewer, read_seq)}};
+}
+
+std::pair<ConversationRow, Member> MessagesService::membership(storage::Tx& tx, const std::string& conversation_id,
+                                                               const std::string& user_id) {
+  auto c = store::conversation(tx, conversation_id);
+  auto m = c ? store::member(tx, conversation_id, user_id) : std::nullopt;
+  if (!m) throw Error::not_found("no such conversation");
+  return {*c, *m};
+}
+
+void MessagesService::deliver(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload) {
+  std::int64_t now = time::to_unix_ms(time::now());
+  for (const auto& u : users) store::append_event(tx, u, payload, now);
+  tx.after_commit([this, users] {
+    for (const auto& u : users) notifier_.notify(u);
+  });
+}
+
+void MessagesService::deliver_conversation(storage::Tx& tx, const ConversationRow& c, const std::string& type,
+                                           const std::vector<std::string>& extra_users, bj::object fields) {
+  auto current = store::conversation(tx, c.id).value_or(c);
+  std::vector<std::string> users;
+  for (const auto& m : store::members(tx, c.id)) users.push_back(m.user_id);
+  users.insert(users.end(), extra_users.begin(), extra_users.end());
+  for (const auto& u : users) {
+    bj::object event = fields;
+    event["type"] = type;
+    event["conversation_id"] = c.id;
+    event["conversation"] = view(tx, current, u);
+    deliver(tx, {u}, bj::serialize(event));
+  }
+}
+
+std::unique_ptr<service::Service> make_service(service::Context& ctx) {
+  return std::make_unique<MessagesService>(ctx, MessagesOptions::from_env());
+}
+
+}  // namespace parley::messages

@@ -1,0 +1,407 @@
+#include "store/messages_store.hpp"
+
+#include "parley/core/ids.hpp"
+#include "parley/events/outbox.hpp"
+
+namespace parley::messages {
+
+std::vector<storage::Migration> messages_migrations() {
+  return {{1,
+           R"sql(
+CREATE TABLE people (user_id TEXT PRIMARY KEY, username TEXT NOT NULL, dm_policy TEXT NOT NULL DEFAULT 'everyone');
+CREATE TABLE contact_pairs (user_a TEXT NOT NULL, user_b TEXT NOT NULL, PRIMARY KEY (user_a, user_b)) WITHOUT ROWID;
+CREATE TABLE block_pairs (blocker_id TEXT NOT NULL, blocked_id TEXT NOT NULL, PRIMARY KEY (blocker_id, blocked_id)) WITHOUT ROWID;
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  title TEXT,
+  direct_key TEXT UNIQUE,
+  created_at TEXT NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  last_activity_at TEXT NOT NULL,
+  invite_code TEXT UNIQUE,
+  invite_expires_at TEXT
+);
+CREATE TABLE members (
+  conversation_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  joined_at TEXT NOT NULL,
+  read_seq INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (conversation_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX members_by_user ON members(user_id);
+CREATE TABLE messages (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  sender_id TEXT NOT NULL,
+  body TEXT,
+  client_id TEXT,
+  created_at TEXT NOT NULL,
+  edited_at TEXT,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (conversation_id, seq)
+);
+CREATE UNIQUE INDEX messages_by_client_id ON messages(conversation_id, sender_id, client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX messages_by_sender ON messages(sender_id);
+CREATE TABLE message_edits (message_id TEXT NOT NULL, body TEXT NOT NULL, replaced_at TEXT NOT NULL);
+CREATE INDEX message_edits_by_message ON message_edits(message_id);
+CREATE TABLE sync_state (user_id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
+CREATE TABLE user_events (
+  user_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  PRIMARY KEY (user_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX user_events_by_age ON user_events(created_at_ms);
+)sql" + events::outbox_inbox_schema(storage::Dialect::sqlite),
+           R"sql(
+CREATE TABLE people (user_id VARCHAR(36) PRIMARY KEY, username VARCHAR(32) NOT NULL, dm_policy VARCHAR(16) NOT NULL DEFAULT 'everyone');
+CREATE TABLE contact_pairs (user_a VARCHAR(36) NOT NULL, user_b VARCHAR(36) NOT NULL, PRIMARY KEY (user_a, user_b));
+CREATE TABLE block_pairs (blocker_id VARCHAR(36) NOT NULL, blocked_id VARCHAR(36) NOT NULL, PRIMARY KEY (blocker_id, blocked_id));
+CREATE TABLE conversations (
+  id VARCHAR(36) PRIMARY KEY,
+  kind VARCHAR(8) NOT NULL,
+  title VARCHAR(512),
+  direct_key VARCHAR(73) UNIQUE,
+  created_at VARCHAR(32) NOT NULL,
+  last_seq BIGINT NOT NULL DEFAULT 0,
+  last_activity_at VARCHAR(32) NOT NULL,
+  invite_code VARCHAR(64) UNIQUE,
+  invite_expires_at VARCHAR(32)
+) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE TABLE members (
+  conversation_id VARCHAR(36) NOT NULL,
+  user_id VARCHAR(36) NOT NULL,
+  role VARCHAR(8) NOT NULL,
+  joined_at VARCHAR(32) NOT NULL,
+  read_seq BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (conversation_id, user_id),
+  INDEX members_by_user (user_id)
+);
+CREATE TABLE messages (
+  id VARCHAR(36) PRIMARY KEY,
+  conversation_id VARCHAR(36) NOT NULL,
+  seq BIGINT NOT NULL,
+  sender_id VARCHAR(36) NOT NULL,
+  body TEXT,
+  client_id VARCHAR(64),
+  created_at VARCHAR(32) NOT NULL,
+  edited_at VARCHAR(32),
+  deleted TINYINT NOT NULL DEFAULT 0,
+  UNIQUE KEY messages_by_seq (conversation_id, seq),
+  UNIQUE KEY messages_by_client_id (conversation_id, sender_id, client_id),
+  INDEX messages_by_sender (sender_id)
+) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE TABLE message_edits (message_id VARCHAR(36) NOT NULL, body TEXT NOT NULL, replaced_at VARCHAR(32) NOT NULL,
+  INDEX message_edits_by_message (message_id)) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE TABLE sync_state (user_id VARCHAR(36) PRIMARY KEY, last_seq BIGINT NOT NULL);
+CREATE TABLE user_events (
+  user_id VARCHAR(36) NOT NULL,
+  seq BIGINT NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  payload LONGTEXT NOT NULL,
+  PRIMARY KEY (user_id, seq),
+  INDEX user_events_by_age (created_at_ms)
+) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+)sql" + events::outbox_inbox_schema(storage::Dialect::mysql)}};
+}
+
+boost::json::object MessageRow::to_json() const {
+  boost::json::object o{{"id", id}, {"conversation_id", conversation_id}, {"seq", seq}, {"sender_id", sender_id}};
+  o["body"] = deleted || !body ? boost::json::value(nullptr) : boost::json::value(*body);
+  o["client_id"] = client_id ? boost::json::value(*client_id) : boost::json::value(nullptr);
+  o["created_at"] = created_at;
+  o["edited_at"] = edited_at ? boost::json::value(*edited_at) : boost::json::value(nullptr);
+  o["deleted"] = deleted;
+  return o;
+}
+
+namespace store {
+
+namespace {
+bool mysql(Tx& tx) { return tx.dialect() == storage::Dialect::mysql; }
+std::pair<std::string, std::string> ordered(const std::string& a, const std::string& b) {
+  return a < b ? std::pair{a, b} : std::pair{b, a};
+}
+constexpr const char* kConversation = "id, kind, title, created_at, last_seq, last_activity_at";
+ConversationRow to_conversation(const storage::Row& r) {
+  return ConversationRow{r.text(0), r.text(1), r.optional_text(2), r.text(3), r.integer(4), r.text(5)};
+}
+constexpr const char* kMessage = "id, conversation_id, seq, sender_id, body, client_id, created_at, edited_at, deleted";
+MessageRow to_message(const storage::Row& r) {
+  return MessageRow{r.text(0), r.text(1), r.integer(2), r.text(3), r.optional_text(4), r.optional_text(5),
+                    r.text(6), r.optional_text(7), r.integer(8) != 0};
+}
+std::optional<MessageRow> one_message(Tx& tx, const std::string& where, const std::vector<storage::Value>& params) {
+  auto rows = tx.query(std::string("SELECT ") + kMessage + " FROM messages WHERE " + where, params);
+  if (rows.empty()) return std::nullopt;
+  return to_message(rows[0]);
+}
+}  // namespace
+
+void upsert_person(Tx& tx, const std::string& user_id, const std::string& username, const std::string& dm_policy) {
+  tx.exec(mysql(tx) ? "INSERT INTO people (user_id, username, dm_policy) VALUES (?, ?, ?) "
+                      "ON DUPLICATE KEY UPDATE username = VALUES(username), dm_policy = VALUES(dm_policy)"
+                    : "INSERT INTO people (user_id, username, dm_policy) VALUES (?, ?, ?) "
+                      "ON CONFLICT(user_id) DO UPDATE SET username = excluded.username, dm_policy = excluded.dm_policy",
+          {user_id, username, dm_policy});
+}
+
+void update_policy(Tx& tx, const std::string& user_id, const std::string& dm_policy) {
+  tx.exec("UPDATE people SET dm_policy = ? WHERE user_id = ?", {dm_policy, user_id});
+}
+
+std::optional<Person> person(Tx& tx, const std::string& user_id) {
+  auto rows = tx.query("SELECT user_id, dm_policy FROM people WHERE user_id = ?", {user_id});
+  if (rows.empty()) return std::nullopt;
+  return Person{rows[0].text(0), rows[0].text(1)};
+}
+
+void set_contacts(Tx& tx, const std::string& a, const std::string& b, bool contacts) {
+  auto [x, y] = ordered(a, b);
+  if (contacts)
+    tx.exec(std::string(mysql(tx) ? "INSERT IGNORE" : "INSERT OR IGNORE") +
+                " INTO contact_pairs (user_a, user_b) VALUES (?, ?)",
+            {x, y});
+  else
+    tx.exec("DELETE FROM contact_pairs WHERE user_a = ? AND user_b = ?", {x, y});
+}
+
+bool are_contacts(Tx& tx, const std::string& a, const std::string& b) {
+  auto [x, y] = ordered(a, b);
+  return !tx.query("SELECT 1 FROM contact_pairs WHERE user_a = ? AND user_b = ?", {x, y}).empty();
+}
+
+void set_block(Tx& tx, const std::string& blocker, const std::string& blocked, bool blocked_now) {
+  if (blocked_now)
+    tx.exec(std::string(mysql(tx) ? "INSERT IGNORE" : "INSERT OR IGNORE") +
+                " INTO block_pairs (blocker_id, blocked_id) VALUES (?, ?)",
+            {blocker, blocked});
+  else
+    tx.exec("DELETE FROM block_pairs WHERE blocker_id = ? AND blocked_id = ?", {blocker, blocked});
+}
+
+bool blocked_either_way(Tx& tx, const std::string& a, const std::string& b) {
+  return !tx.query("SELECT 1 FROM block_pairs WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)",
+                   {a, b, b, a})
+              .empty();
+}
+
+void erase_user(Tx& tx, const std::string& user_id) {
+  tx.exec("DELETE FROM people WHERE user_id = ?", {user_id});
+  tx.exec("DELETE FROM contact_pairs WHERE user_a = ? OR user_b = ?", {user_id, user_id});
+  tx.exec("DELETE FROM block_pairs WHERE blocker_id = ? OR blocked_id = ?", {user_id, user_id});
+  tx.exec("DELETE FROM message_edits WHERE message_id IN (SELECT id FROM messages WHERE sender_id = ?)", {user_id});
+  tx.exec("UPDATE messages SET body = NULL, deleted = 1 WHERE sender_id = ?", {user_id});
+  tx.exec("DELETE FROM members WHERE user_id = ?", {user_id});
+  tx.exec("DELETE FROM user_events WHERE user_id = ?", {user_id});
+  tx.exec("DELETE FROM sync_state WHERE user_id = ?", {user_id});
+}
+
+std::optional<ConversationRow> conversation(Tx& tx, const std::string& id) {
+  auto rows = tx.query(std::string("SELECT ") + kConversation + " FROM conversations WHERE id = ?", {id});
+  if (rows.empty()) return std::nullopt;
+  return to_conversation(rows[0]);
+}
+
+std::optional<std::string> direct_between(Tx& tx, const std::string& a, const std::string& b) {
+  auto [x, y] = ordered(a, b);
+  auto rows = tx.query("SELECT id FROM conversations WHERE direct_key = ?", {x + ":" + y});
+  if (rows.empty()) return std::nullopt;
+  return rows[0].text(0);
+}
+
+void insert_conversation(Tx& tx, const ConversationRow& c, const std::optional<std::string>& direct_key) {
+  tx.exec("INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, last_activity_at) "
+          "VALUES (?, ?, ?, ?, ?, 0, ?)",
+          {c.id, c.kind, c.title ? storage::Value(*c.title) : storage::Value(nullptr),
+           direct_key ? storage::Value(*direct_key) : storage::Value(nullptr), c.created_at, c.last_activity_at});
+}
+
+void set_title(Tx& tx, const std::string& id, const std::string& title, const std::string& now) {
+  tx.exec("UPDATE conversations SET title = ?, last_activity_at = ? WHERE id = ?", {title, now, id});
+}
+
+void touch(Tx& tx, const std::string& id, const std::string& now) {
+  tx.exec("UPDATE conversations SET last_activity_at = ? WHERE id = ?", {now, id});
+}
+
+std::vector<Member> members(Tx& tx, const std::string& conversation_id) {
+  std::vector<Member> out;
+  for (const auto& r : tx.query("SELECT user_id, role, read_seq FROM members WHERE conversation_id = ? "
+                                "ORDER BY joined_at, user_id",
+                                {conversation_id}))
+    out.push_back(Member{r.text(0), parse_role(r.text(1)), r.integer(2)});
+  return out;
+}
+
+std::optional<Member> member(Tx& tx, const std::string& conversation_id, const std::string& user_id) {
+  auto rows = tx.query("SELECT user_id, role, read_seq FROM members WHERE conversation_id = ? AND user_id = ?",
+                       {conversation_id, user_id});
+  if (rows.empty()) return std::nullopt;
+  return Member{rows[0].text(0), parse_role(rows[0].text(1)), rows[0].integer(2)};
+}
+
+void add_member(Tx& tx, const std::string& conversation_id, const std::string& user_id, Role role, const std::string& now) {
+  auto last = tx.query("SELECT last_seq FROM conversations WHERE id = ?", {conversation_id});
+  std::int64_t read = last.empty() ? 0 : last[0].integer(0);  // history counts as read
+  tx.exec("INSERT INTO members (conversation_id, user_id, role, joined_at, read_seq) VALUES (?, ?, ?, ?, ?)",
+          {conversation_id, user_id, std::string(role_name(role)), now, read});
+}
+
+void remove_member(Tx& tx, const std::string& conversation_id, const std::string& user_id) {
+  tx.exec("DELETE FROM members WHERE conversation_id = ? AND user_id = ?", {conversation_id, user_id});
+}
+
+void set_role(Tx& tx, const std::string& conversation_id, const std::string& user_id, Role role) {
+  tx.exec("UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?",
+          {std::string(role_name(role)), conversation_id, user_id});
+}
+
+std::optional<std::string> successor(Tx& tx, const std::string& conversation_id) {
+  auto rows = tx.query("SELECT user_id FROM members WHERE conversation_id = ? "
+                       "ORDER BY CASE role WHEN 'admin' THEN 0 ELSE 1 END, joined_at, user_id LIMIT 1",
+                       {conversation_id});
+  if (rows.empty()) return std::nullopt;
+  return rows[0].text(0);
+}
+
+void set_read(Tx& tx, const std::string& conversation_id, const std::string& user_id, std::int64_t seq) {
+  tx.exec("UPDATE members SET read_seq = ? WHERE conversation_id = ? AND user_id = ? AND read_seq < ?",
+          {seq, conversation_id, user_id, seq});
+}
+
+std::int64_t unread(Tx& tx, const std::string& conversation_id, const std::string& user_id, std::int64_t read_seq) {
+  return tx.query("SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq > ? AND sender_id <> ? AND deleted = 0",
+                  {conversation_id, read_seq, user_id})[0]
+      .integer(0);
+}
+
+void set_invite(Tx& tx, const std::string& id, const std::string& code, const std::string& expires_at) {
+  tx.exec("UPDATE conversations SET invite_code = ?, invite_expires_at = ? WHERE id = ?", {code, expires_at, id});
+}
+
+std::optional<std::string> conversation_by_invite(Tx& tx, const std::string& code, const std::string& now) {
+  auto rows = tx.query("SELECT id FROM conversations WHERE invite_code = ? AND invite_expires_at > ?", {code, now});
+  if (rows.empty()) return std::nullopt;
+  return rows[0].text(0);
+}
+
+std::vector<ConversationRow> list_for(Tx& tx, const std::string& user_id, const std::string& after_activity,
+                                      const std::string& after_id, int limit) {
+  std::vector<ConversationRow> out;
+  std::string sql =
+      "SELECT c.id, c.kind, c.title, c.created_at, c.last_seq, c.last_activity_at FROM members m "
+      "JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ? "
+      "AND (? = '' OR c.last_activity_at < ? OR (c.last_activity_at = ? AND c.id < ?)) "
+      "ORDER BY c.last_activity_at DESC, c.id DESC LIMIT ?";
+  for (const auto& r : tx.query(sql, {user_id, after_activity, after_activity, after_activity, after_id,
+                                      std::int64_t{limit}}))
+    out.push_back(to_conversation(r));
+  return out;
+}
+
+std::optional<MessageRow> message(Tx& tx, const std::string& conversation_id, const std::string& id) {
+  return one_message(tx, "conversation_id = ? AND id = ?", {conversation_id, id});
+}
+
+std::optional<MessageRow> message_by_seq(Tx& tx, const std::string& conversation_id, std::int64_t seq) {
+  return one_message(tx, "conversation_id = ? AND seq = ?", {conversation_id, seq});
+}
+
+std::optional<MessageRow> by_client_id(Tx& tx, const std::string& conversation_id, const std::string& sender,
+                                       const std::string& client_id) {
+  return one_message(tx, "conversation_id = ? AND sender_id = ? AND client_id = ?", {conversation_id, sender, client_id});
+}
+
+MessageRow append_message(Tx& tx, const std::string& conversation_id, const std::string& sender,
+                          const std::string& body, const std::optional<std::string>& client_id, const std::string& now) {
+  auto rows = tx.query(std::string("SELECT last_seq FROM conversations WHERE id = ?") + (mysql(tx) ? " FOR UPDATE" : ""),
+                       {conversation_id});
+  MessageRow m{ids::uuid_v7(), conversation_id, rows.at(0).integer(0) + 1, sender, body, client_id, now, std::nullopt, false};
+  tx.exec("UPDATE conversations SET last_seq = ?, last_activity_at = ? WHERE id = ?", {m.seq, now, conversation_id});
+  tx.exec("INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          {m.id, m.conversation_id, m.seq, m.sender_id, body,
+           client_id ? storage::Value(*client_id) : storage::Value(nullptr), now});
+  return m;
+}
+
+void edit_message(Tx& tx, const MessageRow& before, const std::string& body, const std::string& now) {
+  tx.exec("INSERT INTO message_edits (message_id, body, replaced_at) VALUES (?, ?, ?)", {before.id, *before.body, now});
+  tx.exec("UPDATE messages SET body = ?, edited_at = ? WHERE id = ?", {body, now, before.id});
+}
+
+void tombstone(Tx& tx, const std::string& message_id) {
+  tx.exec("DELETE FROM message_edits WHERE message_id = ?", {message_id});
+  tx.exec("UPDATE messages SET body = NULL, deleted = 1 WHERE id = ?", {message_id});
+}
+
+std::vector<MessageRow> history(Tx& tx, const std::string& conversation_id, const HistoryPage& page, bool& has_more) {
+  std::vector<MessageRow> out;
+  std::int64_t fetch = page.limit + 1;
+  if (page.after_seq) {
+    for (const auto& r : tx.query(std::string("SELECT ") + kMessage +
+                                      " FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                  {conversation_id, *page.after_seq, fetch}))
+      out.push_back(to_message(r));
+    has_more = static_cast<std::int64_t>(out.size()) > page.limit;
+    if (has_more) out.pop_back();
+    return out;
+  }
+  std::int64_t before = page.before_seq.value_or(INT64_MAX);
+  for (const auto& r : tx.query(std::string("SELECT ") + kMessage +
+                                    " FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+                                {conversation_id, before, fetch}))
+    out.push_back(to_message(r));
+  has_more = static_cast<std::int64_t>(out.size()) > page.limit;
+  if (has_more) out.pop_back();
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::int64_t append_event(Tx& tx, const std::string& user_id, const std::string& payload, std::int64_t now_ms) {
+  auto rows = tx.query(std::string("SELECT last_seq FROM sync_state WHERE user_id = ?") + (mysql(tx) ? " FOR UPDATE" : ""),
+                       {user_id});
+  std::int64_t seq = rows.empty() ? 1 : rows[0].integer(0) + 1;
+  if (rows.empty())
+    tx.exec("INSERT INTO sync_state (user_id, last_seq) VALUES (?, ?)", {user_id, seq});
+  else
+    tx.exec("UPDATE sync_state SET last_seq = ? WHERE user_id = ?", {seq, user_id});
+  tx.exec("INSERT INTO user_events (user_id, seq, created_at_ms, payload) VALUES (?, ?, ?, ?)",
+          {user_id, seq, now_ms, payload});
+  return seq;
+}
+
+std::int64_t last_event_seq(Tx& tx, const std::string& user_id) {
+  auto rows = tx.query("SELECT last_seq FROM sync_state WHERE user_id = ?", {user_id});
+  return rows.empty() ? 0 : rows[0].integer(0);
+}
+
+std::int64_t first_kept_seq(Tx& tx, const std::string& user_id) {
+  auto rows = tx.query("SELECT MIN(seq) FROM user_events WHERE user_id = ?", {user_id});
+  if (!rows.empty() && !rows[0].is_null(0)) return rows[0].integer(0);
+  return last_event_seq(tx, user_id) + 1;
+}
+
+std::vector<std::pair<std::int64_t, std::string>> events_after(Tx& tx, const std::string& user_id,
+                                                               std::int64_t cursor, int limit) {
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  for (const auto& r : tx.query("SELECT seq, payload FROM user_events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                {user_id, cursor, std::int64_t{limit}}))
+    out.emplace_back(r.integer(0), r.text(1));
+  return out;
+}
+
+std::int64_t prune_events(Tx& tx, std::int64_t older_than_ms, int batch) {
+  if (mysql(tx))
+    return tx.exec("DELETE FROM user_events WHERE created_at_ms < ? LIMIT ?", {older_than_ms, std::int64_t{batch}});
+  return tx.exec("DELETE FROM user_events WHERE (user_id, seq) IN "
+                 "(SELECT user_id, seq FROM user_events WHERE created_at_ms < ? LIMIT ?)",
+                 {older_than_ms, std::int64_t{batch}});
+}
+
+}  // namespace store
+}  // namespace parley::messages

@@ -1,0 +1,109 @@
+#pragma once
+// The messages service's tables. Every function runs inside the transaction it is given.
+
+#include <boost/json/object.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/rules.hpp"
+#include "parley/storage/database.hpp"
+
+namespace parley::messages {
+
+std::vector<storage::Migration> messages_migrations();
+
+struct ConversationRow {
+  std::string id;
+  std::string kind;  // "direct" or "group"
+  std::optional<std::string> title;
+  std::string created_at;
+  std::int64_t last_seq = 0;
+  std::string last_activity_at;
+};
+
+struct Member {
+  std::string user_id;
+  Role role = Role::member;
+  std::int64_t read_seq = 0;
+};
+
+struct MessageRow {
+  std::string id;
+  std::string conversation_id;
+  std::int64_t seq = 0;
+  std::string sender_id;
+  std::optional<std::string> body;
+  std::optional<std::string> client_id;
+  std::string created_at;
+  std::optional<std::string> edited_at;
+  bool deleted = false;
+  boost::json::object to_json() const;
+};
+
+struct Person {
+  std::string user_id;
+  std::string dm_policy;
+};
+
+namespace store {
+using storage::Tx;
+
+// replica
+void upsert_person(Tx& tx, const std::string& user_id, const std::string& username, const std::string& dm_policy);
+void update_policy(Tx& tx, const std::string& user_id, const std::string& dm_policy);
+std::optional<Person> person(Tx& tx, const std::string& user_id);
+void set_contacts(Tx& tx, const std::string& a, const std::string& b, bool contacts);
+bool are_contacts(Tx& tx, const std::string& a, const std::string& b);
+void set_block(Tx& tx, const std::string& blocker, const std::string& blocked, bool blocked_now);
+bool blocked_either_way(Tx& tx, const std::string& a, const std::string& b);
+// Erases a deleted account: replica rows, memberships, sync log; their messages become tombstones.
+void erase_user(Tx& tx, const std::string& user_id);
+
+// conversations and members
+std::optional<ConversationRow> conversation(Tx& tx, const std::string& id);
+std::optional<std::string> direct_between(Tx& tx, const std::string& a, const std::string& b);
+void insert_conversation(Tx& tx, const ConversationRow& c, const std::optional<std::string>& direct_key);
+void set_title(Tx& tx, const std::string& id, const std::string& title, const std::string& now);
+void touch(Tx& tx, const std::string& id, const std::string& now);
+std::vector<Member> members(Tx& tx, const std::string& conversation_id);
+std::optional<Member> member(Tx& tx, const std::string& conversation_id, const std::string& user_id);
+void add_member(Tx& tx, const std::string& conversation_id, const std::string& user_id, Role role, const std::string& now);
+void remove_member(Tx& tx, const std::string& conversation_id, const std::string& user_id);
+void set_role(Tx& tx, const std::string& conversation_id, const std::string& user_id, Role role);
+// The longest-standing admin, else member: who inherits ownership when the owner leaves.
+std::optional<std::string> successor(Tx& tx, const std::string& conversation_id);
+void set_read(Tx& tx, const std::string& conversation_id, const std::string& user_id, std::int64_t seq);
+std::int64_t unread(Tx& tx, const std::string& conversation_id, const std::string& user_id, std::int64_t read_seq);
+void set_invite(Tx& tx, const std::string& id, const std::string& code, const std::string& expires_at);
+std::optional<std::string> conversation_by_invite(Tx& tx, const std::string& code, const std::string& now);
+// The caller's conversations, most recent activity first, after (activity, id).
+std::vector<ConversationRow> list_for(Tx& tx, const std::string& user_id, const std::string& after_activity,
+                                      const std::string& after_id, int limit);
+
+// messages
+std::optional<MessageRow> message(Tx& tx, const std::string& conversation_id, const std::string& id);
+std::optional<MessageRow> message_by_seq(Tx& tx, const std::string& conversation_id, std::int64_t seq);
+std::optional<MessageRow> by_client_id(Tx& tx, const std::string& conversation_id, const std::string& sender,
+                                       const std::string& client_id);
+// Assigns the next seq inside the transaction: contiguous, no gaps, no duplicates.
+MessageRow append_message(Tx& tx, const std::string& conversation_id, const std::string& sender,
+                          const std::string& body, const std::optional<std::string>& client_id, const std::string& now);
+void edit_message(Tx& tx, const MessageRow& before, const std::string& body, const std::string& now);
+void tombstone(Tx& tx, const std::string& message_id);
+// Ascending by seq; has_more says whether more lie beyond the page in the direction asked.
+std::vector<MessageRow> history(Tx& tx, const std::string& conversation_id, const HistoryPage& page, bool& has_more);
+
+// the per-user sync log
+// Appends payload to user's log and returns its seq (contiguous per user).
+std::int64_t append_event(Tx& tx, const std::string& user_id, const std::string& payload, std::int64_t now_ms);
+std::int64_t last_event_seq(Tx& tx, const std::string& user_id);
+// The oldest seq still kept for user, or last+1 if none is.
+std::int64_t first_kept_seq(Tx& tx, const std::string& user_id);
+std::vector<std::pair<std::int64_t, std::string>> events_after(Tx& tx, const std::string& user_id,
+                                                               std::int64_t cursor, int limit);
+std::int64_t prune_events(Tx& tx, std::int64_t older_than_ms, int batch);
+}  // namespace store
+
+}  // namespace parley::messages
