@@ -1,5 +1,7 @@
 #include "parley/async/worker_pool.hpp"
 
+#include "parley/core/thread_name.hpp"
+
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -23,6 +25,7 @@ struct WorkerPool::Impl {
 WorkerPool::WorkerPool(Options options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.threads); ++i)
     impl_->threads.emplace_back([this] {
+      name_this_thread(options_.name);
       if (options_.nice != 0)
         setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), options_.nice);
       for (;;) {

@@ -1,6 +1,7 @@
 #include "parley/events/outbox.hpp"
 
 #include "parley/core/log.hpp"
+#include "parley/core/thread_name.hpp"
 #include "parley/core/time.hpp"
 
 namespace parley::events {
@@ -33,7 +34,10 @@ void Outbox::start() {
   if (thread_.joinable()) return;
   stopping_ = false;
   kicked_ = true;  // relay what a previous run left behind
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("outbox " + producer_);
+    run();
+  });
 }
 
 void Outbox::stop() {

@@ -23,6 +23,7 @@
 #include "parley/core/error.hpp"
 #include "parley/core/ids.hpp"
 #include "parley/core/log.hpp"
+#include "parley/core/thread_name.hpp"
 #include "parley/http/router.hpp"
 
 namespace parley::http {
@@ -272,7 +273,11 @@ void Server::run() {
   });
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->options.io_threads; ++i)
-    threads.emplace_back([this] { impl_->ioc.run(); });
+    threads.emplace_back([this] {
+      name_this_thread("io");
+      impl_->ioc.run();
+    });
+  name_this_thread("io");
   impl_->ioc.run();
   for (auto& t : threads) t.join();
 }

@@ -11,6 +11,9 @@
 
 #include "parley/async/worker_pool.hpp"
 #include "parley/core/log.hpp"
+#include "parley/core/thread_name.hpp"
+
+#include <filesystem>
 
 namespace parley::storage {
 
@@ -27,7 +30,8 @@ class Connection {
       throw StorageError("cannot open " + options.path + ": " + message);
     }
     sqlite3_busy_timeout(db_, options.busy_timeout_ms);
-    script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;");
+    // 64 MiB page cache per connection; temporary tables in memory.
+    script("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;");
     script(options.synchronous_full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;");
   }
   ~Connection() {
@@ -113,6 +117,9 @@ class Connection {
     return rows;
   }
 
+  // A statement without parameters or results, prepared once (BEGIN, SAVEPOINT, COMMIT...).
+  void step(std::string_view sql) { run(sql, {}, nullptr); }
+
   [[noreturn]] void fail(const std::string& message) {
     int code = sqlite3_extended_errcode(db_);
     if ((code & 0xFF) == SQLITE_CONSTRAINT) throw ConstraintViolation(message);
@@ -157,8 +164,11 @@ class SqliteDatabase final : public Database {
   explicit SqliteDatabase(SqliteOptions options)
       : options_(std::move(options)),
         writer_conn_(options_),
-        readers_({.name = "sqlite readers", .threads = options_.reader_threads, .max_queued = 8192}) {
-    writer_ = std::thread([this] { writer_loop(); });
+        readers_({.name = "db-read " + std::filesystem::path(options_.path).stem().string(), .threads = options_.reader_threads, .max_queued = 8192}) {
+    writer_ = std::thread([this] {
+      name_this_thread("db " + std::filesystem::path(options_.path).stem().string());
+      writer_loop();
+    });
   }
 
   ~SqliteDatabase() override {
@@ -197,10 +207,10 @@ class SqliteDatabase final : public Database {
   void read_sync(std::function<void(Tx&)> fn) override {
     std::unique_ptr<Connection> conn = acquire_reader();
     try {
-      conn->script("BEGIN");
+      conn->step("BEGIN");
       SqliteTx tx(*conn);
       fn(tx);
-      conn->script("COMMIT");
+      conn->step("COMMIT");
     } catch (...) {
       try { conn->script("ROLLBACK"); } catch (...) {}
       release_reader(std::move(conn));
@@ -259,7 +269,7 @@ class SqliteDatabase final : public Database {
     std::vector<std::exception_ptr> errors(batch.size());
     std::vector<std::function<void()>> after;
     try {
-      writer_conn_.script("BEGIN IMMEDIATE");
+      writer_conn_.step("BEGIN IMMEDIATE");
     } catch (...) {
       auto e = std::current_exception();
       for (auto& job : batch) job.done(e);
@@ -268,21 +278,21 @@ class SqliteDatabase final : public Database {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       SqliteTx tx(writer_conn_);
       try {
-        writer_conn_.script("SAVEPOINT job");
+        writer_conn_.step("SAVEPOINT job");
         batch[i].fn(tx);
-        writer_conn_.script("RELEASE job");
+        writer_conn_.step("RELEASE job");
         for (auto& f : tx.after_commit_) after.push_back(std::move(f));
       } catch (...) {
         errors[i] = std::current_exception();
         try {
-          writer_conn_.script("ROLLBACK TO job");
-          writer_conn_.script("RELEASE job");
+          writer_conn_.step("ROLLBACK TO job");
+          writer_conn_.step("RELEASE job");
         } catch (...) {
         }
       }
     }
     try {
-      writer_conn_.script("COMMIT");
+      writer_conn_.step("COMMIT");
     } catch (...) {
       auto e = std::current_exception();
       try { writer_conn_.script("ROLLBACK"); } catch (...) {}

@@ -31,7 +31,7 @@ AuthService::AuthService(service::Context& ctx, AuthOptions options)
       key_(token::SigningKey::load_or_create(ctx.data_dir + "/auth-signing-key.json")),
       hasher_(options.password),
       throttle_(options.throttle),
-      hash_pool_({.name = "password hashing", .threads = options.hash_threads, .max_queued = 256, .nice = 10}) {
+      hash_pool_({.name = "hashing", .threads = options.hash_threads, .max_queued = 256, .nice = 10}) {
   db_->migrate(auth_migrations());
   ctx.verifier.add_key(key_.kid(), key_.public_key());
 }

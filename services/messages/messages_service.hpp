@@ -10,6 +10,7 @@
 #include "parley/events/outbox.hpp"
 #include "parley/service/service.hpp"
 #include "store/messages_store.hpp"
+#include "store/sync_tail.hpp"
 
 namespace parley::messages {
 
@@ -60,7 +61,8 @@ class MessagesService final : public service::Service {
   // Loads a conversation the caller is a member of; 404 otherwise (existence does not leak).
   std::pair<ConversationRow, Member> membership(storage::Tx& tx, const std::string& conversation_id,
                                                 const std::string& user_id);
-  // Appends an event to each user's sync log and wakes their long polls once tx commits.
+  // Appends an event to each user's sync log and, once tx commits, to the in-memory tail, and
+  // wakes their long polls.
   void deliver(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload);
   // Sends each member (and extra users) a conversation event carrying their own view of it.
   void deliver_conversation(storage::Tx& tx, const ConversationRow& c, const std::string& type,
@@ -71,6 +73,7 @@ class MessagesService final : public service::Service {
   std::unique_ptr<storage::Database> db_;
   events::Outbox outbox_;
   async::Notifier notifier_;
+  SyncTail tail_;
   std::mutex prune_mutex_;
   std::condition_variable prune_cv_;
   bool stopping_ = false;

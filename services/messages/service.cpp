@@ -61,6 +61,7 @@ void MessagesService::prune_loop() {
         total += removed;
       } while (removed == 5000);
       if (total > 0) log::info("sync events pruned", {{"count", total}});
+      tail_.forget_idle(std::chrono::minutes(10));
     } catch (const std::exception& e) {
       log::warn("pruning sync events failed", {{"error", e.what()}});
     }
@@ -138,9 +139,13 @@ std::pair<ConversationRow, Member> MessagesService::membership(storage::Tx& tx, 
 
 void MessagesService::deliver(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload) {
   std::int64_t now = time::to_unix_ms(time::now());
-  for (const auto& u : users) store::append_event(tx, u, payload, now);
-  tx.after_commit([this, users] {
-    for (const auto& u : users) notifier_.notify(u);
+  std::vector<std::pair<std::string, std::int64_t>> appended;
+  for (const auto& u : users) appended.emplace_back(u, store::append_event(tx, u, payload, now));
+  tx.after_commit([this, appended = std::move(appended), shared = std::make_shared<const std::string>(payload)] {
+    for (const auto& [user, seq] : appended) {
+      tail_.append(user, seq, shared);
+      notifier_.notify(user);
+    }
   });
 }
 

@@ -30,12 +30,16 @@ std::chrono::milliseconds parse_timeout(const http::Request& request) {
   return std::chrono::milliseconds(std::min<long long>(v, 60'000));  // clamped to 60 s
 }
 
-http::Response page(std::int64_t cursor, const std::vector<std::pair<std::int64_t, std::string>>& events) {
+const std::string& text(const std::string& s) { return s; }
+const std::string& text(const SyncTail::Payload& s) { return *s; }
+
+template <class Events>
+http::Response page(std::int64_t cursor, const Events& events) {
   // Payloads are stored serialized: splice them in rather than parse and re-serialize.
   std::string body = "{\"cursor\":\"" + service::encode_cursor(std::to_string(cursor)) + "\",\"events\":[";
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (i) body.push_back(',');
-    body += events[i].second;
+    body += text(events[i].second);
   }
   body += "]}";
   return http::Response::text(200, std::move(body), "application/json; charset=utf-8");
@@ -48,27 +52,31 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
   if (!request.query_param("cursor")) {
     std::int64_t last = 0;
     co_await db_->read([&](storage::Tx& tx) { last = store::last_event_seq(tx, me); });
-    co_return page(last, {});
+    co_return page(last, SyncTail::Events{});
   }
   std::int64_t cursor = parse_cursor(request);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     auto seen = notifier_.version(me);
-    std::vector<std::pair<std::int64_t, std::string>> events;
-    bool expired = false;
-    co_await db_->read([&](storage::Tx& tx) {
-      std::int64_t last = store::last_event_seq(tx, me);
-      // Too old (pruned past it) or from another life of the database: the client starts over.
-      if (cursor > last || cursor < store::first_kept_seq(tx, me) - 1) {
-        expired = true;
-        return;
-      }
-      if (cursor < last) events = store::events_after(tx, me, cursor, kMaxEvents);
-    });
-    if (expired) throw Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor");
-    if (!events.empty()) co_return page(events.back().first, events);
+    if (auto cached = tail_.after(me, cursor, kMaxEvents)) {  // the common case: no database read
+      if (!cached->empty()) co_return page(cached->back().first, *cached);
+    } else {
+      std::vector<std::pair<std::int64_t, std::string>> events;
+      bool expired = false;
+      co_await db_->read([&](storage::Tx& tx) {
+        std::int64_t last = store::last_event_seq(tx, me);
+        // Too old (pruned past it) or from another life of the database: the client starts over.
+        if (cursor > last || cursor < store::first_kept_seq(tx, me) - 1) {
+          expired = true;
+          return;
+        }
+        if (cursor < last) events = store::events_after(tx, me, cursor, kMaxEvents);
+      });
+      if (expired) throw Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor");
+      if (!events.empty()) co_return page(events.back().first, events);
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || notifier_.shutting_down()) co_return page(cursor, {});
+    if (left.count() <= 0 || notifier_.shutting_down()) co_return page(cursor, SyncTail::Events{});
     co_await notifier_.wait(me, seen, left);
   }
 }

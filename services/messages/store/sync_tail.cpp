@@ -1,0 +1,38 @@
+#include "store/sync_tail.hpp"
+
+namespace parley::messages {
+
+void SyncTail::append(const std::string& user, std::int64_t seq, Payload payload) {
+  std::lock_guard lock(mutex_);
+  Tail& t = tails_[user];
+  if (!t.events.empty() && t.events.back().first + 1 != seq) t.events.clear();
+  t.events.emplace_back(seq, std::move(payload));
+  while (t.events.size() > per_user_) t.events.pop_front();
+  t.touched = std::chrono::steady_clock::now();
+}
+
+std::optional<SyncTail::Events> SyncTail::after(const std::string& user, std::int64_t cursor, std::size_t limit) const {
+  std::lock_guard lock(mutex_);
+  auto it = tails_.find(user);
+  if (it == tails_.end() || it->second.events.empty()) return std::nullopt;
+  const auto& events = it->second.events;
+  std::int64_t first = events.front().first, last = events.back().first;
+  if (cursor < first - 1 || cursor > last) return std::nullopt;
+  Events out;
+  for (auto i = static_cast<std::size_t>(cursor - first + 1); i < events.size() && out.size() < limit; ++i)
+    out.push_back(events[i]);
+  return out;
+}
+
+void SyncTail::forget_idle(std::chrono::steady_clock::duration idle) {
+  auto cutoff = std::chrono::steady_clock::now() - idle;
+  std::lock_guard lock(mutex_);
+  std::erase_if(tails_, [&](const auto& kv) { return kv.second.touched < cutoff; });
+}
+
+std::size_t SyncTail::users() const {
+  std::lock_guard lock(mutex_);
+  return tails_.size();
+}
+
+}  // namespace parley::messages

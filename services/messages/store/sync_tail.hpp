@@ -1,0 +1,46 @@
+#pragma once
+// The recent tail of each user's sync log, in memory, so that a woken long poll is answered
+// without a database read. Filled after commit, in commit order; the database stays the truth:
+// whatever the tail does not cover (older cursors, users not seen since start) is read from it.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace parley::messages {
+
+class SyncTail {
+ public:
+  using Payload = std::shared_ptr<const std::string>;
+  using Events = std::vector<std::pair<std::int64_t, Payload>>;
+
+  explicit SyncTail(std::size_t per_user = 256) : per_user_(per_user) {}
+
+  // REQUIRES: called after commit, in commit order, with seq one past the previous for user (a
+  // gap, e.g. after a restart, starts the tail over).
+  void append(const std::string& user, std::int64_t seq, Payload payload);
+  // The events after cursor (at most limit) if the tail covers cursor; nullopt if the database
+  // must answer. An empty result means nothing newer has committed.
+  std::optional<Events> after(const std::string& user, std::int64_t cursor, std::size_t limit) const;
+  // Drops users without events for `idle`.
+  void forget_idle(std::chrono::steady_clock::duration idle);
+  std::size_t users() const;
+
+ private:
+  struct Tail {
+    std::deque<std::pair<std::int64_t, Payload>> events;
+    std::chrono::steady_clock::time_point touched;
+  };
+  std::size_t per_user_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Tail> tails_;
+};
+
+}  // namespace parley::messages

@@ -1,0 +1,42 @@
+#include "store/sync_tail.hpp"
+
+#include <gtest/gtest.h>
+
+namespace parley::messages {
+namespace {
+
+SyncTail::Payload p(const char* s) { return std::make_shared<const std::string>(s); }
+
+std::vector<std::int64_t> seqs(const SyncTail::Events& e) {
+  std::vector<std::int64_t> out;
+  for (const auto& [s, _] : e) out.push_back(s);
+  return out;
+}
+
+TEST(SyncTail, ServesWhatItCoversAndDefersTheRest) {
+  SyncTail tail(3);
+  EXPECT_FALSE(tail.after("u", 0, 10));  // never seen: ask the database
+  tail.append("u", 5, p("e5"));
+  tail.append("u", 6, p("e6"));
+  EXPECT_EQ(seqs(*tail.after("u", 4, 10)), (std::vector<std::int64_t>{5, 6}));
+  EXPECT_EQ(seqs(*tail.after("u", 5, 10)), (std::vector<std::int64_t>{6}));
+  EXPECT_TRUE(tail.after("u", 6, 10)->empty());  // nothing newer
+  EXPECT_FALSE(tail.after("u", 3, 10));          // older than the tail
+  EXPECT_FALSE(tail.after("u", 7, 10));          // ahead of the tail: the database decides
+  EXPECT_EQ(seqs(*tail.after("u", 4, 1)), (std::vector<std::int64_t>{5}));
+}
+
+TEST(SyncTail, KeepsABoundedContiguousTail) {
+  SyncTail tail(3);
+  for (int s = 1; s <= 5; ++s) tail.append("u", s, p("x"));
+  EXPECT_FALSE(tail.after("u", 1, 10));
+  EXPECT_EQ(seqs(*tail.after("u", 2, 10)), (std::vector<std::int64_t>{3, 4, 5}));
+  tail.append("u", 9, p("after a gap"));  // starts over rather than pretend 6..8 exist
+  EXPECT_FALSE(tail.after("u", 5, 10));
+  EXPECT_EQ(seqs(*tail.after("u", 8, 10)), (std::vector<std::int64_t>{9}));
+  tail.forget_idle(std::chrono::seconds(0));
+  EXPECT_EQ(tail.users(), 0u);
+}
+
+}  // namespace
+}  // namespace parley::messages
