@@ -11,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
@@ -201,6 +202,8 @@ int load(std::size_t n_users, double rate, int seconds, std::size_t send_connect
   // Senders: an open-loop schedule feeding a queue that send connections drain.
   std::deque<std::pair<std::size_t, long long>> due;  // sender index, due time (ns)
   bool scheduling = true;
+  // Idle senders wait on this timer; the scheduler cancels one wait per message it queues.
+  asio::steady_timer wake(ioc, asio::steady_timer::time_point::max());
   if (rate > 0)
     asio::co_spawn(ioc, [&]() -> awaitable<void> {
       asio::steady_timer timer(ioc);
@@ -213,15 +216,16 @@ int load(std::size_t n_users, double rate, int seconds, std::size_t send_connect
           co_await timer.async_wait(use_awaitable);
         }
         due.emplace_back(rng() % users.size(), ns(at));
+        wake.cancel_one();
         ++k;
       }
       scheduling = false;
+      wake.cancel();
     }, asio::detached);
   std::size_t senders_done = 0;
   for (std::size_t s = 0; s < send_connections; ++s)
     asio::co_spawn(ioc, [&, s]() -> awaitable<void> {
       auto c = co_await connect();
-      asio::steady_timer idle(ioc);
       std::size_t round = s;
       for (;;) {
         std::size_t who;
@@ -229,8 +233,8 @@ int load(std::size_t n_users, double rate, int seconds, std::size_t send_connect
         if (rate > 0) {
           if (due.empty()) {
             if (!scheduling) break;
-            idle.expires_after(std::chrono::microseconds(200));
-            co_await idle.async_wait(use_awaitable);
+            boost::system::error_code ec;
+            co_await wake.async_wait(asio::redirect_error(use_awaitable, ec));
             continue;
           }
           std::tie(who, due_ns) = due.front();

@@ -67,11 +67,22 @@ Server::Options Server::options_from_env() {
 
 struct Server::Impl {
   Impl(Options o, const Router& r)
-      : options(std::move(o)), router(r), ioc(static_cast<int>(options.io_threads)), acceptor(ioc) {}
+      : options(std::move(o)), router(r), ioc(1), acceptor(ioc) {
+    // One io_context per I/O thread, each run by one thread: a connection stays on one thread
+    // (no strand needed) and connections spread evenly. ioc is the first; it also accepts.
+    for (std::size_t i = 1; i < options.io_threads; ++i) extra.push_back(std::make_unique<asio::io_context>(1));
+  }
 
   Options options;
   const Router& router;
   asio::io_context ioc;
+  std::vector<std::unique_ptr<asio::io_context>> extra;
+  std::size_t next_context = 0;
+
+  asio::io_context& pick_context() {
+    std::size_t i = next_context++ % (extra.size() + 1);
+    return i == 0 ? ioc : *extra[i - 1];
+  }
   tcp::acceptor acceptor;
   std::atomic<bool> stopping{false};
   std::mutex mutex;
@@ -82,7 +93,7 @@ struct Server::Impl {
 
   asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_tuple);
+      auto [ec, socket] = co_await acceptor.async_accept(pick_context(), use_tuple);
       if (stopping) co_return;
       if (ec) {
         if (ec == asio::error::operation_aborted) co_return;
@@ -238,7 +249,7 @@ struct Server::Impl {
       if (!e) {
         log::warn("shutdown grace period over; closing remaining connections",
                   {{"connections", static_cast<std::int64_t>(active.load())}});
-        ioc.stop();
+        stop_all();
       }
     });
     if (active == 0) finish();
@@ -246,7 +257,12 @@ struct Server::Impl {
 
   void finish() {
     if (grace_timer) grace_timer->cancel();
+    stop_all();
+  }
+
+  void stop_all() {
     ioc.stop();
+    for (auto& c : extra) c->stop();
   }
 };
 
@@ -272,13 +288,13 @@ void Server::run() {
     if (!ec) impl_->begin_stop();
   });
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < impl_->options.io_threads; ++i)
-    threads.emplace_back([this] {
+  for (auto& context : impl_->extra)
+    threads.emplace_back([this, c = context.get()] {
       name_this_thread("io");
-      impl_->ioc.run();
+      auto work = asio::make_work_guard(*c);  // idle until connections arrive; stop() ends it
+      c->run();
     });
-  name_this_thread("io");
-  impl_->ioc.run();
+  impl_->ioc.run();  // the calling thread serves too, keeping the process name
   for (auto& t : threads) t.join();
 }
 

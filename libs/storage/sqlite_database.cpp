@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -117,6 +118,8 @@ class Connection {
     return rows;
   }
 
+  sqlite3* handle() { return db_; }
+
   // A statement without parameters or results, prepared once (BEGIN, SAVEPOINT, COMMIT...).
   void step(std::string_view sql) { run(sql, {}, nullptr); }
 
@@ -165,6 +168,13 @@ class SqliteDatabase final : public Database {
       : options_(std::move(options)),
         writer_conn_(options_),
         readers_({.name = "db-read " + std::filesystem::path(options_.path).stem().string(), .threads = options_.reader_threads, .max_queued = 8192}) {
+    // Checkpoints run on their own thread and connection, not inside the writer's commits.
+    writer_conn_.script("PRAGMA wal_autocheckpoint=0;");
+    sqlite3_wal_hook(writer_conn_.handle(), &SqliteDatabase::on_wal_commit, this);
+    checkpointer_ = std::thread([this] {
+      name_this_thread("ckpt " + std::filesystem::path(options_.path).stem().string());
+      checkpoint_loop();
+    });
     writer_ = std::thread([this] {
       name_this_thread("db " + std::filesystem::path(options_.path).stem().string());
       writer_loop();
@@ -178,6 +188,11 @@ class SqliteDatabase final : public Database {
     }
     cv_.notify_all();
     writer_.join();
+    {
+      std::lock_guard lock(checkpoint_mutex_);  // no lost wake-up between its check and its wait
+    }
+    checkpoint_cv_.notify_all();
+    checkpointer_.join();
     readers_.join();
   }
 
@@ -307,6 +322,35 @@ class SqliteDatabase final : public Database {
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(errors[i]);
   }
 
+  // Called by SQLite after each commit on the writer connection with the WAL's size in frames.
+  static int on_wal_commit(void* self, sqlite3*, const char*, int frames) {
+    auto* db = static_cast<SqliteDatabase*>(self);
+    if (frames >= 1000) {
+      {
+        std::lock_guard lock(db->checkpoint_mutex_);
+        db->checkpoint_wanted_ = true;
+      }
+      db->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  // PASSIVE checkpoints never block the writer or readers; the WAL is copied back into the
+  // database as far as readers allow.
+  void checkpoint_loop() {
+    Connection conn(options_);
+    for (;;) {
+      {
+        std::unique_lock lock(checkpoint_mutex_);
+        checkpoint_cv_.wait_for(lock, std::chrono::seconds(5), [&] { return checkpoint_wanted_ || stopping_; });
+        if (stopping_) break;
+        checkpoint_wanted_ = false;
+      }
+      if (sqlite3_wal_checkpoint_v2(conn.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) != SQLITE_OK)
+        log::warn("sqlite checkpoint failed", {{"database", options_.path}, {"error", sqlite3_errmsg(conn.handle())}});
+    }
+  }
+
   std::unique_ptr<Connection> acquire_reader() {
     {
       std::lock_guard lock(reader_mutex_);
@@ -329,8 +373,12 @@ class SqliteDatabase final : public Database {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<WriteJob> queue_;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};
   std::thread writer_;
+  std::mutex checkpoint_mutex_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  std::thread checkpointer_;
   std::mutex reader_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
 };

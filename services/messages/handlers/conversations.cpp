@@ -36,16 +36,14 @@ async::Task<http::Response> MessagesService::create_conversation(http::Request& 
     std::string other = json::required_string(body, "user_id");
     if (other == me) throw Error::invalid_argument("you cannot start a direct conversation with yourself", "user_id");
     co_await db_->write([&](storage::Tx& tx) {
-      auto person = store::person(tx, other);
-      if (!person) throw Error::not_found("no such user");
+      auto facts = store::direct_facts(tx, me, other);
+      if (!facts) throw Error::not_found("no such user");
       if (auto existing = store::direct_between(tx, me, other)) {  // one per pair, from either side
         status = 200;
         out = view(tx, *store::conversation(tx, *existing), me);
         return;
       }
-      DirectFacts facts{store::blocked_either_way(tx, me, other), person->dm_policy == "contacts",
-                        store::are_contacts(tx, me, other)};
-      if (!may_message_directly(facts)) throw Error::permission_denied("you cannot message this user");
+      if (!may_message_directly(*facts)) throw Error::permission_denied("you cannot message this user");
       std::string t = now();
       ConversationRow c{ids::uuid_v7(), "direct", std::nullopt, t, 0, t};
       auto [a, b] = me < other ? std::pair{me, other} : std::pair{other, me};

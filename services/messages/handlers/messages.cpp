@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 #include "messages_service.hpp"
@@ -67,28 +68,26 @@ async::Task<http::Response> MessagesService::send_message(http::Request& request
   MessageRow message;
   bool created = false;
   co_await db_->write([&](storage::Tx& tx) {
-    auto [c, m] = membership(tx, request.param("id"), me);
+    auto c = store::conversation(tx, request.param("id"));
+    auto members = c ? store::members(tx, c->id) : std::vector<Member>{};
+    if (std::none_of(members.begin(), members.end(), [&](const Member& x) { return x.user_id == me; }))
+      throw Error::not_found("no such conversation");
     if (client_id)
-      if (auto earlier = store::by_client_id(tx, c.id, me, *client_id)) {  // a retried send
+      if (auto earlier = store::by_client_id(tx, c->id, me, *client_id)) {  // a retried send
         message = *earlier;
         return;
       }
-    auto members = store::members(tx, c.id);
-    if (c.kind == "direct") {
-      const Member* other = nullptr;
-      for (const auto& x : members)
-        if (x.user_id != me) other = &x;
-      auto person = other ? store::person(tx, other->user_id) : std::nullopt;
-      if (!person) throw Error::permission_denied("the other side of this conversation is gone");
-      DirectFacts facts{store::blocked_either_way(tx, me, person->user_id), person->dm_policy == "contacts",
-                        store::are_contacts(tx, me, person->user_id)};
-      if (!may_message_directly(facts)) throw Error::permission_denied("you cannot message this user");
+    if (c->kind == "direct") {
+      auto other = std::find_if(members.begin(), members.end(), [&](const Member& x) { return x.user_id != me; });
+      auto facts = other == members.end() ? std::nullopt : store::direct_facts(tx, me, other->user_id);
+      if (!facts) throw Error::permission_denied("the other side of this conversation is gone");
+      if (!may_message_directly(*facts)) throw Error::permission_denied("you cannot message this user");
     }
-    message = store::append_message(tx, c.id, me, text, client_id, now());
-    store::set_read(tx, c.id, me, message.seq);  // your own message counts as read
+    message = store::append_message(tx, c->id, me, text, client_id, now());
+    store::set_read(tx, c->id, me, message.seq);  // your own message counts as read
     auto recipients = ids_of(members);
     deliver(tx, recipients, message_event("message.created", message));
-    outbox_.add(tx, "message.created", {{"message", message.to_json()}, {"conversation_kind", c.kind},
+    outbox_.add(tx, "message.created", {{"message", message.to_json()}, {"conversation_kind", c->kind},
                                         {"member_ids", bj::value_from(recipients)}});
     created = true;
   });

@@ -170,11 +170,6 @@ void set_contacts(Tx& tx, const std::string& a, const std::string& b, bool conta
     tx.exec("DELETE FROM contact_pairs WHERE user_a = ? AND user_b = ?", {x, y});
 }
 
-bool are_contacts(Tx& tx, const std::string& a, const std::string& b) {
-  auto [x, y] = ordered(a, b);
-  return !tx.query("SELECT 1 FROM contact_pairs WHERE user_a = ? AND user_b = ?", {x, y}).empty();
-}
-
 void set_block(Tx& tx, const std::string& blocker, const std::string& blocked, bool blocked_now) {
   if (blocked_now)
     tx.exec(std::string(mysql(tx) ? "INSERT IGNORE" : "INSERT OR IGNORE") +
@@ -184,10 +179,16 @@ void set_block(Tx& tx, const std::string& blocker, const std::string& blocked, b
     tx.exec("DELETE FROM block_pairs WHERE blocker_id = ? AND blocked_id = ?", {blocker, blocked});
 }
 
-bool blocked_either_way(Tx& tx, const std::string& a, const std::string& b) {
-  return !tx.query("SELECT 1 FROM block_pairs WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)",
-                   {a, b, b, a})
-              .empty();
+std::optional<DirectFacts> direct_facts(Tx& tx, const std::string& sender, const std::string& recipient) {
+  auto [x, y] = ordered(sender, recipient);
+  auto rows = tx.query(
+      "SELECT p.dm_policy, "
+      "EXISTS (SELECT 1 FROM block_pairs WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)), "
+      "EXISTS (SELECT 1 FROM contact_pairs WHERE user_a = ? AND user_b = ?) "
+      "FROM people p WHERE p.user_id = ?",
+      {sender, recipient, recipient, sender, x, y, recipient});
+  if (rows.empty()) return std::nullopt;
+  return DirectFacts{rows[0].integer(1) != 0, rows[0].text(0) == "contacts", rows[0].integer(2) != 0};
 }
 
 void erase_user(Tx& tx, const std::string& user_id) {
@@ -319,10 +320,18 @@ std::optional<MessageRow> by_client_id(Tx& tx, const std::string& conversation_i
 
 MessageRow append_message(Tx& tx, const std::string& conversation_id, const std::string& sender,
                           const std::string& body, const std::optional<std::string>& client_id, const std::string& now) {
-  auto rows = tx.query(std::string("SELECT last_seq FROM conversations WHERE id = ?") + (mysql(tx) ? " FOR UPDATE" : ""),
-                       {conversation_id});
-  MessageRow m{ids::uuid_v7(), conversation_id, rows.at(0).integer(0) + 1, sender, body, client_id, now, std::nullopt, false};
-  tx.exec("UPDATE conversations SET last_seq = ?, last_activity_at = ? WHERE id = ?", {m.seq, now, conversation_id});
+  std::int64_t seq;
+  if (mysql(tx)) {
+    auto rows = tx.query("SELECT last_seq FROM conversations WHERE id = ? FOR UPDATE", {conversation_id});
+    seq = rows.at(0).integer(0) + 1;
+    tx.exec("UPDATE conversations SET last_seq = ?, last_activity_at = ? WHERE id = ?", {seq, now, conversation_id});
+  } else {
+    seq = tx.query("UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? RETURNING last_seq",
+                   {now, conversation_id})
+              .at(0)
+              .integer(0);
+  }
+  MessageRow m{ids::uuid_v7(), conversation_id, seq, sender, body, client_id, now, std::nullopt, false};
   tx.exec("INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
           {m.id, m.conversation_id, m.seq, m.sender_id, body,
            client_id ? storage::Value(*client_id) : storage::Value(nullptr), now});
@@ -363,13 +372,18 @@ std::vector<MessageRow> history(Tx& tx, const std::string& conversation_id, cons
 }
 
 std::int64_t append_event(Tx& tx, const std::string& user_id, const std::string& payload, std::int64_t now_ms) {
-  auto rows = tx.query(std::string("SELECT last_seq FROM sync_state WHERE user_id = ?") + (mysql(tx) ? " FOR UPDATE" : ""),
-                       {user_id});
-  std::int64_t seq = rows.empty() ? 1 : rows[0].integer(0) + 1;
-  if (rows.empty())
-    tx.exec("INSERT INTO sync_state (user_id, last_seq) VALUES (?, ?)", {user_id, seq});
-  else
-    tx.exec("UPDATE sync_state SET last_seq = ? WHERE user_id = ?", {seq, user_id});
+  std::int64_t seq;
+  if (mysql(tx)) {
+    tx.exec("INSERT INTO sync_state (user_id, last_seq) VALUES (?, 1) ON DUPLICATE KEY UPDATE last_seq = last_seq + 1",
+            {user_id});
+    seq = tx.query("SELECT last_seq FROM sync_state WHERE user_id = ?", {user_id}).at(0).integer(0);
+  } else {
+    seq = tx.query("INSERT INTO sync_state (user_id, last_seq) VALUES (?, 1) "
+                   "ON CONFLICT(user_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
+                   {user_id})
+              .at(0)
+              .integer(0);
+  }
   tx.exec("INSERT INTO user_events (user_id, seq, created_at_ms, payload) VALUES (?, ?, ?, ?)",
           {user_id, seq, now_ms, payload});
   return seq;

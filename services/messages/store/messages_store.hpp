@@ -55,9 +55,10 @@ void upsert_person(Tx& tx, const std::string& user_id, const std::string& userna
 void update_policy(Tx& tx, const std::string& user_id, const std::string& dm_policy);
 std::optional<Person> person(Tx& tx, const std::string& user_id);
 void set_contacts(Tx& tx, const std::string& a, const std::string& b, bool contacts);
-bool are_contacts(Tx& tx, const std::string& a, const std::string& b);
 void set_block(Tx& tx, const std::string& blocker, const std::string& blocked, bool blocked_now);
-bool blocked_either_way(Tx& tx, const std::string& a, const std::string& b);
+// Everything that decides whether sender may write to recipient directly, in one query; nullopt
+// if the recipient is unknown.
+std::optional<DirectFacts> direct_facts(Tx& tx, const std::string& sender, const std::string& recipient);
 // Erases a deleted account: replica rows, memberships, sync log; their messages become tombstones.
 void erase_user(Tx& tx, const std::string& user_id);
 
