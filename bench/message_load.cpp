@@ -25,7 +25,9 @@
 #include <chrono>
 #include <cstdio>
 #include <deque>
-#include <fstream>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <future>
 #include <map>
 #include <memory>
@@ -98,12 +100,15 @@ double pct(std::vector<double>& v, double p) {
   return v[k];
 }
 
-long rss_kib(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
+// Reads VmRSS from a /proc status file opened once, before the sockets use up the fd limit
+// (read with pread: stdio would serve its stale buffer).
+long rss_kib(int status_fd) {
+  char text[4096];
+  ssize_t n = ::pread(status_fd, text, sizeof text - 1, 0);
+  if (n <= 0) return -1;
+  text[n] = '\0';
+  const char* line = std::strstr(text, "VmRSS:");
+  return line ? std::atol(line + 6) : -1;
 }
 
 awaitable<std::vector<User>> make_users(std::size_t n, bool pair) {
@@ -281,8 +286,10 @@ int load(std::size_t n_users, double rate, int seconds, std::size_t send_connect
 int idle(std::size_t polls, int server_pid) {
   asio::io_context ioc;
   std::size_t n_users = std::max<std::size_t>(1, polls / 500);
+  int status = ::open(("/proc/" + std::to_string(server_pid) + "/status").c_str(), O_RDONLY);
+  if (status < 0) throw std::runtime_error("cannot read the server's /proc status");
   auto users = run(ioc, make_users(n_users, false));
-  long before = rss_kib(server_pid);
+  long before = rss_kib(status);
   std::size_t open = 0, failed = 0;
   // Several loopback source addresses: one gives only ~28k ephemeral ports.
   const char* sources[] = {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"};
@@ -307,7 +314,7 @@ int idle(std::size_t polls, int server_pid) {
   ioc.restart();
   while (open + failed < polls && Clock::now() < deadline) ioc.run_one_for(std::chrono::milliseconds(50));
   std::this_thread::sleep_for(std::chrono::seconds(3));  // let the server park them all
-  long after = rss_kib(server_pid);
+  long after = rss_kib(status);
   std::printf("idle long polls: %zu open (%zu failed) over %zu users\n", open, failed, n_users);
   std::printf("  server RSS: %.1f MiB before, %.1f MiB with the polls held\n", before / 1024.0, after / 1024.0);
   std::printf("  RSS per held poll: %.2f KiB\n", open ? static_cast<double>(after - before) / static_cast<double>(open) : 0.0);

@@ -130,10 +130,14 @@ async::Task<Response> Router::dispatch(Request& request) const {
     for (std::size_t i = 0; i < segments.size(); ++i)
       if (is_param(found->segments[i]))
         request.params[found->segments[i].substr(1, found->segments[i].size() - 2)] = segments[i];
-    auto deadline = found->deadline.count() > 0 ? found->deadline : default_deadline_;
-    request.deadline = std::chrono::steady_clock::now() + deadline;
+    auto deadline = found->deadline.count() != 0 ? found->deadline : default_deadline_;
     try {
-      response = co_await with_deadline(found->handler, request, deadline);
+      if (deadline == kSelfBounded) {
+        response = co_await found->handler(request);
+      } else {
+        request.deadline = std::chrono::steady_clock::now() + deadline;
+        response = co_await with_deadline(found->handler, request, deadline);
+      }
     } catch (...) {
       error = std::current_exception();
     }

@@ -15,6 +15,7 @@
 #include <boost/url/parse.hpp>
 
 #include <atomic>
+#include <optional>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -161,66 +162,81 @@ struct Server::Impl {
     conn.stream.socket().close(ec);
   }
 
+  // Builds the handler's Request from Beast's message; answers bad targets itself.
+  std::optional<Response> to_request(bhttp::request<bhttp::string_body>& msg, Connection& conn, Request& request) {
+    std::string_view client_id(msg["X-Request-Id"].data(), msg["X-Request-Id"].size());
+    request.request_id = sane_request_id(client_id) ? std::string(client_id) : ids::uuid_v7();
+    std::string_view target(msg.target().data(), msg.target().size());
+    if (target.size() > options.target_limit) return simple_error(Error(414, "invalid_argument", "request target too long"));
+    auto url = boost::urls::parse_origin_form(target);
+    if (!url) return simple_error(Error::invalid_argument("malformed request target"));
+    request.method = std::string(msg.method_string());
+    request.target = std::string(target);
+    request.path = std::string(url->path());
+    for (auto param : url->params()) request.query.emplace(param.key, param.value);
+    for (const auto& field : msg) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    boost::system::error_code rec;
+    auto remote = conn.stream.socket().remote_endpoint(rec);
+    request.remote_ip = rec ? "" : remote.address().to_string();
+    if (options.trust_forwarded_for) {
+      auto real = request.header("x-real-ip");
+      if (!real.empty() && real.size() <= 64) request.remote_ip = std::string(real);
+    }
+    request.body = std::move(msg.body());
+    return std::nullopt;
+  }
+
   asio::awaitable<void> session(std::shared_ptr<Connection> conn) {
     beast::flat_buffer buffer;
     bool first = true;
     for (;;) {
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-      parser.body_limit(options.body_limit);
       conn->idle = true;
       if (stopping) break;
       conn->stream.expires_after(first ? options.read_timeout : options.idle_timeout);
       first = false;
-      auto [ec, bytes] = co_await bhttp::async_read(conn->stream, buffer, parser, use_tuple);
-      conn->idle = false;
-      if (ec) {
-        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-            ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-            ec == asio::error::eof || ec == asio::error::bad_descriptor)
-          break;
-        Error e = ec == bhttp::error::body_limit   ? Error::payload_too_large()
-                  : ec == bhttp::error::header_limit ? Error(431, "invalid_argument", "request headers too large")
-                                                     : Error(400, "invalid_argument", "malformed HTTP request");
-        co_await write(*conn, simple_error(e), 11, false, ids::uuid_v7());
-        co_await linger_close(*conn);
-        co_return;
-      }
-      auto& msg = parser.get();
       Request request;
-      std::string_view client_id(msg["X-Request-Id"].data(), msg["X-Request-Id"].size());
-      request.request_id = sane_request_id(client_id) ? std::string(client_id) : ids::uuid_v7();
-      bool keep_alive = msg.keep_alive() && !stopping;
-
+      std::optional<Response> early;
+      unsigned version = 11;
+      bool keep_alive = false;
+      {
+        // The parser lives only until the Request is built: a long poll that then waits for a
+        // minute should not also hold Beast's copy of the request.
+        bhttp::request_parser<bhttp::string_body> parser;
+        parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+        parser.body_limit(options.body_limit);
+        auto [ec, bytes] = co_await bhttp::async_read(conn->stream, buffer, parser, use_tuple);
+        conn->idle = false;
+        if (ec) {
+          if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+              ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+              ec == asio::error::eof || ec == asio::error::bad_descriptor)
+            break;
+          Error e = ec == bhttp::error::body_limit   ? Error::payload_too_large()
+                    : ec == bhttp::error::header_limit ? Error(431, "invalid_argument", "request headers too large")
+                                                       : Error(400, "invalid_argument", "malformed HTTP request");
+          co_await write(*conn, simple_error(e), 11, false, ids::uuid_v7());
+          co_await linger_close(*conn);
+          co_return;
+        }
+        auto& msg = parser.get();
+        version = msg.version();
+        keep_alive = msg.keep_alive() && !stopping;
+        early = to_request(msg, *conn, request);
+      }
+      if (buffer.size() == 0) buffer.shrink_to_fit();  // nothing pipelined: give the memory back
       Response response;
-      std::string_view target(msg.target().data(), msg.target().size());
-      if (target.size() > options.target_limit) {
-        response = simple_error(Error(414, "invalid_argument", "request target too long"));
-      } else if (auto url = boost::urls::parse_origin_form(target); !url) {
-        response = simple_error(Error::invalid_argument("malformed request target"));
+      if (early) {
+        response = std::move(*early);
       } else {
-        request.method = std::string(msg.method_string());
-        request.target = std::string(target);
-        request.path = std::string(url->path());
-        for (auto param : url->params()) request.query.emplace(param.key, param.value);
-        for (const auto& field : msg) {
-          std::string name(field.name_string());
-          for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          request.headers.emplace_back(std::move(name), std::string(field.value()));
-        }
-        boost::system::error_code rec;
-        auto remote = conn->stream.socket().remote_endpoint(rec);
-        request.remote_ip = rec ? "" : remote.address().to_string();
-        if (options.trust_forwarded_for) {
-          auto real = request.header("x-real-ip");
-          if (!real.empty() && real.size() <= 64) request.remote_ip = std::string(real);
-        }
-        request.body = std::move(msg.body());
         conn->stream.expires_never();
         response = co_await router.dispatch(request);
       }
       keep_alive = keep_alive && !stopping;
-      co_await write(*conn, response, msg.version(), keep_alive, request.request_id);
+      co_await write(*conn, response, version, keep_alive, request.request_id);
       if (!keep_alive) break;
     }
     boost::system::error_code ec;

@@ -106,8 +106,8 @@ void MessagesService::add_routes(http::Router& router) {
   router.add("PATCH", "/api/v1/conversations/{id}/messages/{message_id}", bind(&MessagesService::edit_message));
   router.add("DELETE", "/api/v1/conversations/{id}/messages/{message_id}", bind(&MessagesService::delete_message));
   router.add("POST", "/api/v1/conversations/{id}/read", bind(&MessagesService::mark_read));
-  // A long poll waits up to 60 s; its deadline leaves room for that.
-  router.add("GET", "/api/v1/sync", bind(&MessagesService::sync), std::chrono::seconds(70));
+  // A long poll bounds its own wait (at most 60 s).
+  router.add("GET", "/api/v1/sync", bind(&MessagesService::sync), http::Router::kSelfBounded);
 }
 
 bj::object MessagesService::view(storage::Tx& tx, const ConversationRow& c, const std::string& viewer) {

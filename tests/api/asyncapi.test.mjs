@@ -21,6 +21,13 @@ const EVENTS = {
   'contact.removed': 'contacts',
   'block.added': 'contacts',
   'block.removed': 'contacts',
+  'message.created': 'messages',
+  'message.updated': 'messages',
+  'message.deleted': 'messages',
+  'conversation.created': 'messages',
+  'conversation.updated': 'messages',
+  'member.added': 'messages',
+  'member.removed': 'messages',
 };
 
 const DOC_ID = 'https://parley.test/asyncapi.json';
@@ -92,6 +99,8 @@ const sample = (node) => {
   if (schema.enum) return schema.enum[0];
   if (schema.format === 'date-time') return '2025-01-01T00:00:00.000Z';
   if (schema.type === 'integer') return 1;
+  if (schema.type === 'boolean') return false;
+  if (schema.type === 'array') return [sample(schema.items)];
   if (schema.type === 'object') {
     return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, sample(v)]));
   }

@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
-import { PASSWORD, api, decodeJwt, registerUser, repoRoot, uniqueName, useServer } from './lib/harness.mjs';
+import {
+  PASSWORD, api, decodeJwt, eventually, registerUser, repoRoot, uniqueName, useServer,
+} from './lib/harness.mjs';
 
 const DOC_ID = 'https://parley.test/openapi.json';
 const doc = YAML.parse(readFileSync(path.join(repoRoot, 'api/openapi.yaml'), 'utf8'));
@@ -221,6 +223,194 @@ const cases = {
     await call(s, op, 401, { params });
     await call(s, op, 204, { token: state.alice.access_token, params });
     await call(s, op, 404, { token: state.alice.access_token, params });
+  },
+  // Conversations and messages: owner makes a group with member; outsider is in none of it;
+  // joiner comes in with an invite code; added is added and removed by the owner.
+  'POST /api/v1/conversations': async (s, op) => {
+    const m = (state.m = {});
+    for (const name of ['owner', 'member', 'outsider', 'joiner', 'added']) m[name] = await registerUser(s.baseUrl);
+    // The member's log from the start: the sync case below validates every kind of event.
+    m.memberCursor = (await api(s.baseUrl, 'GET', '/api/v1/sync', { token: m.member.access_token })).body.cursor;
+    const token = m.owner.access_token;
+    m.direct = (await call(s, op, 201, { token, body: { kind: 'direct', user_id: m.member.user.id } })).body;
+    await call(s, op, 200, { token: m.member.access_token, body: { kind: 'direct', user_id: m.owner.user.id } });
+    m.group = (await call(s, op, 201, {
+      token, body: { kind: 'group', title: ' Team ', member_ids: [m.member.user.id] },
+    })).body;
+    assert.equal(m.group.title, 'Team');
+    await call(s, op, 400, { token, body: { kind: 'channel', user_id: m.member.user.id } });
+    await call(s, op, 400, { token, body: { kind: 'group', title: '', member_ids: [] } });
+    await call(s, op, 400, { token, body: { kind: 'direct', user_id: m.owner.user.id } });
+    // alice's dm_policy is contacts (PATCH /api/v1/users/me above) and the owner is no contact.
+    await call(s, op, 403, { token, body: { kind: 'direct', user_id: state.alice.user.id } });
+    await call(s, op, 404, { token, body: { kind: 'direct', user_id: 'no-such-user' } });
+    await call(s, op, 400, { token, rawBody: '{"kind": ' });
+    await call(s, op, 415, { token, body: { kind: 'group', title: 'x' }, headers: { 'content-type': 'text/plain' } });
+    await call(s, op, 413, { token, rawBody: `{"kind": "group", "title": "${'a'.repeat(2 << 20)}"}` });
+    await call(s, op, 401, { body: { kind: 'group', title: 'x', member_ids: [] } });
+  },
+  'GET /api/v1/conversations': async (s, op) => {
+    const token = state.m.owner.access_token;
+    const first = await call(s, op, 200, { token, query: { limit: 1 } });
+    assert.deepEqual(first.body.items.map((c) => c.id), [state.m.group.id]);
+    const second = await call(s, op, 200, { token, query: { limit: 1, cursor: first.body.next_cursor } });
+    assert.deepEqual(second.body.items.map((c) => c.id), [state.m.direct.id]);
+    await call(s, op, 400, { token, query: { limit: 0 } });
+    await call(s, op, 401);
+  },
+  'GET /api/v1/conversations/{id}': async (s, op) => {
+    const params = { id: state.m.group.id };
+    await call(s, op, 200, { token: state.m.member.access_token, params });
+    await call(s, op, 200, { token: state.m.member.access_token, params: { id: state.m.direct.id } });
+    await call(s, op, 404, { token: state.m.outsider.access_token, params });
+    await call(s, op, 401, { params });
+  },
+  'PATCH /api/v1/conversations/{id}': async (s, op) => {
+    const params = { id: state.m.group.id };
+    await call(s, op, 200, { token: state.m.owner.access_token, params, body: { title: 'Team 2' } });
+    await call(s, op, 403, { token: state.m.member.access_token, params, body: { title: 'Mine' } });
+    await call(s, op, 400, { token: state.m.owner.access_token, params: { id: state.m.direct.id }, body: { title: 'Us' } });
+    await call(s, op, 400, { token: state.m.owner.access_token, params, body: { title: '' } });
+    await call(s, op, 404, { token: state.m.outsider.access_token, params, body: { title: 'x' } });
+    await call(s, op, 401, { params, body: { title: 'x' } });
+  },
+  'POST /api/v1/conversations/{id}/members': async (s, op) => {
+    const { owner, member, added } = state.m;
+    const params = { id: state.m.group.id };
+    await call(s, op, 403, { token: member.access_token, params, body: { user_id: added.user.id } });
+    const res = await call(s, op, 201, { token: owner.access_token, params, body: { user_id: added.user.id } });
+    assert.equal(res.body.members.length, 3);
+    await call(s, op, 409, { token: owner.access_token, params, body: { user_id: added.user.id } });
+    await call(s, op, 404, { token: owner.access_token, params, body: { user_id: 'no-such-user' } });
+    await call(s, op, 400, { token: owner.access_token, params: { id: state.m.direct.id }, body: { user_id: added.user.id } });
+    await call(s, op, 401, { params, body: { user_id: added.user.id } });
+  },
+  'DELETE /api/v1/conversations/{id}/members/{user_id}': async (s, op) => {
+    const { owner, member, outsider, added } = state.m;
+    const params = { id: state.m.group.id, user_id: added.user.id };
+    await call(s, op, 403, { token: member.access_token, params });
+    await call(s, op, 404, { token: outsider.access_token, params });
+    await call(s, op, 400, { token: owner.access_token, params: { id: state.m.direct.id, user_id: member.user.id } });
+    await call(s, op, 401, { params });
+    await call(s, op, 204, { token: owner.access_token, params });
+    await call(s, op, 404, { token: owner.access_token, params });
+  },
+  'POST /api/v1/conversations/{id}/invite-code': async (s, op) => {
+    const { owner, member, outsider } = state.m;
+    const params = { id: state.m.group.id };
+    state.m.code = (await call(s, op, 201, { token: owner.access_token, params })).body.code;
+    await call(s, op, 403, { token: member.access_token, params });
+    await call(s, op, 400, { token: owner.access_token, params: { id: state.m.direct.id } });
+    await call(s, op, 404, { token: outsider.access_token, params });
+    await call(s, op, 401, { params });
+  },
+  'POST /api/v1/conversations/join': async (s, op) => {
+    const token = state.m.joiner.access_token;
+    const res = await call(s, op, 200, { token, body: { code: state.m.code } });
+    assert.equal(res.body.id, state.m.group.id);
+    await call(s, op, 200, { token, body: { code: state.m.code } });
+    await call(s, op, 404, { token, body: { code: 'no-such-code' } });
+    await call(s, op, 400, { token, body: {} });
+    await call(s, op, 401, { body: { code: state.m.code } });
+  },
+  'POST /api/v1/conversations/{id}/messages': async (s, op) => {
+    const { owner, member, outsider, joiner } = state.m;
+    const params = { id: state.m.group.id };
+    const first = await call(s, op, 201, { token: member.access_token, params, body: { body: 'hello 😀', client_id: 'c-1' } });
+    state.m.message = first.body;
+    const again = await call(s, op, 200, { token: member.access_token, params, body: { body: 'hello 😀', client_id: 'c-1' } });
+    assert.deepEqual(again.body, first.body);
+    state.m.ownerMessage = (await call(s, op, 201, { token: owner.access_token, params, body: { body: 'from the owner' } })).body;
+    await call(s, op, 400, { token: member.access_token, params, body: { body: '' } });
+    await call(s, op, 400, { token: member.access_token, params, body: { body: 'x', client_id: 'has space' } });
+    await call(s, op, 404, { token: outsider.access_token, params, body: { body: 'let me in' } });
+    await call(s, op, 401, { params, body: { body: 'x' } });
+    // A direct conversation after a block (the block reaches the messages service by an event).
+    const dm = (await api(s.baseUrl, 'POST', '/api/v1/conversations', {
+      token: joiner.access_token, body: { kind: 'direct', user_id: outsider.user.id },
+    })).body;
+    const blocked = await api(s.baseUrl, 'PUT', `/api/v1/blocks/${outsider.user.id}`, { token: joiner.access_token });
+    assert.equal(blocked.status, 204, blocked.text);
+    await eventually(() => call(s, op, 403, { token: outsider.access_token, params: { id: dm.id }, body: { body: 'hi?' } }));
+  },
+  'GET /api/v1/conversations/{id}/messages': async (s, op) => {
+    const token = state.m.joiner.access_token;
+    const params = { id: state.m.group.id };
+    const latest = await call(s, op, 200, { token, params, query: { limit: 1 } });
+    assert.deepEqual(latest.body.items.map((m) => m.seq), [2]);
+    assert.equal(latest.body.has_more, true);
+    await call(s, op, 200, { token, params, query: { after_seq: 1 } });
+    await call(s, op, 200, { token, params, query: { before_seq: 2 } });
+    await call(s, op, 400, { token, params, query: { after_seq: 1, before_seq: 2 } });
+    await call(s, op, 400, { token, params, query: { after_seq: -1 } });
+    await call(s, op, 404, { token: state.m.outsider.access_token, params });
+    await call(s, op, 401, { params });
+  },
+  'PATCH /api/v1/conversations/{id}/messages/{message_id}': async (s, op) => {
+    const { owner, member, outsider } = state.m;
+    const params = { id: state.m.group.id, message_id: state.m.message.id };
+    const res = await call(s, op, 200, { token: member.access_token, params, body: { body: 'hello, edited' } });
+    assert.equal(res.body.body, 'hello, edited');
+    await call(s, op, 403, { token: owner.access_token, params, body: { body: 'not mine' } });
+    await call(s, op, 400, { token: member.access_token, params, body: { body: '' } });
+    await call(s, op, 404, { token: member.access_token, params: { ...params, message_id: 'no-such-message' }, body: { body: 'x' } });
+    await call(s, op, 404, { token: outsider.access_token, params, body: { body: 'x' } });
+    await call(s, op, 401, { params, body: { body: 'x' } });
+    // A deleted message cannot be edited.
+    const gone = (await api(s.baseUrl, 'POST', `/api/v1/conversations/${state.m.group.id}/messages`, {
+      token: member.access_token, body: { body: 'soon gone' },
+    })).body;
+    const deleted = await api(s.baseUrl, 'DELETE', `/api/v1/conversations/${state.m.group.id}/messages/${gone.id}`, {
+      token: member.access_token,
+    });
+    assert.equal(deleted.status, 204, deleted.text);
+    await call(s, op, 409, { token: member.access_token, params: { ...params, message_id: gone.id }, body: { body: 'back' } });
+  },
+  'DELETE /api/v1/conversations/{id}/messages/{message_id}': async (s, op) => {
+    const { owner, member, outsider } = state.m;
+    const params = { id: state.m.group.id, message_id: state.m.message.id };
+    await call(s, op, 403, { token: member.access_token, params: { ...params, message_id: state.m.ownerMessage.id } });
+    await call(s, op, 404, { token: outsider.access_token, params });
+    await call(s, op, 404, { token: owner.access_token, params: { ...params, message_id: 'no-such-message' } });
+    await call(s, op, 401, { params });
+    await call(s, op, 204, { token: owner.access_token, params }); // the owner deletes the member's message
+    await call(s, op, 204, { token: member.access_token, params });
+  },
+  'POST /api/v1/conversations/{id}/read': async (s, op) => {
+    const { owner, member, outsider } = state.m;
+    const params = { id: state.m.group.id };
+    // A message of someone else, so that reading it moves the member's marker.
+    const latest = (await api(s.baseUrl, 'POST', `/api/v1/conversations/${state.m.group.id}/messages`, {
+      token: owner.access_token, body: { body: 'read me' },
+    })).body;
+    await call(s, op, 204, { token: member.access_token, params, body: { seq: latest.seq } });
+    await call(s, op, 204, { token: member.access_token, params, body: { seq: 1 } });
+    await call(s, op, 400, { token: member.access_token, params, body: { seq: 1000 } });
+    await call(s, op, 400, { token: member.access_token, params, body: { seq: -1 } });
+    await call(s, op, 404, { token: outsider.access_token, params, body: { seq: 1 } });
+    await call(s, op, 401, { params, body: { seq: 1 } });
+  },
+  'GET /api/v1/sync': async (s, op) => {
+    const { member, outsider } = state.m;
+    const token = member.access_token;
+    await call(s, op, 200, { token });
+    const types = new Set();
+    let cursor = state.m.memberCursor;
+    for (let n = 0; n < 10; n++) {
+      const page = await call(s, op, 200, { token, query: { cursor, timeout_ms: 0 } });
+      if (page.body.events.length === 0) break;
+      page.body.events.forEach((e) => types.add(e.type));
+      cursor = page.body.cursor;
+    }
+    assert.deepEqual([...types].sort(), [
+      'conversation.created', 'conversation.updated', 'member.added', 'member.removed',
+      'message.created', 'message.deleted', 'message.updated', 'read.updated',
+    ]);
+    await call(s, op, 400, { token, query: { cursor: 'not a cursor!' } });
+    await call(s, op, 400, { token, query: { timeout_ms: -1 } });
+    // The member's log is longer than the outsider's: their cursor is from the outsider's future.
+    await call(s, op, 410, { token: outsider.access_token, query: { cursor, timeout_ms: 0 } });
+    await call(s, op, 401);
   },
   'POST /api/v1/auth/password': async (s, op) => {
     const token = state.bob.access_token;

@@ -3,9 +3,9 @@
 // kept across a restart, and a graceful stop releasing waiting polls.
 // (Concurrency storms and crashes are tested elsewhere.)
 import assert from 'node:assert/strict';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  api, expectError, expectInvalid, login, needsOwnServer, registerUser, start, stopCleanly, useServer,
+  api, eventually, expectError, expectInvalid, login, needsOwnServer, registerUser, start, useServer,
 } from './lib/harness.mjs';
 
 const server = useServer();
@@ -231,8 +231,7 @@ describe('cursors', () => {
     const g = await mustGroup(alice, [bob]);
     for (let i = 0; i < 5; i++) await mustSay(bob, g.id, `m${i}`);
     const far = await cursorOf(alice);
-    const dm = await mustDirect(carol, bob);
-    assert.ok(dm.id);
+    await mustDirect(carol, bob);
     expectError(await sync(carol, { cursor: far, timeout_ms: '0' }), 410, 'cursor_expired');
     expectError(await sync(carol, { cursor: far, timeout_ms: '5000' }), 410, 'cursor_expired');
     // Starting again without a cursor works.
@@ -413,12 +412,25 @@ describe('consecutive cursors', () => {
 });
 
 // --- tests with their own server -------------------------------------------------------------
-describe('own server', { skip: needsOwnServer }, () => {
-  let own;
-  after(() => stopCleanly(own));
+// Runs fn(launch); every server launch(opts) starts is stopped at the end, whatever happens.
+async function withServers(fn) {
+  const started = [];
+  try {
+    await fn(async (opts) => {
+      const s = await start(opts);
+      started.push(s);
+      return s;
+    });
+  } finally {
+    for (const s of started) await s.stop();
+  }
+}
 
-  test('events survive a restart: an old cursor still works and yields only newer events', async () => {
-    own = await start();
+const PRUNE_FAST = { env: { PARLEY_SYNC_RETENTION_S: '1', PARLEY_SYNC_PRUNE_INTERVAL_S: '1' } };
+
+describe('own server', { skip: needsOwnServer }, () => {
+  test('events survive a restart: an old cursor still works and yields only newer events', () => withServers(async (launch) => {
+    let own = await launch();
     const [alice, bob] = await users(2, own.baseUrl);
     const c0 = await cursorOf(alice, own.baseUrl);
     const dm = await mustDirect(alice, bob, own.baseUrl);
@@ -427,7 +439,7 @@ describe('own server', { skip: needsOwnServer }, () => {
     const m2 = await mustSay(bob, dm.id, 'just before the stop', own.baseUrl);
     assert.equal(await own.stop(), 0, own.output());
 
-    own = await start({ dataDir: own.dataDir });
+    own = await launch({ dataDir: own.dataDir });
     const at = own.baseUrl;
     const again = (await login(at, alice.user.username)).body;
     const { events: since1, cursor: c2 } = await drain(again, c1, at);
@@ -445,50 +457,47 @@ describe('own server', { skip: needsOwnServer }, () => {
     assert.equal(m3.seq, 3);
     const page = assertPage(await waiting.promise);
     assert.deepEqual(page.events, [{ type: 'message.created', conversation_id: dm.id, message: m3 }]);
-    await stopCleanly(own);
-    own = null;
-  });
+    assert.equal(await own.stop(), 0, own.output());
+  }));
 
-  test('pruned events: an old cursor answers 410 cursor_expired; a fresh sync works again', async () => {
-    own = await start({ env: { PARLEY_SYNC_RETENTION_S: '1', PARLEY_SYNC_PRUNE_INTERVAL_S: '1' } });
+  test('pruned events: an old cursor answers 410 cursor_expired; a fresh sync works again', () => withServers(async (launch) => {
+    const own = await launch(PRUNE_FAST);
     const at = own.baseUrl;
     const [alice, bob] = await users(2, at);
     const c0 = await cursorOf(alice, at);
     const dm = await mustDirect(alice, bob, at);
     await mustSay(bob, dm.id, 'soon pruned', at);
     await sleep(2500);
-    expectError(await sync(alice, { cursor: c0, timeout_ms: '0' }, at), 410, 'cursor_expired');
+    // Retention 1 s, pruning every second: gone by now (a little slack for a busy machine).
+    await eventually(async () => expectError(await sync(alice, { cursor: c0, timeout_ms: '0' }, at), 410, 'cursor_expired'), 3000);
+    expectError(await sync(alice, { cursor: c0, timeout_ms: '5000' }, at), 410, 'cursor_expired');
     const fresh = await cursorOf(alice, at);
     assert.deepEqual(assertPage(await sync(alice, { cursor: fresh, timeout_ms: '0' }, at)), { cursor: fresh, events: [] });
     const m = await mustSay(bob, dm.id, 'after pruning', at);
     const { events } = await drain(alice, fresh, at);
     assert.deepEqual(events, [{ type: 'message.created', conversation_id: dm.id, message: m }]);
-    await stopCleanly(own);
-    own = null;
-  });
+    assert.equal(await own.stop(), 0, own.output());
+  }));
 
-  test('after pruning, a cursor that had seen every event still works', async () => {
-    own = await start({ env: { PARLEY_SYNC_RETENTION_S: '1', PARLEY_SYNC_PRUNE_INTERVAL_S: '1' } });
+  test('after pruning, a cursor that had seen every event still works', () => withServers(async (launch) => {
+    const own = await launch(PRUNE_FAST);
     const at = own.baseUrl;
     const [alice, bob] = await users(2, at);
     const dm = await mustDirect(alice, bob, at);
     await mustSay(bob, dm.id, 'soon pruned', at);
     const head = await cursorOf(alice, at);
-    await sleep(2500);
-    const page = await sync(alice, { cursor: head, timeout_ms: '0' }, at);
-    assert.deepEqual(assertPage(page), { cursor: head, events: [] });
+    await sleep(3000);
+    assert.deepEqual(assertPage(await sync(alice, { cursor: head, timeout_ms: '0' }, at)), { cursor: head, events: [] });
     const m = await mustSay(bob, dm.id, 'after pruning', at);
     assert.deepEqual((await drain(alice, head, at)).events, [{ type: 'message.created', conversation_id: dm.id, message: m }]);
-    await stopCleanly(own);
-    own = null;
-  });
+    assert.equal(await own.stop(), 0, own.output());
+  }));
 
-  test('a graceful stop releases a waiting poll and exits 0', async () => {
-    own = await start();
+  test('a graceful stop releases a waiting poll and exits 0', () => withServers(async (launch) => {
+    const own = await launch();
     const at = own.baseUrl;
     const [alice] = await users(1, at);
     const cursor = await cursorOf(alice, at);
-    const started = Date.now();
     const outcome = sync(alice, { cursor, timeout_ms: '30000' }, at).then(
       (res) => ({ res, at: Date.now() }),
       (err) => ({ err, at: Date.now() }),
@@ -501,8 +510,7 @@ describe('own server', { skip: needsOwnServer }, () => {
     assert.equal(code, 0, `exit code after SIGTERM; output:\n${own.output()}`);
     assert.ok(stopTook < 5000, `SIGTERM took ${stopTook} ms`);
     assert.ok(result.at - stopping < 5000, `the poll answered ${result.at - stopping} ms after SIGTERM`);
-    assert.ok(result.at - started < 10_000);
+    // Either a 200 with no events, or the connection closed.
     if (result.res) assert.deepEqual(assertPage(result.res), { cursor, events: [] });
-    own = null;
-  });
+  }));
 });

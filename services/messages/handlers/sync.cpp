@@ -56,6 +56,10 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
   }
   std::int64_t cursor = parse_cursor(request);
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  // What a parked poll keeps should be small: the headers (a JWT among them) are not needed now.
+  request.headers = {};
+  request.body = {};
+  request.query = {};
   for (;;) {
     auto seen = notifier_.version(me);
     if (auto cached = tail_.after(me, cursor, kMaxEvents)) {  // the common case: no database read

@@ -26,7 +26,8 @@ class Router {
   explicit Router(Metrics& metrics, std::chrono::milliseconds default_deadline = std::chrono::seconds(30));
 
   // pattern segments in braces are parameters: "/api/v1/users/{id}". deadline 0 means the
-  // router's default (long polls pass their own).
+  // router's default; kSelfBounded is for handlers that bound their own time (long polls), which
+  // then cost no deadline timer while they wait.
   void add(std::string method, std::string pattern, Handler handler,
            std::chrono::milliseconds deadline = std::chrono::milliseconds(0));
 
@@ -34,6 +35,8 @@ class Router {
   // request. A handler still running at its deadline goes on in the background; the client gets
   // 503 unavailable at once.
   async::Task<Response> dispatch(Request& request) const;
+
+  static constexpr std::chrono::milliseconds kSelfBounded{-1};
 
   struct Route {
     std::string method;
