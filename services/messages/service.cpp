@@ -60,6 +60,7 @@ void MessagesService::prune_loop() {
         db_->write_sync([&](storage::Tx& tx) { removed = store::prune_events(tx, cutoff, 5000); });
         total += removed;
       } while (removed == 5000);
+      tail_.forget_before(cutoff);
       if (total > 0) log::info("sync events pruned", {{"count", total}});
       tail_.forget_idle(std::chrono::minutes(10));
     } catch (const std::exception& e) {
@@ -141,9 +142,9 @@ void MessagesService::deliver(storage::Tx& tx, const std::vector<std::string>& u
   std::int64_t now = time::to_unix_ms(time::now());
   std::vector<std::pair<std::string, std::int64_t>> appended;
   for (const auto& u : users) appended.emplace_back(u, store::append_event(tx, u, payload, now));
-  tx.after_commit([this, appended = std::move(appended), shared = std::make_shared<const std::string>(payload)] {
+  tx.after_commit([this, now, appended = std::move(appended), shared = std::make_shared<const std::string>(payload)] {
     for (const auto& [user, seq] : appended) {
-      tail_.append(user, seq, shared);
+      tail_.append(user, seq, shared, now);
       notifier_.notify(user);
     }
   });

@@ -197,7 +197,11 @@ void erase_user(Tx& tx, const std::string& user_id) {
   tx.exec("DELETE FROM block_pairs WHERE blocker_id = ? OR blocked_id = ?", {user_id, user_id});
   tx.exec("DELETE FROM message_edits WHERE message_id IN (SELECT id FROM messages WHERE sender_id = ?)", {user_id});
   tx.exec("UPDATE messages SET body = NULL, deleted = 1 WHERE sender_id = ?", {user_id});
+  // Groups they owned pass to the longest-standing admin or member, as when an owner leaves.
+  auto owned = tx.query("SELECT conversation_id FROM members WHERE user_id = ? AND role = 'owner'", {user_id});
   tx.exec("DELETE FROM members WHERE user_id = ?", {user_id});
+  for (const auto& row : owned)
+    if (auto heir = successor(tx, row.text(0))) set_role(tx, row.text(0), *heir, Role::owner);
   tx.exec("DELETE FROM user_events WHERE user_id = ?", {user_id});
   tx.exec("DELETE FROM sync_state WHERE user_id = ?", {user_id});
 }

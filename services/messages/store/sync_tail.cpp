@@ -2,12 +2,19 @@
 
 namespace parley::messages {
 
-void SyncTail::append(const std::string& user, std::int64_t seq, Payload payload) {
+void SyncTail::append(const std::string& user, std::int64_t seq, Payload payload, std::int64_t at_ms) {
   std::lock_guard lock(mutex_);
   Tail& t = tails_[user];
-  if (!t.events.empty() && t.events.back().first + 1 != seq) t.events.clear();
+  if (!t.events.empty() && t.events.back().first + 1 != seq) {
+    t.events.clear();
+    t.stored_at_ms.clear();
+  }
   t.events.emplace_back(seq, std::move(payload));
-  while (t.events.size() > per_user_) t.events.pop_front();
+  t.stored_at_ms.push_back(at_ms);
+  while (t.events.size() > per_user_) {
+    t.events.pop_front();
+    t.stored_at_ms.pop_front();
+  }
   t.touched = std::chrono::steady_clock::now();
 }
 
@@ -28,6 +35,15 @@ void SyncTail::forget_idle(std::chrono::steady_clock::duration idle) {
   auto cutoff = std::chrono::steady_clock::now() - idle;
   std::lock_guard lock(mutex_);
   std::erase_if(tails_, [&](const auto& kv) { return kv.second.touched < cutoff; });
+}
+
+void SyncTail::forget_before(std::int64_t cutoff_ms) {
+  std::lock_guard lock(mutex_);
+  for (auto& [user, t] : tails_)
+    while (!t.stored_at_ms.empty() && t.stored_at_ms.front() < cutoff_ms) {
+      t.events.pop_front();
+      t.stored_at_ms.pop_front();
+    }
 }
 
 std::size_t SyncTail::users() const {

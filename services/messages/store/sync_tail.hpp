@@ -24,18 +24,22 @@ class SyncTail {
   explicit SyncTail(std::size_t per_user = 256) : per_user_(per_user) {}
 
   // REQUIRES: called after commit, in commit order, with seq one past the previous for user (a
-  // gap, e.g. after a restart, starts the tail over).
-  void append(const std::string& user, std::int64_t seq, Payload payload);
+  // gap, e.g. after a restart, starts the tail over). at_ms: when the event was stored.
+  void append(const std::string& user, std::int64_t seq, Payload payload, std::int64_t at_ms);
   // The events after cursor (at most limit) if the tail covers cursor; nullopt if the database
   // must answer. An empty result means nothing newer has committed.
   std::optional<Events> after(const std::string& user, std::int64_t cursor, std::size_t limit) const;
   // Drops users without events for `idle`.
   void forget_idle(std::chrono::steady_clock::duration idle);
+  // Drops events stored before cutoff_ms, as the database's pruning does, so that a cursor older
+  // than what is kept is answered by the database (410), not from memory.
+  void forget_before(std::int64_t cutoff_ms);
   std::size_t users() const;
 
  private:
   struct Tail {
     std::deque<std::pair<std::int64_t, Payload>> events;
+    std::deque<std::int64_t> stored_at_ms;  // parallel to events
     std::chrono::steady_clock::time_point touched;
   };
   std::size_t per_user_;

@@ -16,8 +16,8 @@ std::vector<std::int64_t> seqs(const SyncTail::Events& e) {
 TEST(SyncTail, ServesWhatItCoversAndDefersTheRest) {
   SyncTail tail(3);
   EXPECT_FALSE(tail.after("u", 0, 10));  // never seen: ask the database
-  tail.append("u", 5, p("e5"));
-  tail.append("u", 6, p("e6"));
+  tail.append("u", 5, p("e5"), 0);
+  tail.append("u", 6, p("e6"), 0);
   EXPECT_EQ(seqs(*tail.after("u", 4, 10)), (std::vector<std::int64_t>{5, 6}));
   EXPECT_EQ(seqs(*tail.after("u", 5, 10)), (std::vector<std::int64_t>{6}));
   EXPECT_TRUE(tail.after("u", 6, 10)->empty());  // nothing newer
@@ -28,14 +28,23 @@ TEST(SyncTail, ServesWhatItCoversAndDefersTheRest) {
 
 TEST(SyncTail, KeepsABoundedContiguousTail) {
   SyncTail tail(3);
-  for (int s = 1; s <= 5; ++s) tail.append("u", s, p("x"));
+  for (int s = 1; s <= 5; ++s) tail.append("u", s, p("x"), 0);
   EXPECT_FALSE(tail.after("u", 1, 10));
   EXPECT_EQ(seqs(*tail.after("u", 2, 10)), (std::vector<std::int64_t>{3, 4, 5}));
-  tail.append("u", 9, p("after a gap"));  // starts over rather than pretend 6..8 exist
+  tail.append("u", 9, p("after a gap"), 0);  // starts over rather than pretend 6..8 exist
   EXPECT_FALSE(tail.after("u", 5, 10));
   EXPECT_EQ(seqs(*tail.after("u", 8, 10)), (std::vector<std::int64_t>{9}));
   tail.forget_idle(std::chrono::seconds(0));
   EXPECT_EQ(tail.users(), 0u);
+}
+
+TEST(SyncTail, PruningLeavesOldCursorsToTheDatabase) {
+  SyncTail tail(10);
+  tail.append("u", 1, p("old"), 1000);
+  tail.append("u", 2, p("new"), 5000);
+  tail.forget_before(2000);  // the database pruned what was stored before 2000 ms
+  EXPECT_FALSE(tail.after("u", 0, 10));  // seq 1 is gone: the database answers (410)
+  EXPECT_EQ(seqs(*tail.after("u", 1, 10)), (std::vector<std::int64_t>{2}));
 }
 
 }  // namespace
