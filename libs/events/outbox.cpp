@@ -25,11 +25,15 @@ Event Outbox::add(storage::Tx& tx, std::string type, boost::json::object data) {
   Event event = Event::make(std::move(type), producer_, std::move(data));
   tx.exec("INSERT INTO outbox (id, type, payload) VALUES (?, ?, ?)",
           {event.id, event.type, event.to_json()});
-  tx.after_commit([this] { kick(); });
+  tx.after_commit([this] {
+    ++depth_;
+    kick();
+  });
   return event;
 }
 
 void Outbox::start() {
+  depth_ = pending();
   std::lock_guard lock(mutex_);
   if (thread_.joinable()) return;
   stopping_ = false;
@@ -108,8 +112,10 @@ std::size_t Outbox::relay_once() {
     last = row.integer(0);
     ++published;
   }
-  if (published > 0)
+  if (published > 0) {
     db_.write_sync([&](storage::Tx& tx) { tx.exec("DELETE FROM outbox WHERE seq <= ?", {last}); });
+    depth_ -= static_cast<std::int64_t>(published);
+  }
   if (failure) std::rethrow_exception(failure);
   return published;
 }

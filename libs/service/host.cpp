@@ -45,6 +45,14 @@ async::Task<void> publish_now(Context& ctx, events::Outbox& outbox) {
   co_await ctx.blocking.run([&outbox] { outbox.flush(); });
 }
 
+void watch(http::Metrics& metrics, const std::string& service, storage::Database& db, events::Outbox& outbox) {
+  std::string labels = "service=\"" + service + "\"";
+  metrics.gauge("parley_db_write_queue", "Writes waiting for the database writer.", labels,
+                [&db] { return static_cast<double>(db.queued_writes()); });
+  metrics.gauge("parley_outbox_depth", "Committed events not yet relayed to the bus.", labels,
+                [&outbox] { return static_cast<double>(outbox.depth()); });
+}
+
 std::string encode_cursor(const std::string& position) { return crypto::base64url_encode(position); }
 
 std::string decode_cursor(const http::Request& request) {

@@ -234,6 +234,11 @@ class SqliteDatabase final : public Database {
     release_reader(std::move(conn));
   }
 
+  std::size_t queued_writes() const override {
+    std::lock_guard lock(mutex_);
+    return queue_.size();
+  }
+
   void migrate(const std::vector<Migration>& migrations) override {
     write_sync([](Tx& tx) {
       tx.exec_script("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
@@ -370,7 +375,7 @@ class SqliteDatabase final : public Database {
   SqliteOptions options_;
   Connection writer_conn_;
   async::WorkerPool readers_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<WriteJob> queue_;
   std::atomic<bool> stopping_{false};

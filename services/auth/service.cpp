@@ -34,6 +34,7 @@ AuthService::AuthService(service::Context& ctx, AuthOptions options)
       hash_pool_({.name = "hashing", .threads = options.hash_threads, .max_queued = 256, .nice = 10}) {
   db_->migrate(auth_migrations());
   ctx.verifier.add_key(key_.kid(), key_.public_key());
+  service::watch(ctx.metrics, "auth", *db_, outbox_);
 }
 
 void AuthService::add_routes(http::Router& router) {

@@ -7,6 +7,7 @@ namespace parley::contacts {
 ContactsService::ContactsService(service::Context& ctx)
     : ctx_(ctx), db_(ctx.open_database("contacts")), outbox_(*db_, ctx.bus, "contacts") {
   db_->migrate(contacts_migrations());
+  service::watch(ctx.metrics, "contacts", *db_, outbox_);
   ctx.bus.subscribe("contacts", {"user.registered", "user.profile_updated", "user.deleted"},
                     [this](const events::Event& e) { on_user_event(e); });
 }

@@ -21,6 +21,7 @@ MessagesOptions MessagesOptions::from_env() {
 MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
     : ctx_(ctx), options_(options), db_(ctx.open_database("messages")), outbox_(*db_, ctx.bus, "messages") {
   db_->migrate(messages_migrations());
+  service::watch(ctx.metrics, "messages", *db_, outbox_);
   ctx.bus.subscribe("messages",
                     {"user.registered", "user.profile_updated", "user.deleted", "contact.accepted",
                      "contact.removed", "block.added", "block.removed"},

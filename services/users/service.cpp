@@ -15,6 +15,7 @@ class UsersService final : public service::Service {
   explicit UsersService(service::Context& ctx)
       : ctx_(ctx), db_(ctx.open_database("users")), outbox_(*db_, ctx.bus, "users") {
     db_->migrate(users_migrations());
+  service::watch(ctx.metrics, "users", *db_, outbox_);
     ctx.bus.subscribe("users", {"user.registered", "user.deleted"},
                       [this](const events::Event& e) { on_event(e); });
   }

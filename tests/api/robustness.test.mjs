@@ -181,4 +181,23 @@ describe('operations', () => {
     const after = counterSum(await scrape(), 'parley_http_requests_total', route);
     assert.ok(after >= before + 3, `counter went from ${before} to ${after}`);
   });
+
+  test('metrics show open long polls, database write queues and outbox depth', async () => {
+    const scrape = async () => (await api(base(), 'GET', '/metrics')).text;
+    const idle = await scrape();
+    for (const service of ['auth', 'users', 'contacts', 'messages']) {
+      assert.match(idle, new RegExp(`^parley_db_write_queue\\{service="${service}"\\} \\d`, 'm'), service);
+      assert.match(idle, new RegExp(`^parley_outbox_depth\\{service="${service}"\\} \\d`, 'm'), service);
+    }
+    const gauge = (text) => Number(text.match(/^parley_sync_waiting_polls (\S+)/m)?.[1]);
+    const waitingBefore = gauge(idle);
+    const cursor = (await api(base(), 'GET', '/api/v1/sync', { token: alice.access_token })).body.cursor;
+    const poll = api(base(), 'GET', `/api/v1/sync?cursor=${encodeURIComponent(cursor)}&timeout_ms=1500`, {
+      token: alice.access_token,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(gauge(await scrape()), waitingBefore + 1, 'a parked poll is counted');
+    assert.equal((await poll).status, 200);
+    assert.equal(gauge(await scrape()), waitingBefore, 'and uncounted once answered');
+  });
 });

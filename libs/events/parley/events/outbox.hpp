@@ -4,6 +4,7 @@
 // taken them. A crash between commit and relay loses nothing: the relay starts with what is left.
 // A crash between publish and delete publishes again (consumers are idempotent, see inbox.hpp).
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -42,6 +43,8 @@ class Outbox {
   // Publishes every event committed so far before returning. Blocking; REQUIRES: not an I/O thread.
   void flush();
   std::int64_t pending();
+  // Committed events not yet relayed, as counted in memory (for metrics); exact after start().
+  std::int64_t depth() const { return depth_.load(); }
 
  private:
   void kick();
@@ -57,6 +60,7 @@ class Outbox {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool kicked_ = false;
+  std::atomic<std::int64_t> depth_{0};
   bool stopping_ = false;
   std::thread thread_;
 };

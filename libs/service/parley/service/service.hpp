@@ -53,6 +53,9 @@ http::Handler bind(S* self, async::Task<http::Response> (S::*method)(http::Reque
 // see them (read-your-writes in the all-in-one; in distributed mode, once the broker has them).
 async::Task<void> publish_now(Context& ctx, events::Outbox& outbox);
 
+// Registers the gauges of a service's database and outbox (write queue, outbox depth).
+void watch(http::Metrics& metrics, const std::string& service, storage::Database& db, events::Outbox& outbox);
+
 // Adds /livez, /readyz and /metrics for the given services.
 void add_operations_routes(http::Router& router, http::Metrics& metrics,
                            std::vector<Service*> services);

@@ -81,6 +81,9 @@ class Database {
   virtual void write_sync(std::function<void(Tx&)> fn) = 0;
   virtual void read_sync(std::function<void(Tx&)> fn) = 0;
 
+  // Writes waiting for the writer (for metrics).
+  virtual std::size_t queued_writes() const = 0;
+
   // Applies the migrations not applied yet, each in its own transaction.
   virtual void migrate(const std::vector<Migration>& migrations) = 0;
 };
