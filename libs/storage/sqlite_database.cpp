@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "group_commit.hpp"
 #include "parley/async/worker_pool.hpp"
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
@@ -149,47 +150,61 @@ class SqliteTx final : public Tx {
   }
   void exec_script(std::string_view sql) override { conn_.script(sql); }
   Dialect dialect() const override { return Dialect::sqlite; }
-  void after_commit(std::function<void()> fn) override { after_commit_.push_back(std::move(fn)); }
-
-  std::vector<std::function<void()>> after_commit_;
+  void after_commit(std::function<void()>) override {}  // reads commit nothing
 
  private:
   Connection& conn_;
 };
 
-struct WriteJob {
-  std::function<void(Tx&)> fn;
-  std::function<void(std::exception_ptr)> done;
+// The writer connection, driven by the group-commit writer thread.
+class SqliteWriter final : public detail::WriterBackend {
+ public:
+  explicit SqliteWriter(const SqliteOptions& options) : conn(options) {}
+
+  // detail::WriterBackend
+  void begin() override { conn.step("BEGIN IMMEDIATE"); }
+  void commit() override { conn.step("COMMIT"); }
+  void rollback() noexcept override {
+    try {
+      conn.step("ROLLBACK");
+    } catch (...) {
+    }
+  }
+  void savepoint() override { conn.step("SAVEPOINT job"); }
+  void release_savepoint() override { conn.step("RELEASE job"); }
+  void rollback_to_savepoint() override { conn.step("ROLLBACK TO job"); }
+  void run(const std::function<void(Tx&)>& fn, std::vector<std::function<void()>>& hooks) override {
+    SqliteTx tx(conn);
+    detail::HookedTx hooked(tx, hooks);
+    fn(hooked);
+  }
+
+  Connection conn;
 };
+
+std::string stem(const std::string& path) { return std::filesystem::path(path).stem().string(); }
 
 class SqliteDatabase final : public Database {
  public:
   explicit SqliteDatabase(SqliteOptions options)
       : options_(std::move(options)),
-        writer_conn_(options_),
-        readers_({.name = "db-read " + std::filesystem::path(options_.path).stem().string(), .threads = options_.reader_threads, .max_queued = 8192}) {
+        backend_(options_),
+        readers_({.name = "db-read " + stem(options_.path), .threads = options_.reader_threads, .max_queued = 8192}) {
     // Checkpoints run on their own thread and connection, not inside the writer's commits.
-    writer_conn_.script("PRAGMA wal_autocheckpoint=0;");
-    sqlite3_wal_hook(writer_conn_.handle(), &SqliteDatabase::on_wal_commit, this);
+    backend_.conn.script("PRAGMA wal_autocheckpoint=0;");
+    sqlite3_wal_hook(backend_.conn.handle(), &SqliteDatabase::on_wal_commit, this);
     checkpointer_ = std::thread([this] {
-      name_this_thread("ckpt " + std::filesystem::path(options_.path).stem().string());
+      name_this_thread("ckpt " + stem(options_.path));
       checkpoint_loop();
     });
-    writer_ = std::thread([this] {
-      name_this_thread("db " + std::filesystem::path(options_.path).stem().string());
-      writer_loop();
-    });
+    writer_ = std::make_unique<detail::GroupCommitWriter>(stem(options_.path), backend_, options_.max_batch);
   }
 
   ~SqliteDatabase() override {
+    writer_.reset();  // drains queued writes
     {
-      std::lock_guard lock(mutex_);
+      std::lock_guard lock(checkpoint_mutex_);
       stopping_ = true;
-    }
-    cv_.notify_all();
-    writer_.join();
-    {
-      std::lock_guard lock(checkpoint_mutex_);  // no lost wake-up between its check and its wait
     }
     checkpoint_cv_.notify_all();
     checkpointer_.join();
@@ -198,25 +213,12 @@ class SqliteDatabase final : public Database {
 
   // Database
   Dialect dialect() const override { return Dialect::sqlite; }
-
-  async::Task<void> write(std::function<void(Tx&)> fn) override {
-    co_await async::suspend([&](async::Resume resume) {
-      enqueue(WriteJob{std::move(fn), std::move(resume)});
-    });
-  }
+  async::Task<void> write(std::function<void(Tx&)> fn) override { return writer_->write(std::move(fn)); }
+  void write_sync(std::function<void(Tx&)> fn) override { writer_->write_sync(std::move(fn)); }
+  std::size_t queued_writes() const override { return writer_->queued(); }
 
   async::Task<void> read(std::function<void(Tx&)> fn) override {
     co_await readers_.run([&] { read_sync(fn); });
-  }
-
-  void write_sync(std::function<void(Tx&)> fn) override {
-    std::promise<void> promise;
-    auto future = promise.get_future();
-    enqueue(WriteJob{std::move(fn), [&promise](std::exception_ptr e) {
-                       if (e) promise.set_exception(e);
-                       else promise.set_value();
-                     }});
-    future.get();
   }
 
   void read_sync(std::function<void(Tx&)> fn) override {
@@ -227,16 +229,11 @@ class SqliteDatabase final : public Database {
       fn(tx);
       conn->step("COMMIT");
     } catch (...) {
-      try { conn->script("ROLLBACK"); } catch (...) {}
+      try { conn->step("ROLLBACK"); } catch (...) {}
       release_reader(std::move(conn));
       throw;
     }
     release_reader(std::move(conn));
-  }
-
-  std::size_t queued_writes() const override {
-    std::lock_guard lock(mutex_);
-    return queue_.size();
   }
 
   void migrate(const std::vector<Migration>& migrations) override {
@@ -255,78 +252,6 @@ class SqliteDatabase final : public Database {
   }
 
  private:
-  void enqueue(WriteJob job) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) {
-        job.done(std::make_exception_ptr(StorageError("database is closing")));
-        return;
-      }
-      queue_.push_back(std::move(job));
-    }
-    cv_.notify_one();
-  }
-
-  void writer_loop() {
-    std::vector<WriteJob> batch;
-    for (;;) {
-      {
-        std::unique_lock lock(mutex_);
-        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty() && stopping_) return;
-        while (!queue_.empty() && batch.size() < options_.max_batch) {
-          batch.push_back(std::move(queue_.front()));
-          queue_.pop_front();
-        }
-      }
-      commit_batch(batch);
-      batch.clear();
-    }
-  }
-
-  // One transaction for the whole batch; each job inside its own savepoint.
-  void commit_batch(std::vector<WriteJob>& batch) {
-    std::vector<std::exception_ptr> errors(batch.size());
-    std::vector<std::function<void()>> after;
-    try {
-      writer_conn_.step("BEGIN IMMEDIATE");
-    } catch (...) {
-      auto e = std::current_exception();
-      for (auto& job : batch) job.done(e);
-      return;
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      SqliteTx tx(writer_conn_);
-      try {
-        writer_conn_.step("SAVEPOINT job");
-        batch[i].fn(tx);
-        writer_conn_.step("RELEASE job");
-        for (auto& f : tx.after_commit_) after.push_back(std::move(f));
-      } catch (...) {
-        errors[i] = std::current_exception();
-        try {
-          writer_conn_.step("ROLLBACK TO job");
-          writer_conn_.step("RELEASE job");
-        } catch (...) {
-        }
-      }
-    }
-    try {
-      writer_conn_.step("COMMIT");
-    } catch (...) {
-      auto e = std::current_exception();
-      try { writer_conn_.script("ROLLBACK"); } catch (...) {}
-      for (auto& job : batch) job.done(e);
-      return;
-    }
-    for (auto& f : after) {
-      try { f(); } catch (const std::exception& ex) {
-        log::error("after-commit hook failed", {{"error", ex.what()}});
-      }
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(errors[i]);
-  }
-
   // Called by SQLite after each commit on the writer connection with the WAL's size in frames.
   static int on_wal_commit(void* self, sqlite3*, const char*, int frames) {
     auto* db = static_cast<SqliteDatabase*>(self);
@@ -373,17 +298,14 @@ class SqliteDatabase final : public Database {
   }
 
   SqliteOptions options_;
-  Connection writer_conn_;
+  SqliteWriter backend_;
   async::WorkerPool readers_;
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<WriteJob> queue_;
-  std::atomic<bool> stopping_{false};
-  std::thread writer_;
   std::mutex checkpoint_mutex_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
+  bool stopping_ = false;
   std::thread checkpointer_;
+  std::unique_ptr<detail::GroupCommitWriter> writer_;
   std::mutex reader_mutex_;
   std::vector<std::unique_ptr<Connection>> idle_readers_;
 };

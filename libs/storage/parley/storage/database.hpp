@@ -25,10 +25,16 @@ class ConstraintViolation : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The database could not be reached or failed; maps to 503.
+// The database failed a statement; maps to 503.
 class StorageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// The connection to the database server was lost mid-transaction: the whole transaction is gone.
+class ConnectionLost : public StorageError {
+ public:
+  using StorageError::StorageError;
 };
 
 class Row {
