@@ -1,0 +1,130 @@
+#include "database_contract_test.hpp"
+
+#include <atomic>
+#include <thread>
+
+#include "parley/async/run_blocking.hpp"
+
+namespace parley::storage {
+namespace {
+
+const std::vector<Migration> kMigrations = {
+    {1, "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);",
+     "CREATE TABLE t (id BIGINT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(255) NOT NULL UNIQUE) "
+     "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;"},
+    {2, "ALTER TABLE t ADD COLUMN note TEXT;", "ALTER TABLE t ADD COLUMN note MEDIUMTEXT;"},
+};
+
+std::int64_t count(Database& db) {
+  std::int64_t n = -1;
+  db.read_sync([&](Tx& tx) { n = tx.query("SELECT COUNT(*) FROM t")[0].integer(0); });
+  return n;
+}
+
+TEST_P(DatabaseContract, MigratesOnceAndBindsParametersLiterally) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  db->migrate(kMigrations);  // already applied: no error, no change
+  const std::string hostile = "x'); DROP TABLE t;-- \xf0\x9f\x98\x80 \"quoted\" \\ back";
+  std::string big(100'000, 'b');
+  db->write_sync([&](Tx& tx) {
+    tx.exec("INSERT INTO t (name, note) VALUES (?, ?)", {hostile, nullptr});
+    tx.exec("INSERT INTO t (name, note) VALUES (?, ?)", {std::string("big"), big});
+  });
+  db->read_sync([&](Tx& tx) {
+    auto rows = tx.query("SELECT name, note FROM t WHERE name = ?", {hostile});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0].text(0), hostile);
+    EXPECT_TRUE(rows[0].is_null(1));
+    EXPECT_EQ(tx.query("SELECT note FROM t WHERE name = ?", {std::string("big")})[0].text(0), big);
+    EXPECT_EQ(tx.query("SELECT id FROM t WHERE name = ?", {std::string("big")})[0].integer(0), 2);
+  });
+}
+
+TEST_P(DatabaseContract, FailingWriteRollsBackOnlyItselfInAGroup) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        db->write_sync([&](Tx& tx) {
+          tx.exec("INSERT INTO t (name) VALUES (?)", {"n" + std::to_string(i)});
+          if (i % 4 == 0) throw std::runtime_error("refused");
+        });
+        ++ok;
+      } catch (const std::runtime_error&) {
+        ++failed;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 12);
+  EXPECT_EQ(failed, 4);
+  EXPECT_EQ(count(*db), 12);
+}
+
+TEST_P(DatabaseContract, UniqueViolationIsTypedAndChangesNothing) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  db->write_sync([](Tx& tx) { tx.exec("INSERT INTO t (name) VALUES ('a')"); });
+  EXPECT_THROW(db->write_sync([](Tx& tx) {
+                 tx.exec("INSERT INTO t (name) VALUES ('b')");
+                 tx.exec("INSERT INTO t (name) VALUES ('a')");
+               }),
+               ConstraintViolation);
+  EXPECT_EQ(count(*db), 1);
+}
+
+TEST_P(DatabaseContract, CountsChangedRowsLikeEveryBackend) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  db->write_sync([](Tx& tx) {
+    tx.exec("INSERT INTO t (name) VALUES ('a')");
+    tx.exec("INSERT INTO t (name) VALUES ('b')");
+    EXPECT_EQ(tx.exec("UPDATE t SET note = 'x'"), 2);
+    EXPECT_EQ(tx.exec("UPDATE t SET note = 'x' WHERE name = 'a'"), 1);  // matched, even if unchanged
+    EXPECT_EQ(tx.exec("DELETE FROM t WHERE name = 'nobody'"), 0);
+  });
+}
+
+TEST_P(DatabaseContract, AwaitableWritesAndReadsAndAfterCommitHooks) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  bool hook_ran = false, rolled_back_hook = false;
+  std::int64_t n = async::run_blocking([&]() -> async::Task<std::int64_t> {
+    co_await db->write([&](Tx& tx) {
+      tx.exec("INSERT INTO t (name) VALUES ('z')");
+      tx.after_commit([&] { hook_ran = true; });
+    });
+    try {
+      co_await db->write([&](Tx& tx) {
+        tx.after_commit([&] { rolled_back_hook = true; });
+        throw std::runtime_error("no");
+      });
+    } catch (const std::runtime_error&) {
+    }
+    std::int64_t rows = 0;
+    co_await db->read([&](Tx& tx) { rows = tx.query("SELECT COUNT(*) FROM t")[0].integer(0); });
+    co_return rows;
+  }());
+  EXPECT_EQ(n, 1);
+  EXPECT_TRUE(hook_ran);
+  EXPECT_FALSE(rolled_back_hook);
+}
+
+TEST_P(DatabaseContract, ManyConcurrentWritersAllLand) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i)
+        db->write_sync([&](Tx& tx) { tx.exec("INSERT INTO t (name) VALUES (?)", {std::to_string(t) + "-" + std::to_string(i)}); });
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(count(*db), 400);
+}
+
+}  // namespace
+}  // namespace parley::storage
