@@ -1,0 +1,73 @@
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "parley/events/bus.hpp"
+
+namespace parley::http {
+class Metrics;
+}
+
+namespace parley::events {
+
+struct RabbitOptions {
+  std::string host = "127.0.0.1";
+  int port = 5672;
+  std::string user = "guest";
+  std::string password = "guest";
+  std::string vhost = "/";
+  std::string exchange = "parley.events";       // the one topic exchange; routing key = event type
+  std::string dead_exchange = "parley.dead";    // where poison messages go, one queue per consumer
+  int prefetch = 64;                            // unacknowledged deliveries per consumer
+  int max_attempts = 5;                         // handler tries before dead-lettering
+  std::chrono::milliseconds retry_backoff{50};  // doubled after each failed try
+  std::chrono::milliseconds confirm_timeout{5000};
+  std::chrono::milliseconds max_reconnect_backoff{5000};
+};
+
+// amqp://user:password@host:port/vhost (vhost "%2F" or empty for "/"). Throws std::invalid_argument.
+RabbitOptions parse_amqp_url(std::string_view url);
+
+// RabbitMQ through rabbitmq-c: one topic exchange, one durable queue per consuming service,
+// persistent messages, publisher confirms (publish returns once the broker has the event), manual
+// acks after the handler (and so the inbox transaction) committed, bounded retries then the
+// consumer's dead-letter queue, reconnection with backoff when the broker goes away.
+class RabbitBus final : public EventBus {
+ public:
+  explicit RabbitBus(RabbitOptions options, http::Metrics* metrics = nullptr);
+  ~RabbitBus() override;
+
+  // EventBus
+  void publish(const Event& event) override;
+  void subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) override;
+  void start() override;
+  void stop() override;
+
+  // A queue for this process only (exclusive, deleted when it disconnects): every replica gets
+  // its own copy of matching events, e.g. to wake long polls held by any replica.
+  // REQUIRES: called before start().
+  void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler);
+
+  bool connected() const { return publisher_ok_.load(); }
+
+ private:
+  struct Consumer;
+  struct Link;
+  void consume(Consumer& c);
+
+  RabbitOptions options_;
+  std::mutex publish_mutex_;
+  std::unique_ptr<Link> publisher_;
+  std::atomic<bool> publisher_ok_{false};
+  std::vector<std::unique_ptr<Consumer>> consumers_;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t>* dead_letter_counter_ = nullptr;
+};
+
+}  // namespace parley::events

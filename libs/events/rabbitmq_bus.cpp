@@ -1,0 +1,264 @@
+#include "parley/events/rabbitmq_bus.hpp"
+
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+
+#include <boost/url/parse.hpp>
+#include <stdexcept>
+
+#include "parley/core/log.hpp"
+#include "parley/core/thread_name.hpp"
+#include "parley/http/metrics.hpp"
+
+namespace parley::events {
+
+RabbitOptions parse_amqp_url(std::string_view text) {
+  auto url = boost::urls::parse_uri(text);
+  if (!url || url->scheme() != "amqp") throw std::invalid_argument("must look like amqp://user:password@host:port/vhost");
+  RabbitOptions o;
+  if (!url->user().empty()) o.user = std::string(url->user());
+  if (url->has_password()) o.password = std::string(url->password());
+  if (!url->host().empty()) o.host = std::string(url->host());
+  if (url->has_port()) o.port = url->port_number();
+  std::string path(url->path());
+  o.vhost = path.size() > 1 ? path.substr(1) : "/";
+  return o;
+}
+
+namespace {
+
+amqp_bytes_t bytes(const std::string& s) { return amqp_bytes_t{s.size(), const_cast<char*>(s.data())}; }
+
+std::string reply_text(const amqp_rpc_reply_t& r) {
+  switch (r.reply_type) {
+    case AMQP_RESPONSE_NORMAL: return "ok";
+    case AMQP_RESPONSE_NONE: return "missing reply";
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION: return amqp_error_string2(r.library_error);
+    case AMQP_RESPONSE_SERVER_EXCEPTION: {
+      if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD || r.reply.id == AMQP_CHANNEL_CLOSE_METHOD) {
+        auto* m = static_cast<amqp_channel_close_t*>(r.reply.decoded);
+        return "server: " + std::string(static_cast<char*>(m->reply_text.bytes), m->reply_text.len);
+      }
+      return "server exception";
+    }
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+// One connection with one channel (1), torn down and rebuilt whole on any error.
+struct RabbitBus::Link {
+  explicit Link(const RabbitOptions& o) {
+    conn = amqp_new_connection();
+    amqp_socket_t* socket = amqp_tcp_socket_new(conn);
+    if (!socket) fail("cannot create a socket");
+    timeval timeout{5, 0};
+    if (amqp_socket_open_noblock(socket, o.host.c_str(), o.port, &timeout) != AMQP_STATUS_OK)
+      fail("cannot connect to " + o.host + ":" + std::to_string(o.port));
+    check(amqp_login(conn, o.vhost.c_str(), 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, o.user.c_str(), o.password.c_str()),
+          "login");
+    amqp_channel_open(conn, 1);
+    check(amqp_get_rpc_reply(conn), "channel.open");
+    amqp_exchange_declare(conn, 1, bytes(o.exchange), amqp_cstring_bytes("topic"), 0, 1, 0, 0, amqp_empty_table);
+    check(amqp_get_rpc_reply(conn), "exchange.declare");
+    amqp_exchange_declare(conn, 1, bytes(o.dead_exchange), amqp_cstring_bytes("direct"), 0, 1, 0, 0, amqp_empty_table);
+    check(amqp_get_rpc_reply(conn), "exchange.declare (dead letters)");
+  }
+  ~Link() {
+    amqp_channel_close(conn, 1, AMQP_REPLY_SUCCESS);
+    amqp_connection_close(conn, AMQP_REPLY_SUCCESS);
+    amqp_destroy_connection(conn);
+  }
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+
+  void check(const amqp_rpc_reply_t& r, const std::string& what) {
+    if (r.reply_type != AMQP_RESPONSE_NORMAL) fail(what + ": " + reply_text(r));
+  }
+  [[noreturn]] void fail(const std::string& why) { throw std::runtime_error("rabbitmq: " + why); }
+
+  amqp_connection_state_t conn;
+};
+
+struct RabbitBus::Consumer {
+  std::string name;  // the queue: "parley.<consumer>", or a transient one's prefix
+  std::vector<std::string> patterns;
+  EventHandler handler;
+  bool transient = false;
+};
+
+RabbitBus::RabbitBus(RabbitOptions options, http::Metrics* metrics) : options_(std::move(options)) {
+  if (metrics)
+    dead_letter_counter_ = &metrics->counter("parley_events_dead_lettered_total",
+                                             "Events a consumer failed to handle after every retry.");
+}
+
+RabbitBus::~RabbitBus() { stop(); }
+
+void RabbitBus::publish(const Event& event) {
+  std::string body = event.to_json();
+  std::lock_guard lock(publish_mutex_);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (!publisher_) {
+        publisher_ = std::make_unique<Link>(options_);
+        amqp_confirm_select(publisher_->conn, 1);
+        publisher_->check(amqp_get_rpc_reply(publisher_->conn), "confirm.select");
+      }
+      amqp_basic_properties_t props;
+      props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG;
+      props.content_type = amqp_cstring_bytes("application/json");
+      props.delivery_mode = 2;  // persistent
+      props.message_id = bytes(event.id);
+      if (amqp_basic_publish(publisher_->conn, 1, bytes(options_.exchange), bytes(event.type), 0, 0, &props,
+                             bytes(body)) != AMQP_STATUS_OK)
+        publisher_->fail("publish");
+      // Publisher confirm: the broker has the message (persisted, for durable queues).
+      auto deadline = std::chrono::steady_clock::now() + options_.confirm_timeout;
+      for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) publisher_->fail("no confirm within the timeout");
+        timeval tv{static_cast<time_t>(left.count() / 1'000'000), static_cast<suseconds_t>(left.count() % 1'000'000)};
+        amqp_frame_t frame;
+        int rc = amqp_simple_wait_frame_noblock(publisher_->conn, &frame, &tv);
+        if (rc != AMQP_STATUS_OK) publisher_->fail(std::string("waiting for a confirm: ") + amqp_error_string2(rc));
+        if (frame.frame_type != AMQP_FRAME_METHOD) continue;
+        if (frame.payload.method.id == AMQP_BASIC_ACK_METHOD) break;
+        if (frame.payload.method.id == AMQP_BASIC_NACK_METHOD) publisher_->fail("the broker refused the message");
+        if (frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD || frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD)
+          publisher_->fail("the broker closed the channel");
+      }
+      amqp_maybe_release_buffers(publisher_->conn);
+      publisher_ok_ = true;
+      return;
+    } catch (const std::exception& e) {
+      publisher_.reset();
+      publisher_ok_ = false;
+      if (attempt >= 2) throw;  // the outbox keeps the event and retries later
+    }
+  }
+}
+
+void RabbitBus::subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) {
+  consumers_.push_back(std::make_unique<Consumer>(Consumer{"parley." + consumer, std::move(patterns), std::move(handler), false}));
+}
+
+void RabbitBus::subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) {
+  consumers_.push_back(std::make_unique<Consumer>(Consumer{"parley." + name, std::move(patterns), std::move(handler), true}));
+}
+
+void RabbitBus::start() {
+  stopping_ = false;
+  for (auto& c : consumers_)
+    threads_.emplace_back([this, consumer = c.get()] {
+      name_this_thread("amqp " + consumer->name.substr(7));
+      consume(*consumer);
+    });
+}
+
+void RabbitBus::stop() {
+  stopping_ = true;
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
+  std::lock_guard lock(publish_mutex_);
+  publisher_.reset();
+}
+
+// Declares the consumer's queue and bindings, then delivers messages to the handler until stop(),
+// rebuilding the connection with backoff whenever the broker goes away.
+void RabbitBus::consume(Consumer& c) {
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stopping_) {
+    try {
+      Link link(options_);
+      std::string queue = c.name;
+      if (c.transient) {
+        amqp_queue_declare_ok_t* ok =
+            amqp_queue_declare(link.conn, 1, amqp_empty_bytes, 0, 0, 1, 1, amqp_empty_table);
+        link.check(amqp_get_rpc_reply(link.conn), "queue.declare (transient)");
+        queue.assign(static_cast<char*>(ok->queue.bytes), ok->queue.len);
+      } else {
+        std::string dead_key = c.name;
+        amqp_table_entry_t args[2];
+        args[0].key = amqp_cstring_bytes("x-dead-letter-exchange");
+        args[0].value.kind = AMQP_FIELD_KIND_UTF8;
+        args[0].value.value.bytes = bytes(options_.dead_exchange);
+        args[1].key = amqp_cstring_bytes("x-dead-letter-routing-key");
+        args[1].value.kind = AMQP_FIELD_KIND_UTF8;
+        args[1].value.value.bytes = bytes(dead_key);
+        amqp_table_t table{2, args};
+        amqp_queue_declare(link.conn, 1, bytes(queue), 0, 1, 0, 0, table);
+        link.check(amqp_get_rpc_reply(link.conn), "queue.declare " + queue);
+        std::string dead_queue = queue + ".dead";
+        amqp_queue_declare(link.conn, 1, bytes(dead_queue), 0, 1, 0, 0, amqp_empty_table);
+        link.check(amqp_get_rpc_reply(link.conn), "queue.declare " + dead_queue);
+        amqp_queue_bind(link.conn, 1, bytes(dead_queue), bytes(options_.dead_exchange), bytes(dead_key), amqp_empty_table);
+        link.check(amqp_get_rpc_reply(link.conn), "queue.bind " + dead_queue);
+      }
+      for (const auto& pattern : c.patterns) {
+        amqp_queue_bind(link.conn, 1, bytes(queue), bytes(options_.exchange), bytes(pattern), amqp_empty_table);
+        link.check(amqp_get_rpc_reply(link.conn), "queue.bind " + pattern);
+      }
+      amqp_basic_qos(link.conn, 1, 0, static_cast<std::uint16_t>(options_.prefetch), 0);
+      link.check(amqp_get_rpc_reply(link.conn), "basic.qos");
+      amqp_basic_consume(link.conn, 1, bytes(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
+      link.check(amqp_get_rpc_reply(link.conn), "basic.consume");
+      backoff = std::chrono::milliseconds(100);
+      log::info("event consumer connected", {{"queue", queue}});
+
+      while (!stopping_) {
+        amqp_maybe_release_buffers(link.conn);
+        amqp_envelope_t envelope;
+        timeval tv{0, 200'000};
+        amqp_rpc_reply_t r = amqp_consume_message(link.conn, &envelope, &tv, 0);
+        if (r.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && r.library_error == AMQP_STATUS_TIMEOUT) continue;
+        link.check(r, "consume");
+        std::string body(static_cast<char*>(envelope.message.body.bytes), envelope.message.body.len);
+        std::uint64_t tag = envelope.delivery_tag;
+        amqp_destroy_envelope(&envelope);
+
+        bool handled = false;
+        std::string error;
+        Event event;
+        try {
+          event = Event::from_json(body);
+        } catch (const std::exception& e) {
+          error = std::string("malformed event: ") + e.what();
+        }
+        auto wait = options_.retry_backoff;
+        for (int attempt = 1; error.empty() && attempt <= options_.max_attempts && !handled; ++attempt) {
+          try {
+            c.handler(event);
+            handled = true;
+          } catch (const std::exception& e) {
+            error = e.what();
+            if (attempt < options_.max_attempts) {
+              error.clear();
+              std::this_thread::sleep_for(wait);
+              wait *= 2;
+            }
+          }
+        }
+        if (handled) {
+          if (amqp_basic_ack(link.conn, 1, tag, 0) != AMQP_STATUS_OK) link.fail("ack");
+        } else {
+          // Poison: to the consumer's dead-letter queue, where an operator can look at it.
+          if (dead_letter_counter_) dead_letter_counter_->fetch_add(1);
+          log::error("event dead-lettered", {{"queue", queue}, {"event_id", event.id}, {"type", event.type}, {"error", error}});
+          if (amqp_basic_nack(link.conn, 1, tag, 0, 0) != AMQP_STATUS_OK) link.fail("nack");
+        }
+      }
+    } catch (const std::exception& e) {
+      if (stopping_) break;
+      log::warn("event consumer disconnected; reconnecting", {{"queue", c.name}, {"error", e.what()},
+                                                             {"retry_in_ms", backoff.count()}});
+      for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stopping_; waited += std::chrono::milliseconds(50))
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      backoff = std::min(backoff * 2, options_.max_reconnect_backoff);
+    }
+  }
+}
+
+}  // namespace parley::events

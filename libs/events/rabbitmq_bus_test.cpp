@@ -1,0 +1,203 @@
+// The RabbitMQ bus against a real broker, started by the CTest fixture `rabbitmq`
+// (scripts/test-servers); the build passes its port and stop/start commands.
+
+#include "parley/events/rabbitmq_bus.hpp"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+
+#include "parley/events/outbox.hpp"
+#include "parley/http/metrics.hpp"
+#include "parley/storage/sqlite_database.hpp"
+
+namespace parley::events {
+namespace {
+
+using namespace std::chrono_literals;
+
+RabbitOptions options() {
+  RabbitOptions o;
+  o.port = PARLEY_TEST_AMQP_PORT;
+  o.retry_backoff = 5ms;
+  o.max_reconnect_backoff = 500ms;
+  return o;
+}
+
+// A unique name per test run, so that durable queues of earlier runs do not interfere.
+std::string unique(const std::string& what) {
+  return what + "_" + std::to_string(::getpid()) + "_" + std::to_string(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+// Collects what a handler receives; wait_for blocks until n events arrived or the time is up.
+struct Inbox {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<Event> events;
+  EventHandler handler() {
+    return [this](const Event& e) {
+      std::lock_guard lock(mutex);
+      events.push_back(e);
+      cv.notify_all();
+    };
+  }
+  std::vector<Event> wait_for(std::size_t n, std::chrono::milliseconds timeout = 15s) {
+    std::unique_lock lock(mutex);
+    cv.wait_for(lock, timeout, [&] { return events.size() >= n; });
+    return events;
+  }
+};
+
+// Publishes until the consumers' queues exist (they are declared when the consumer connects).
+void publish_when_bound(RabbitBus& bus, const Event& e, Inbox& watched, std::size_t already) {
+  for (int i = 0; i < 100; ++i) {
+    bus.publish(e);
+    if (watched.wait_for(already + 1, 100ms).size() > already) return;
+  }
+  FAIL() << "consumer never received " << e.type;
+}
+
+TEST(RabbitBus, DeliversEachEventToEveryMatchingConsumerOnceInOrder) {
+  std::string t = unique("t");
+  RabbitBus bus(options());
+  Inbox users, everything;
+  bus.subscribe(unique("users"), {t + ".user.*"}, users.handler());
+  bus.subscribe(unique("all"), {t + ".#"}, everything.handler());
+  bus.start();
+  publish_when_bound(bus, Event::make(t + ".user.ping", "test", {}), users, 0);
+  everything.wait_for(1);
+  std::size_t base_all = everything.wait_for(1).size();
+  for (int i = 0; i < 20; ++i) bus.publish(Event::make(t + ".user.registered", "test", {{"n", i}}));
+  bus.publish(Event::make(t + ".contact.accepted", "test", {}));
+  auto got = users.wait_for(21);
+  ASSERT_EQ(got.size(), 21u);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i) + 1].data.at("n").as_int64(), i);
+  EXPECT_EQ(everything.wait_for(base_all + 21).size(), base_all + 21);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(users.wait_for(0).size(), 21u) << "a type outside the pattern was delivered, or one twice";
+  bus.stop();
+}
+
+TEST(RabbitBus, RetriesAFailingHandlerThenDeadLettersIt) {
+  std::string t = unique("t");
+  http::Metrics metrics;
+  RabbitBus bus(options(), &metrics);
+  std::atomic<int> flaky_calls{0}, poison_calls{0};
+  Inbox flaky_done;
+  auto record = flaky_done.handler();
+  bus.subscribe(unique("flaky"), {t + ".flaky"}, [&](const Event& e) {
+    if (++flaky_calls < 3) throw std::runtime_error("transient");
+    record(e);
+  });
+  bus.subscribe(unique("poison"), {t + ".poison"}, [&](const Event&) {
+    ++poison_calls;
+    throw std::runtime_error("never works");
+  });
+  bus.start();
+  publish_when_bound(bus, Event::make(t + ".flaky", "test", {}), flaky_done, 0);
+  EXPECT_EQ(flaky_calls, 3);
+  for (int i = 0; i < 100 && poison_calls < 5; ++i) {
+    bus.publish(Event::make(t + ".poison", "test", {}));
+    std::this_thread::sleep_for(100ms);
+  }
+  std::this_thread::sleep_for(500ms);
+  EXPECT_GE(poison_calls, 5);
+  EXPECT_NE(metrics.render().find("parley_events_dead_lettered_total"), std::string::npos);
+  EXPECT_GE(metrics.counter("parley_events_dead_lettered_total", "").load(), 1u);
+  bus.stop();
+}
+
+TEST(RabbitBus, TransientQueuesGiveEveryReplicaItsOwnCopy) {
+  std::string t = unique("t");
+  RabbitBus replica1(options()), replica2(options());
+  Inbox one, two;
+  replica1.subscribe_transient("wake", {t + ".wake"}, one.handler());
+  replica2.subscribe_transient("wake", {t + ".wake"}, two.handler());
+  replica1.start();
+  replica2.start();
+  publish_when_bound(replica1, Event::make(t + ".wake", "test", {}), one, 0);
+  two.wait_for(1);
+  std::size_t before_two = two.wait_for(0).size();
+  replica1.publish(Event::make(t + ".wake", "test", {{"last", true}}));
+  EXPECT_EQ(one.wait_for(2).back().data.contains("last"), true);
+  EXPECT_EQ(two.wait_for(before_two + 1).back().data.contains("last"), true);
+  replica1.stop();
+  replica2.stop();
+}
+
+TEST(RabbitBus, SurvivesABrokerRestart) {
+  std::string t = unique("t");
+  std::string consumer = unique("durable");
+  {
+    // Declare the durable queue, then go away: what is published next waits in it.
+    RabbitBus bus(options());
+    Inbox probe;
+    bus.subscribe(consumer, {t + ".*"}, probe.handler());
+    bus.start();
+    publish_when_bound(bus, Event::make(t + ".probe", "test", {}), probe, 0);
+    bus.stop();
+  }
+  RabbitBus publisher(options());
+  publisher.publish(Event::make(t + ".kept", "test", {{"n", 1}}));  // persistent, unconsumed
+
+  ASSERT_EQ(std::system(PARLEY_TEST_AMQP_STOP), 0);
+  EXPECT_THROW(publisher.publish(Event::make(t + ".lost", "test", {})), std::exception)
+      << "publishing while the broker is down must fail loudly, so the outbox keeps the event";
+  ASSERT_EQ(std::system(PARLEY_TEST_AMQP_START), 0);
+
+  RabbitBus bus(options());
+  Inbox inbox;
+  bus.subscribe(consumer, {t + ".*"}, inbox.handler());
+  bus.start();
+  publisher.publish(Event::make(t + ".after", "test", {{"n", 2}}));  // reconnects by itself
+  auto got = inbox.wait_for(2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].type, t + ".kept");  // survived the restart
+  EXPECT_EQ(got[1].type, t + ".after");
+  bus.stop();
+}
+
+TEST(RabbitBus, OutboxKeepsEventsWhileTheBrokerIsDownAndRelaysThemAfter) {
+  std::string t = unique("t");
+  auto dir = std::filesystem::temp_directory_path() / unique("outbox");
+  std::filesystem::create_directories(dir);
+  auto db = storage::open_sqlite({.path = (dir / "p.db").string(), .synchronous_full = false});
+  db->migrate({{1, outbox_inbox_schema(storage::Dialect::sqlite), ""}});
+  std::string consumer = unique("relay");
+  RabbitBus bus(options());
+  Inbox inbox;
+  bus.subscribe(consumer, {t + ".*"}, inbox.handler());
+  bus.start();
+  publish_when_bound(bus, Event::make(t + ".probe", "test", {}), inbox, 0);
+
+  ASSERT_EQ(std::system(PARLEY_TEST_AMQP_STOP), 0);
+  Outbox outbox(*db, bus, "test", {.poll_interval = 200ms, .retry_backoff = 200ms});
+  outbox.start();
+  for (int i = 0; i < 10; ++i)
+    db->write_sync([&](storage::Tx& tx) { outbox.add(tx, t + ".created", {{"n", i}}); });
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(outbox.pending(), 10) << "nothing can leave while the broker is down, and nothing is dropped";
+  ASSERT_EQ(std::system(PARLEY_TEST_AMQP_START), 0);
+
+  auto got = inbox.wait_for(11, 30s);
+  ASSERT_EQ(got.size(), 11u);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i) + 1].data.at("n").as_int64(), i);
+  outbox.stop();
+  EXPECT_EQ(outbox.pending(), 0);
+  bus.stop();
+}
+
+TEST(AmqpUrl, Parses) {
+  auto o = parse_amqp_url("amqp://parley:pw@127.0.0.1:5673/%2F");
+  EXPECT_EQ(o.user, "parley");
+  EXPECT_EQ(o.password, "pw");
+  EXPECT_EQ(o.port, 5673);
+  EXPECT_EQ(o.vhost, "/");
+  EXPECT_EQ(parse_amqp_url("amqp://u:p@h/vh").vhost, "vh");
+  EXPECT_THROW(parse_amqp_url("http://h/"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace parley::events
