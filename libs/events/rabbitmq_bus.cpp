@@ -49,8 +49,16 @@ std::string reply_text(const amqp_rpc_reply_t& r) {
 
 // One connection with one channel (1), torn down and rebuilt whole on any error.
 struct RabbitBus::Link {
-  explicit Link(const RabbitOptions& o) {
-    conn = amqp_new_connection();
+  explicit Link(const RabbitOptions& o) : conn(amqp_new_connection()) {
+    try {
+      open(o);
+    } catch (...) {
+      amqp_destroy_connection(conn);  // the destructor does not run for a constructor that throws
+      throw;
+    }
+  }
+
+  void open(const RabbitOptions& o) {
     amqp_socket_t* socket = amqp_tcp_socket_new(conn);
     if (!socket) fail("cannot create a socket");
     timeval timeout{5, 0};
