@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "parley/async/worker_pool.hpp"
 #include "parley/storage/database.hpp"
 
 namespace parley::storage::detail {
@@ -73,6 +74,81 @@ class GroupCommitWriter {
   std::deque<Job> queue_;
   bool stopping_ = false;
   std::thread thread_;
+};
+
+// What every batching implementation shares: writes go through the group-commit writer, reads
+// run on a pool of reader threads. Subclasses create writer_ and define read_sync.
+class BatchingDatabase : public Database {
+ public:
+  explicit BatchingDatabase(async::WorkerPool::Options readers) : readers_(std::move(readers)) {}
+
+  // Database
+  async::Task<void> write(std::function<void(Tx&)> fn) override { return writer_->write(std::move(fn)); }
+  void write_sync(std::function<void(Tx&)> fn) override { writer_->write_sync(std::move(fn)); }
+  std::size_t queued_writes() const override { return writer_->queued(); }
+  async::Task<void> read(std::function<void(Tx&)> fn) override {
+    co_await readers_.run([this, &fn] { read_sync(fn); });
+  }
+
+ protected:
+  // REQUIRES: subclasses call this first in their destructor (queued writes drain, readers stop).
+  void shut_down() {
+    writer_.reset();
+    readers_.join();
+  }
+  std::unique_ptr<GroupCommitWriter> writer_;
+  async::WorkerPool readers_;
+};
+
+// Idle reader connections, reused; Conn has step(sql). A connection whose server went away
+// (ConnectionLost) is dropped rather than returned.
+template <class Conn>
+class ReaderPool {
+ public:
+  ReaderPool(std::function<std::unique_ptr<Conn>()> make, std::size_t keep) : make_(std::move(make)), keep_(keep) {}
+
+  // Runs fn(conn) inside begin ... COMMIT on a pooled connection; ROLLBACK on an exception.
+  template <class F>
+  void transact(std::string_view begin, F&& fn) {
+    std::unique_ptr<Conn> conn = acquire();
+    try {
+      conn->step(begin);
+      fn(*conn);
+      conn->step("COMMIT");
+    } catch (const ConnectionLost&) {
+      throw;
+    } catch (...) {
+      try {
+        conn->step("ROLLBACK");
+      } catch (...) {
+      }
+      release(std::move(conn));
+      throw;
+    }
+    release(std::move(conn));
+  }
+
+ private:
+  std::unique_ptr<Conn> acquire() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        auto c = std::move(idle_.back());
+        idle_.pop_back();
+        return c;
+      }
+    }
+    return make_();
+  }
+  void release(std::unique_ptr<Conn> c) {
+    std::lock_guard lock(mutex_);
+    if (idle_.size() < keep_) idle_.push_back(std::move(c));
+  }
+
+  std::function<std::unique_ptr<Conn>()> make_;
+  std::size_t keep_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Conn>> idle_;
 };
 
 }  // namespace parley::storage::detail

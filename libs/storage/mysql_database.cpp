@@ -268,44 +268,26 @@ class MysqlWriter final : public detail::WriterBackend {
   std::unique_ptr<Connection> conn_;
 };
 
-class MysqlDatabase final : public Database {
+class MysqlDatabase final : public detail::BatchingDatabase {
  public:
   explicit MysqlDatabase(MysqlOptions options)
-      : options_(std::move(options)),
+      : BatchingDatabase({.name = "db-read " + options.database, .threads = options.reader_connections, .max_queued = 8192}),
+        options_(std::move(options)),
         backend_(options_),
-        readers_({.name = "db-read " + options_.database, .threads = options_.reader_connections, .max_queued = 8192}) {
+        pool_([this] { return std::make_unique<Connection>(options_); }, options_.reader_connections + 4) {
     Connection probe(options_);  // fail at start-up, with the reason, if the server is unreachable
     writer_ = std::make_unique<detail::GroupCommitWriter>(options_.database, backend_, options_.max_batch);
   }
-  ~MysqlDatabase() override {
-    writer_.reset();
-    readers_.join();
-  }
+  ~MysqlDatabase() override { shut_down(); }
 
   // Database
   Dialect dialect() const override { return Dialect::mysql; }
-  async::Task<void> write(std::function<void(Tx&)> fn) override { return writer_->write(std::move(fn)); }
-  void write_sync(std::function<void(Tx&)> fn) override { writer_->write_sync(std::move(fn)); }
-  std::size_t queued_writes() const override { return writer_->queued(); }
-  async::Task<void> read(std::function<void(Tx&)> fn) override {
-    co_await readers_.run([&] { read_sync(fn); });
-  }
 
   void read_sync(std::function<void(Tx&)> fn) override {
-    std::unique_ptr<Connection> conn = acquire();
-    try {
-      conn->step("START TRANSACTION READ ONLY");
-      MysqlTx tx(*conn);
+    pool_.transact("START TRANSACTION READ ONLY", [&](Connection& conn) {
+      MysqlTx tx(conn);
       fn(tx);
-      conn->step("COMMIT");
-    } catch (const ConnectionLost&) {
-      throw;  // the connection is dropped, not returned to the pool
-    } catch (...) {
-      try { conn->step("ROLLBACK"); } catch (...) {}
-      release(std::move(conn));
-      throw;
-    }
-    release(std::move(conn));
+    });
   }
 
   void migrate(const std::vector<Migration>& migrations) override {
@@ -331,30 +313,9 @@ class MysqlDatabase final : public Database {
   }
 
  private:
-  std::unique_ptr<Connection> acquire() {
-    std::unique_ptr<Connection> conn;
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        conn = std::move(idle_.back());
-        idle_.pop_back();
-      }
-    }
-    if (!conn) return std::make_unique<Connection>(options_);
-    conn->ensure();
-    return conn;
-  }
-  void release(std::unique_ptr<Connection> conn) {
-    std::lock_guard lock(mutex_);
-    if (idle_.size() < options_.reader_connections + 4) idle_.push_back(std::move(conn));
-  }
-
   MysqlOptions options_;
   MysqlWriter backend_;
-  async::WorkerPool readers_;
-  std::unique_ptr<detail::GroupCommitWriter> writer_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<Connection>> idle_;
+  detail::ReaderPool<Connection> pool_;
 };
 
 }  // namespace

@@ -184,12 +184,13 @@ class SqliteWriter final : public detail::WriterBackend {
 
 std::string stem(const std::string& path) { return std::filesystem::path(path).stem().string(); }
 
-class SqliteDatabase final : public Database {
+class SqliteDatabase final : public detail::BatchingDatabase {
  public:
   explicit SqliteDatabase(SqliteOptions options)
-      : options_(std::move(options)),
+      : BatchingDatabase({.name = "db-read " + stem(options.path), .threads = options.reader_threads, .max_queued = 8192}),
+        options_(std::move(options)),
         backend_(options_),
-        readers_({.name = "db-read " + stem(options_.path), .threads = options_.reader_threads, .max_queued = 8192}) {
+        pool_([this] { return std::make_unique<Connection>(options_); }, options_.reader_threads + 4) {
     // Checkpoints run on their own thread and connection, not inside the writer's commits.
     backend_.conn.script("PRAGMA wal_autocheckpoint=0;");
     sqlite3_wal_hook(backend_.conn.handle(), &SqliteDatabase::on_wal_commit, this);
@@ -201,39 +202,23 @@ class SqliteDatabase final : public Database {
   }
 
   ~SqliteDatabase() override {
-    writer_.reset();  // drains queued writes
+    shut_down();  // drains queued writes
     {
       std::lock_guard lock(checkpoint_mutex_);
       stopping_ = true;
     }
     checkpoint_cv_.notify_all();
     checkpointer_.join();
-    readers_.join();
   }
 
   // Database
   Dialect dialect() const override { return Dialect::sqlite; }
-  async::Task<void> write(std::function<void(Tx&)> fn) override { return writer_->write(std::move(fn)); }
-  void write_sync(std::function<void(Tx&)> fn) override { writer_->write_sync(std::move(fn)); }
-  std::size_t queued_writes() const override { return writer_->queued(); }
-
-  async::Task<void> read(std::function<void(Tx&)> fn) override {
-    co_await readers_.run([&] { read_sync(fn); });
-  }
 
   void read_sync(std::function<void(Tx&)> fn) override {
-    std::unique_ptr<Connection> conn = acquire_reader();
-    try {
-      conn->step("BEGIN");
-      SqliteTx tx(*conn);
+    pool_.transact("BEGIN", [&](Connection& conn) {
+      SqliteTx tx(conn);
       fn(tx);
-      conn->step("COMMIT");
-    } catch (...) {
-      try { conn->step("ROLLBACK"); } catch (...) {}
-      release_reader(std::move(conn));
-      throw;
-    }
-    release_reader(std::move(conn));
+    });
   }
 
   void migrate(const std::vector<Migration>& migrations) override {
@@ -281,33 +266,14 @@ class SqliteDatabase final : public Database {
     }
   }
 
-  std::unique_ptr<Connection> acquire_reader() {
-    {
-      std::lock_guard lock(reader_mutex_);
-      if (!idle_readers_.empty()) {
-        auto c = std::move(idle_readers_.back());
-        idle_readers_.pop_back();
-        return c;
-      }
-    }
-    return std::make_unique<Connection>(options_);
-  }
-  void release_reader(std::unique_ptr<Connection> c) {
-    std::lock_guard lock(reader_mutex_);
-    if (idle_readers_.size() < options_.reader_threads + 4) idle_readers_.push_back(std::move(c));
-  }
-
   SqliteOptions options_;
   SqliteWriter backend_;
-  async::WorkerPool readers_;
+  detail::ReaderPool<Connection> pool_;
   std::mutex checkpoint_mutex_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
   bool stopping_ = false;
   std::thread checkpointer_;
-  std::unique_ptr<detail::GroupCommitWriter> writer_;
-  std::mutex reader_mutex_;
-  std::vector<std::unique_ptr<Connection>> idle_readers_;
 };
 
 }  // namespace
