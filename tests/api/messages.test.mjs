@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import {
-  allPages, api, eventually, expectError, expectInvalid, registerUser, useServer,
+  allPages, api, eventually, expectError, expectInvalid, registerUser, registerUsers, NO_SUCH_ID, TIMESTAMP, useServer,
 } from './lib/harness.mjs';
 
 const server = useServer();
@@ -13,15 +13,7 @@ const base = () => server().baseUrl;
 const call = (method, path, who, body) => api(base(), method, path, { token: who?.access_token, body });
 const enc = encodeURIComponent;
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const NO_SUCH_ID = '0190aaaa-0000-7000-8000-000000000000';
-
-// Fresh users, registered one after the other (each registration hashes a password).
-async function users(count) {
-  const made = [];
-  for (let i = 0; i < count; i++) made.push(await registerUser(base()));
-  return made;
-}
+const users = (count) => registerUsers(base(), count);
 
 // --- the routes -----------------------------------------------------------------------------
 const convPath = (id) => `/api/v1/conversations/${enc(id)}`;

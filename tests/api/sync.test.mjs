@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  api, eventually, expectError, expectInvalid, login, needsOwnServer, registerUser, start, useServer,
+  api, eventually, expectError, expectInvalid, login, needsOwnServer, registerUser, start, useServer, TIMESTAMP,
 } from './lib/harness.mjs';
 
 const server = useServer();
@@ -13,7 +13,6 @@ const base = () => server().baseUrl;
 const enc = encodeURIComponent;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 // Every helper takes the base URL last (default: the shared server), so the tests that run their
 // own server can use them too.

@@ -146,6 +146,18 @@ export async function api(base, method, urlPath, { body, token, headers = {}, ra
 
 export const uniqueName = (prefix = 'u') => prefix + randomBytes(6).toString('hex');
 
+// The API's time format: RFC 3339 UTC with milliseconds.
+export const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+// A well-formed id that names nothing.
+export const NO_SUCH_ID = '0190aaaa-0000-7000-8000-000000000000';
+
+// Fresh users, registered one after the other (each registration hashes a password).
+export async function registerUsers(base, count) {
+  const made = [];
+  for (let i = 0; i < count; i++) made.push(await registerUser(base));
+  return made;
+}
+
 // Registers a fresh user; returns {user, access_token, refresh_token, password}.
 export async function registerUser(base, overrides = {}) {
   const username = overrides.username ?? uniqueName();
