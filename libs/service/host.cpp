@@ -29,7 +29,7 @@ void add_operations_routes(http::Router& router, http::Metrics& metrics,
 }
 
 void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer) {
-  bus.subscribe(std::move(consumer), {"session.revoked", "user.deleted"}, [&verifier](const events::Event& e) {
+  bus.subscribe_transient(std::move(consumer), {"session.revoked", "user.deleted"}, [&verifier](const events::Event& e) {
     // Tokens live at most an hour (PARLEY_ACCESS_TOKEN_TTL_S); no need to remember longer.
     auto until = time::now() + std::chrono::hours(1);
     if (e.type == "session.revoked") {

@@ -52,6 +52,9 @@ class AuthService final : public service::Service {
   TokenPair rotate(storage::Tx& tx, const std::string& user_id, const std::string& session_id);
   boost::json::object token_body(const TokenPair& tokens) const;
   void throw_if_throttled(const std::string& account);
+  // The public half of the signing key as a JWK Set file, for services in other processes
+  // (PARLEY_JWKS_FILE); GET /api/v1/auth/jwks serves the same.
+  void publish_jwks(const std::string& path) const;
 
   service::Context& ctx_;
   AuthOptions options_;

@@ -1,5 +1,8 @@
 #include "service.hpp"
 
+#include <boost/json/serialize.hpp>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "auth_service.hpp"
@@ -34,6 +37,7 @@ AuthService::AuthService(service::Context& ctx, AuthOptions options)
       hash_pool_({.name = "hashing", .threads = options.hash_threads, .max_queued = 256, .nice = 10}) {
   db_->migrate(auth_migrations());
   ctx.verifier.add_key(key_.kid(), key_.public_key());
+  publish_jwks(ctx.data_dir + "/jwks.json");
   service::watch(ctx.metrics, "auth", *db_, outbox_);
 }
 
@@ -48,6 +52,17 @@ void AuthService::add_routes(http::Router& router) {
   router.add("POST", "/api/v1/auth/password", bind(&AuthService::change_password));
   router.add("DELETE", "/api/v1/auth/account", bind(&AuthService::delete_account));
   router.add("GET", "/api/v1/auth/jwks", bind(&AuthService::jwks));
+}
+
+void AuthService::publish_jwks(const std::string& path) const {
+  // Written whole, then renamed into place: a reader never sees half a file.
+  std::string temp = path + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::trunc);
+    out << boost::json::serialize(boost::json::object{{"keys", boost::json::array{key_.jwk()}}});
+    if (!out) throw std::runtime_error("cannot write " + temp);
+  }
+  std::filesystem::rename(temp, path);
 }
 
 std::unique_ptr<service::Service> make_service(service::Context& ctx) {

@@ -64,6 +64,8 @@ class MessagesService final : public service::Service {
   // Appends an event to each user's sync log and, once tx commits, to the in-memory tail, and
   // wakes their long polls.
   void deliver(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload);
+  // Tells the other replicas which users have new sync events (distributed mode).
+  void wake_replicas(boost::json::array users);
   // Sends each member (and extra users) a conversation event carrying their own view of it.
   void deliver_conversation(storage::Tx& tx, const ConversationRow& c, const std::string& type,
                             const std::vector<std::string>& extra_users, boost::json::object fields = {});

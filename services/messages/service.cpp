@@ -26,6 +26,14 @@ MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
                     {"user.registered", "user.profile_updated", "user.deleted", "contact.accepted",
                      "contact.removed", "block.added", "block.removed"},
                     [this](const events::Event& e) { on_event(e); });
+  if (!ctx.single_process)
+    // Other replicas commit sync events too: their wake-ups arrive here (each replica has its
+    // own queue) and wake the polls this replica holds.
+    ctx.bus.subscribe_transient("messages-wake", {"sync.wake"}, [this](const events::Event& e) {
+      if (auto users = e.data.if_contains("user_ids"); users && users->is_array())
+        for (const auto& u : users->as_array())
+          if (u.is_string()) notifier_.notify(std::string(u.as_string()));
+    });
   ctx.metrics.gauge("parley_sync_waiting_polls", "Long polls waiting for events.", "",
                     [this] { return static_cast<double>(notifier_.waiting()); });
 }
@@ -144,10 +152,13 @@ void MessagesService::deliver(storage::Tx& tx, const std::vector<std::string>& u
   std::vector<std::pair<std::string, std::int64_t>> appended;
   for (const auto& u : users) appended.emplace_back(u, store::append_event(tx, u, payload, now));
   tx.after_commit([this, now, appended = std::move(appended), shared = std::make_shared<const std::string>(payload)] {
+    boost::json::array woken;
     for (const auto& [user, seq] : appended) {
-      tail_.append(user, seq, shared, now);
+      if (ctx_.single_process) tail_.append(user, seq, shared, now);  // else incomplete: skip it
       notifier_.notify(user);
+      woken.emplace_back(user);
     }
+    if (!ctx_.single_process) wake_replicas(std::move(woken));
   });
 }
 
@@ -164,6 +175,18 @@ void MessagesService::deliver_conversation(storage::Tx& tx, const ConversationRo
     event["conversation"] = view(tx, current, u);
     deliver(tx, {u}, bj::serialize(event));
   }
+}
+
+void MessagesService::wake_replicas(boost::json::array users) {
+  // Off the writer thread: a publish waits for the broker's confirm. A lost wake-up only delays
+  // delivery to the poll's timeout; the sync log itself is in the database.
+  ctx_.blocking.post([this, users = std::move(users)]() mutable {
+    try {
+      ctx_.bus.publish(events::Event::make("sync.wake", "messages", {{"user_ids", std::move(users)}}));
+    } catch (const std::exception& e) {
+      log::warn("could not wake other replicas", {{"error", e.what()}});
+    }
+  });
 }
 
 std::unique_ptr<service::Service> make_service(service::Context& ctx) {

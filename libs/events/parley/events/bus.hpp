@@ -19,6 +19,10 @@ class EventBus {
   // REQUIRES: called before start().
   virtual void subscribe(std::string consumer, std::vector<std::string> patterns,
                          EventHandler handler) = 0;
+  // A subscription for this process only: every process (replica) gets its own copy, none is
+  // kept while the process is down. For in-process state: token revocations, long-poll wakeups.
+  // REQUIRES: called before start().
+  virtual void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) = 0;
   virtual void start() = 0;
   virtual void stop() = 0;
 };

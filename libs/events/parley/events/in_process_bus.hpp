@@ -25,6 +25,9 @@ class InProcessBus final : public EventBus {
   // EventBus
   void publish(const Event& event) override;
   void subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) override;
+  void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) override {
+    subscribe(std::move(name), std::move(patterns), std::move(handler));  // one process: the same thing
+  }
   void start() override {}
   void stop() override {}
 

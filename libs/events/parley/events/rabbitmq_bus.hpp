@@ -48,10 +48,8 @@ class RabbitBus final : public EventBus {
   void start() override;
   void stop() override;
 
-  // A queue for this process only (exclusive, deleted when it disconnects): every replica gets
-  // its own copy of matching events, e.g. to wake long polls held by any replica.
-  // REQUIRES: called before start().
-  void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler);
+  // An exclusive, server-named queue deleted when this process disconnects.
+  void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) override;
 
   bool connected() const { return publisher_ok_.load(); }
 

@@ -25,6 +25,10 @@ struct Context {
   async::WorkerPool& blocking;     // for blocking glue work (outbox flushes)
   // Opens (creating if needed) this service's own database.
   std::function<std::unique_ptr<storage::Database>(const std::string& service)> open_database;
+  // True when every service runs in this one process (the all-in-one): in-memory shortcuts such
+  // as the sync tail are then complete; with replicas they are not.
+  bool single_process = true;
+
 };
 
 class Service {

@@ -1,0 +1,158 @@
+#include "parley/service/run.hpp"
+
+#include <sys/resource.h>
+
+#include <boost/json/parse.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "parley/core/config.hpp"
+#include "parley/core/crypto.hpp"
+#include "parley/core/log.hpp"
+#include "parley/events/in_process_bus.hpp"
+#include "parley/events/rabbitmq_bus.hpp"
+#include "parley/http/router.hpp"
+#include "parley/http/server.hpp"
+#include "parley/storage/mysql_database.hpp"
+#include "parley/storage/sqlite_database.hpp"
+
+namespace parley::service {
+
+namespace {
+
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+// Loads the public keys another process (auth) published as a JWK Set file.
+void load_jwks(token::Verifier& verifier, const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw config::ConfigError("PARLEY_JWKS_FILE: cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  auto jwks = boost::json::parse(text.str(), ec);
+  if (ec || !jwks.is_object() || !jwks.as_object().contains("keys") || !jwks.at("keys").is_array())
+    throw config::ConfigError("PARLEY_JWKS_FILE: " + path + " is not a JWK Set");
+  for (const auto& key : jwks.at("keys").as_array()) {
+    auto x = key.is_object() && key.as_object().contains("x") ? crypto::base64url_decode(key.at("x").as_string())
+                                                               : std::nullopt;
+    if (!x || !key.as_object().contains("kid")) throw config::ConfigError("PARLEY_JWKS_FILE: a key lacks x or kid");
+    verifier.add_key(std::string(key.at("kid").as_string()), *x);
+  }
+}
+
+int run(const std::vector<Factory>& factories) {
+  crypto::init();
+  log::init();
+  raise_open_file_limit();
+
+  std::string data_dir = config::get_string("PARLEY_DATA_DIR", "./data");
+  bool sync_full = config::get_bool("PARLEY_SQLITE_SYNC_FULL", true);
+  auto reader_threads = static_cast<std::size_t>(config::get_int("PARLEY_DB_READERS", 2, 1, 64));
+  std::string database_url = config::get_string("PARLEY_DATABASE_URL", "");
+  std::string amqp_url = config::get_string("PARLEY_AMQP_URL", "");
+  std::string jwks_file = config::get_string("PARLEY_JWKS_FILE", "");
+  auto server_options = http::Server::options_from_env();
+  auto request_timeout = std::chrono::milliseconds(config::get_int("PARLEY_REQUEST_TIMEOUT_MS", 30'000, 100, 600'000));
+  std::optional<storage::MysqlOptions> mysql;
+  if (!database_url.empty()) {
+    try {
+      mysql = storage::parse_mysql_url(database_url);
+    } catch (const std::invalid_argument& e) {
+      throw config::ConfigError(std::string("PARLEY_DATABASE_URL ") + e.what());
+    }
+    mysql->reader_connections = reader_threads;
+  }
+  std::optional<events::RabbitOptions> amqp;
+  if (!amqp_url.empty()) {
+    try {
+      amqp = events::parse_amqp_url(amqp_url);
+    } catch (const std::invalid_argument& e) {
+      throw config::ConfigError(std::string("PARLEY_AMQP_URL ") + e.what());
+    }
+  }
+  std::filesystem::create_directories(data_dir);
+
+  http::Metrics metrics;
+  std::unique_ptr<events::EventBus> bus;
+  if (amqp) bus = std::make_unique<events::RabbitBus>(*amqp, &metrics);
+  else bus = std::make_unique<events::InProcessBus>(events::InProcessBus::Options{}, &metrics);
+  token::Verifier verifier({});
+  if (!jwks_file.empty()) load_jwks(verifier, jwks_file);
+  async::WorkerPool blocking({.name = "blocking", .threads = 4, .max_queued = 100'000});
+  Context ctx{
+      .data_dir = data_dir,
+      .bus = *bus,
+      .verifier = verifier,
+      .metrics = metrics,
+      .blocking = blocking,
+      .open_database =
+          [&](const std::string& name) -> std::unique_ptr<storage::Database> {
+            if (mysql) {
+              // One database per service: "{service}" in the URL's database name becomes its name.
+              storage::MysqlOptions o = *mysql;
+              auto at = o.database.find("{service}");
+              o.database = at == std::string::npos ? o.database + "_" + name : o.database.replace(at, 9, name);
+              return storage::open_mysql(o);
+            }
+            return storage::open_sqlite({.path = data_dir + "/" + name + ".db",
+                                         .reader_threads = reader_threads,
+                                         .synchronous_full = sync_full});
+          },
+      .single_process = !amqp,
+  };
+  subscribe_revocations(*bus, verifier, "verifier");
+  std::vector<std::unique_ptr<Service>> services;
+  for (Factory make : factories) services.push_back(make(ctx));
+
+  http::Router router(metrics, request_timeout);
+  std::vector<Service*> raw;
+  for (auto& s : services) {
+    s->add_routes(router);
+    raw.push_back(s.get());
+  }
+  add_operations_routes(router, metrics, raw);
+
+  http::Server server(server_options, router);
+  server.on_shutdown([&] {
+    for (auto& s : services) s->begin_shutdown();
+  });
+  server.listen();
+  bus->start();
+  for (auto& s : services) s->start();
+  std::string names;
+  for (auto* s : raw) names += (names.empty() ? "" : ",") + std::string(s->name());
+  log::info("parley listening", {{"url", "http://" + server_options.host + ":" + std::to_string(server.port())},
+                                 {"services", names},
+                                 {"storage", mysql ? "mysql" : "sqlite"},
+                                 {"bus", amqp ? "rabbitmq" : "in-process"}});
+  server.run();
+  for (auto it = services.rbegin(); it != services.rend(); ++it) (*it)->stop();
+  bus->stop();
+  blocking.join();
+  log::info("parley stopped");
+  return 0;
+}
+
+}  // namespace
+
+int run_host(const std::vector<Factory>& factories) {
+  try {
+    return run(factories);
+  } catch (const config::ConfigError& e) {
+    std::cerr << "parley: configuration error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "parley: fatal: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace parley::service
