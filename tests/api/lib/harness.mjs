@@ -39,7 +39,8 @@ async function freePort() {
   return port;
 }
 
-// Starts a server and waits until it is ready. opts: {env (extra variables), dataDir (reuse one)}.
+// Starts a server and waits until it is ready. opts: {env (extra variables), dataDir (reuse one),
+// bin (another executable than the all-in-one)}.
 // Its output is kept (server.output()); PARLEY_SHOW_SERVER_OUTPUT=1 also copies it to stderr.
 // With PARLEY_BASE_URL set, returns that server; stop() and kill() then do nothing.
 export async function start(opts = {}) {
@@ -50,7 +51,8 @@ export async function start(opts = {}) {
   let dataDir = opts.dataDir;
   if (!dataDir) madeDirs.add((dataDir = await mkdtemp(path.join(tmpdir(), 'parley-api-'))));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(binaryPath, [], {
+  const bin = opts.bin ?? binaryPath;
+  const child = spawn(bin, [], {
     env: {
       ...process.env,
       PARLEY_LISTEN: `127.0.0.1:${port}`,
@@ -95,7 +97,7 @@ export async function start(opts = {}) {
 
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (spawnError) throw new Error(`cannot start ${binaryPath}: ${spawnError.message}`);
+    if (spawnError) throw new Error(`cannot start ${bin}: ${spawnError.message}`);
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`server exited before ready (${child.exitCode ?? child.signalCode}):\n${output}`);
     }
