@@ -8,7 +8,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
 import {
-  PASSWORD, api, decodeJwt, eventually, registerUser, repoRoot, uniqueName, useServer,
+  PASSWORD, api, decodeJwt, eventually, opsUrl, registerUser, repoRoot, uniqueName, useServer,
 } from './lib/harness.mjs';
 
 const DOC_ID = 'https://parley.test/openapi.json';
@@ -424,9 +424,9 @@ const cases = {
     await call(s, op, 400, { token, body: {} });
     await call(s, op, 202, { token, body: { password: PASSWORD } });
   },
-  'GET /livez': (s, op) => call(s, op, 200),
-  'GET /readyz': (s, op) => call(s, op, 200),
-  'GET /metrics': (s, op) => call(s, op, 200),
+  'GET /livez': (s, op) => call({ baseUrl: opsUrl(s.baseUrl) }, op, 200),
+  'GET /readyz': (s, op) => call({ baseUrl: opsUrl(s.baseUrl) }, op, 200),
+  'GET /metrics': (s, op) => call({ baseUrl: opsUrl(s.baseUrl) }, op, 200),
 };
 
 test('every response schema compiles', () => {

@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const externalBaseUrl = process.env.PARLEY_BASE_URL?.replace(/\/+$/, '') || null;
+// Where /livez, /readyz and /metrics answer: the server itself, or, behind the gateway (which does
+// not expose them), the service address PARLEY_OPS_URL names.
+export const opsUrl = (baseUrl) => process.env.PARLEY_OPS_URL?.replace(/\/+$/, '') || baseUrl;
 export const binaryPath = process.env.PARLEY_BIN || path.join(repoRoot, 'build/release/apps/parley/parley');
 export const PASSWORD = 'correct horse battery';
 
