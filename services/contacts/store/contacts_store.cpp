@@ -59,7 +59,7 @@ CREATE TABLE requests (
   hidden TINYINT NOT NULL DEFAULT 0,
   created_at VARCHAR(32) NOT NULL,
   updated_at VARCHAR(32) NOT NULL,
-  pending_pair VARCHAR(73) AS (IF(status = 'pending', CONCAT(from_user, ':', to_user), NULL)) PERSISTENT,
+  pending_pair VARCHAR(73) AS (IF(status = 'pending', CONCAT(from_user, ':', to_user), NULL)) STORED,
   UNIQUE KEY requests_one_pending (pending_pair),
   INDEX requests_to (to_user, status, id),
   INDEX requests_from (from_user, status, id)

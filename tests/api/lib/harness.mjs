@@ -169,7 +169,22 @@ export async function registerUser(base, overrides = {}) {
   const request = { username, email: `${username}@example.test`, password: PASSWORD, ...overrides };
   const res = await api(base, 'POST', '/api/v1/auth/register', { body: request });
   assert.equal(res.status, 201, `register ${username}: ${res.status} ${res.text}`);
+  if (externalBaseUrl) await untilReplicated(base, res.body);
   return { ...res.body, password: request.password };
+}
+
+// In the distributed stack other services learn of a new account from user.registered, a few
+// milliseconds after the 201 (in the all-in-one, before it). Tests written for "right after
+// registering" wait for that, so that they test behaviour, not a race: the profile exists, and
+// contacts knows the user (a request to yourself is 400 for a known user, 404 for an unknown one).
+async function untilReplicated(base, registered) {
+  const token = registered.access_token;
+  await eventually(async () => {
+    const me = await api(base, 'GET', '/api/v1/users/me', { token });
+    assert.equal(me.status, 200, `profile not there yet: ${me.text}`);
+    const self = await api(base, 'POST', '/api/v1/contacts/requests', { token, body: { user_id: registered.user.id } });
+    assert.equal(self.status, 400, `contacts does not know the user yet: ${self.text}`);
+  });
 }
 
 export async function login(base, loginName, password = PASSWORD, headers = {}) {
