@@ -28,6 +28,7 @@ const EVENTS = {
   'conversation.updated': 'messages',
   'member.added': 'messages',
   'member.removed': 'messages',
+  'sync.wake': 'messages',
 };
 
 const DOC_ID = 'https://parley.test/asyncapi.json';
