@@ -15,6 +15,19 @@ const enc = encodeURIComponent;
 
 const users = (count) => registerUsers(base(), count);
 
+// One test per invalid create body: 400 naming its field, and no conversation for either user.
+// Each case is [name, makeBody(otherUser), field]. Defined as a function so describe blocks share it.
+function rejectsEachCreateBody(invalid) {
+  for (const [name, makeBody, field] of invalid) {
+    test(`${name} answers 400 naming ${field} and creates nothing`, async () => {
+      const [alice, bob] = await users(2);
+      expectInvalid(await createConversation(alice, makeBody(bob)), field);
+      assert.deepEqual(await conversationsOf(alice), []);
+      assert.deepEqual(await conversationsOf(bob), []);
+    });
+  }
+}
+
 // --- the routes -----------------------------------------------------------------------------
 const convPath = (id) => `/api/v1/conversations/${enc(id)}`;
 const query = (params) => (Object.keys(params).length ? `?${new URLSearchParams(params)}` : '');
@@ -271,14 +284,7 @@ describe('direct conversations', () => {
     ['an unknown field', (b) => ({ kind: 'direct', user_id: b.user.id, note: 'hi' }), 'note'],
     ['a title', (b) => ({ kind: 'direct', user_id: b.user.id, title: 'us' }), 'title'],
   ];
-  for (const [name, makeBody, field] of invalid) {
-    test(`${name} answers 400 naming ${field} and creates nothing`, async () => {
-      const [alice, bob] = await users(2);
-      expectInvalid(await createConversation(alice, makeBody(bob)), field);
-      assert.deepEqual(await conversationsOf(alice), []);
-      assert.deepEqual(await conversationsOf(bob), []);
-    });
-  }
+  rejectsEachCreateBody(invalid);
 
   test('a body that is not an object or not JSON answers 400', async () => {
     const [alice] = await users(1);
@@ -441,14 +447,7 @@ describe('groups', () => {
     ['an unknown field', (b) => ({ kind: 'group', title: 'T', member_ids: [b.user.id], topic: 'x' }), 'topic'],
     ['a user_id', (b) => ({ kind: 'group', title: 'T', member_ids: [], user_id: b.user.id }), 'user_id'],
   ];
-  for (const [name, makeBody, field] of invalid) {
-    test(`${name} answers 400 naming ${field} and creates nothing`, async () => {
-      const [alice, bob] = await users(2);
-      expectInvalid(await createConversation(alice, makeBody(bob)), field);
-      assert.deepEqual(await conversationsOf(alice), []);
-      assert.deepEqual(await conversationsOf(bob), []);
-    });
-  }
+  rejectsEachCreateBody(invalid);
 
   test('groups ignore blocks: a blocked user can be put in a group and post there', async () => {
     const [alice, bob, carol] = await users(3);
