@@ -21,9 +21,23 @@ namespace parley::storage {
 
 namespace {
 
+// Process-wide settings that must precede SQLite's initialisation. Memory statistics take a global
+// mutex on every allocation; nothing here reads them.
+void configure_sqlite_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+// Statement cache keyed by SQL text, looked up without copying the text.
+struct SqlHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 class Connection {
  public:
   Connection(const SqliteOptions& options) {
+    configure_sqlite_once();
     int rc = sqlite3_open_v2(options.path.c_str(), &db_,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
@@ -54,12 +68,8 @@ class Connection {
   }
 
   sqlite3_stmt* prepare(std::string_view sql) {
-    auto it = statements_.find(std::string(sql));
-    if (it != statements_.end()) {
-      sqlite3_reset(it->second);
-      sqlite3_clear_bindings(it->second);
-      return it->second;
-    }
+    auto it = statements_.find(sql);
+    if (it != statements_.end()) return it->second;  // reset after its last run; bind() sets every parameter
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                            &stmt, nullptr) != SQLITE_OK)
@@ -132,7 +142,7 @@ class Connection {
 
  private:
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
 };
 
 class SqliteTx final : public Tx {
@@ -240,7 +250,7 @@ class SqliteDatabase final : public detail::BatchingDatabase {
   // Called by SQLite after each commit on the writer connection with the WAL's size in frames.
   static int on_wal_commit(void* self, sqlite3*, const char*, int frames) {
     auto* db = static_cast<SqliteDatabase*>(self);
-    if (frames >= 1000) {
+    if (frames >= 4000) {  // 16 MiB: a page rewritten by many batches is copied back once
       {
         std::lock_guard lock(db->checkpoint_mutex_);
         db->checkpoint_wanted_ = true;

@@ -68,26 +68,26 @@ async::Task<http::Response> MessagesService::send_message(http::Request& request
   MessageRow message;
   bool created = false;
   co_await db_->write([&](storage::Tx& tx) {
-    auto c = store::conversation(tx, request.param("id"));
-    auto members = c ? store::members(tx, c->id) : std::vector<Member>{};
-    if (std::none_of(members.begin(), members.end(), [&](const Member& x) { return x.user_id == me; }))
+    const std::string& conversation_id = request.param("id");
+    auto target = store::send_target(tx, conversation_id);
+    if (!target || std::find(target->member_ids.begin(), target->member_ids.end(), me) == target->member_ids.end())
       throw Error::not_found("no such conversation");
+    const auto& recipients = target->member_ids;
     if (client_id)
-      if (auto earlier = store::by_client_id(tx, c->id, me, *client_id)) {  // a retried send
+      if (auto earlier = store::by_client_id(tx, conversation_id, me, *client_id)) {  // a retried send
         message = *earlier;
         return;
       }
-    if (c->kind == "direct") {
-      auto other = std::find_if(members.begin(), members.end(), [&](const Member& x) { return x.user_id != me; });
-      auto facts = other == members.end() ? std::nullopt : store::direct_facts(tx, me, other->user_id);
+    if (target->kind == "direct") {
+      auto other = std::find_if(recipients.begin(), recipients.end(), [&](const std::string& x) { return x != me; });
+      auto facts = other == recipients.end() ? std::nullopt : store::direct_facts(tx, me, *other);
       if (!facts) throw Error::permission_denied("the other side of this conversation is gone");
       if (!may_message_directly(*facts)) throw Error::permission_denied("you cannot message this user");
     }
-    message = store::append_message(tx, c->id, me, text, client_id, now());
-    store::set_read(tx, c->id, me, message.seq);  // your own message counts as read
-    auto recipients = ids_of(members);
+    message = store::append_message(tx, conversation_id, me, text, client_id, now());
+    store::set_read(tx, conversation_id, me, message.seq);  // your own message counts as read
     deliver(tx, recipients, message_event("message.created", message));
-    outbox_.add(tx, "message.created", {{"message", message.to_json()}, {"conversation_kind", c->kind},
+    outbox_.add(tx, "message.created", {{"message", message.to_json()}, {"conversation_kind", target->kind},
                                         {"member_ids", bj::value_from(recipients)}});
     created = true;
   });

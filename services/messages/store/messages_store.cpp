@@ -212,6 +212,16 @@ std::optional<ConversationRow> conversation(Tx& tx, const std::string& id) {
   return to_conversation(rows[0]);
 }
 
+std::optional<SendTarget> send_target(Tx& tx, const std::string& conversation_id) {
+  auto rows = tx.query("SELECT c.kind, m.user_id FROM conversations c JOIN members m ON m.conversation_id = c.id "
+                       "WHERE c.id = ?",
+                       {conversation_id});
+  if (rows.empty()) return std::nullopt;
+  SendTarget t{rows[0].text(0), {}};
+  for (const auto& r : rows) t.member_ids.push_back(r.text(1));
+  return t;
+}
+
 std::optional<std::string> direct_between(Tx& tx, const std::string& a, const std::string& b) {
   auto [x, y] = ordered(a, b);
   auto rows = tx.query("SELECT id FROM conversations WHERE direct_key = ?", {x + ":" + y});
@@ -376,26 +386,31 @@ std::vector<MessageRow> history(Tx& tx, const std::string& conversation_id, cons
 }
 
 std::int64_t append_event(Tx& tx, const std::string& user_id, const std::string& payload, std::int64_t now_ms) {
-  std::int64_t seq;
   if (mysql(tx)) {
+    // Several replicas may write for one user at once: the counter row's lock orders them.
     tx.exec("INSERT INTO sync_state (user_id, last_seq) VALUES (?, 1) ON DUPLICATE KEY UPDATE last_seq = last_seq + 1",
             {user_id});
-    seq = tx.query("SELECT last_seq FROM sync_state WHERE user_id = ?", {user_id}).at(0).integer(0);
-  } else {
-    seq = tx.query("INSERT INTO sync_state (user_id, last_seq) VALUES (?, 1) "
-                   "ON CONFLICT(user_id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
-                   {user_id})
-              .at(0)
-              .integer(0);
+    std::int64_t seq = tx.query("SELECT last_seq FROM sync_state WHERE user_id = ?", {user_id}).at(0).integer(0);
+    tx.exec("INSERT INTO user_events (user_id, seq, created_at_ms, payload) VALUES (?, ?, ?, ?)",
+            {user_id, seq, now_ms, payload});
+    return seq;
   }
-  tx.exec("INSERT INTO user_events (user_id, seq, created_at_ms, payload) VALUES (?, ?, ?, ?)",
-          {user_id, seq, now_ms, payload});
-  return seq;
+  // One writer: the next seq is one past the user's newest event, or past the floor that
+  // pruning left in sync_state when it removed all of them. One statement, one page touched.
+  return tx.query("INSERT INTO user_events (user_id, seq, created_at_ms, payload) "
+                  "SELECT ?1, 1 + MAX(COALESCE((SELECT MAX(seq) FROM user_events WHERE user_id = ?1), 0), "
+                  "COALESCE((SELECT last_seq FROM sync_state WHERE user_id = ?1), 0)), ?2, ?3 RETURNING seq",
+                  {user_id, now_ms, payload})
+      .at(0)
+      .integer(0);
 }
 
 std::int64_t last_event_seq(Tx& tx, const std::string& user_id) {
-  auto rows = tx.query("SELECT last_seq FROM sync_state WHERE user_id = ?", {user_id});
-  return rows.empty() ? 0 : rows[0].integer(0);
+  auto rows = tx.query(std::string("SELECT ") + (mysql(tx) ? "GREATEST" : "MAX") +
+                           "(COALESCE((SELECT MAX(seq) FROM user_events WHERE user_id = ?), 0), "
+                           "COALESCE((SELECT last_seq FROM sync_state WHERE user_id = ?), 0))",
+                       {user_id, user_id});
+  return rows[0].integer(0);
 }
 
 std::int64_t first_kept_seq(Tx& tx, const std::string& user_id) {
@@ -414,8 +429,14 @@ std::vector<std::pair<std::int64_t, std::string>> events_after(Tx& tx, const std
 }
 
 std::int64_t prune_events(Tx& tx, std::int64_t older_than_ms, int batch) {
-  if (mysql(tx))
+  if (mysql(tx))  // sync_state already counts every user's events
     return tx.exec("DELETE FROM user_events WHERE created_at_ms < ? LIMIT ?", {older_than_ms, std::int64_t{batch}});
+  // Keep each user's count in sync_state before their newest events may go, so that seqs never
+  // restart (append_event and last_event_seq read it as a floor).
+  tx.exec("INSERT INTO sync_state (user_id, last_seq) SELECT user_id, MAX(seq) FROM user_events "
+          "WHERE created_at_ms < ? GROUP BY user_id "
+          "ON CONFLICT(user_id) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)",
+          {older_than_ms});
   return tx.exec("DELETE FROM user_events WHERE (user_id, seq) IN "
                  "(SELECT user_id, seq FROM user_events WHERE created_at_ms < ? LIMIT ?)",
                  {older_than_ms, std::int64_t{batch}});

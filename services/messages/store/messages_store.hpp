@@ -42,6 +42,12 @@ struct MessageRow {
   boost::json::object to_json() const;
 };
 
+// What sending needs to know about a conversation.
+struct SendTarget {
+  std::string kind;
+  std::vector<std::string> member_ids;
+};
+
 struct Person {
   std::string user_id;
   std::string dm_policy;
@@ -64,6 +70,8 @@ void erase_user(Tx& tx, const std::string& user_id);
 
 // conversations and members
 std::optional<ConversationRow> conversation(Tx& tx, const std::string& id);
+// The conversation's kind and members, in one query; nullopt if it does not exist or has none.
+std::optional<SendTarget> send_target(Tx& tx, const std::string& conversation_id);
 std::optional<std::string> direct_between(Tx& tx, const std::string& a, const std::string& b);
 void insert_conversation(Tx& tx, const ConversationRow& c, const std::optional<std::string>& direct_key);
 void set_title(Tx& tx, const std::string& id, const std::string& title, const std::string& now);
