@@ -38,9 +38,10 @@ void create_token_file(const std::string& path) {
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) fail(path, "cannot be created: " + errno_text());
   std::string content = crypto::random_token(32) + "\n";
-  bool written = ::fchmod(fd, 0600) == 0 &&
-                 ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
-                 ::fsync(fd) == 0;
+  bool written =
+      ::fchmod(fd, 0600) == 0 &&
+      ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()) &&
+      ::fsync(fd) == 0;
   std::string why = written ? std::string() : errno_text();
   ::close(fd);
   if (written && ::link(temp.c_str(), path.c_str()) != 0 && errno != EEXIST) {
@@ -64,7 +65,8 @@ std::string load_or_create_service_token(const std::string& path) {
   if (in.bad()) fail(path, "cannot be read");
   std::string secret = text::trim(content.str());
   if (secret.empty()) fail(path, "is empty");
-  bool printable = std::all_of(secret.begin(), secret.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+  bool printable =
+      std::all_of(secret.begin(), secret.end(), [](char c) { return c > 0x20 && c < 0x7F; });
   if (!printable || secret.size() < kMinSecret || secret.size() > kMaxSecret)
     fail(path, "must hold 16 to 1024 printable ASCII characters without spaces");
   struct stat st {};

@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -39,13 +38,15 @@ class TokenFileTest : public ::testing::Test {
  protected:
   TokenFileTest() {
     crypto::init();
-    dir_ = fs::temp_directory_path() / ("parley-credential-" + std::to_string(::getpid()) + "-" +
-                                        crypto::random_token(4));
+    dir_ = fs::temp_directory_path() /
+           ("parley-credential-" + std::to_string(::getpid()) + "-" + crypto::random_token(4));
     fs::create_directories(dir_);
   }
   ~TokenFileTest() override { fs::remove_all(dir_); }
   std::string path(const char* name = "service-token") const { return (dir_ / name).string(); }
-  void write(const std::string& p, const std::string& content) const { std::ofstream(p) << content; }
+  void write(const std::string& p, const std::string& content) const {
+    std::ofstream(p) << content;
+  }
   fs::path dir_;
 };
 
@@ -53,7 +54,8 @@ TEST(ServiceCredential, AcceptsOnlyTheServiceSchemeWithTheSecret) {
   crypto::init();
   ServiceCredential credential(kSecret);
   EXPECT_NO_THROW(credential.require(with_authorization("Service " + kSecret)));
-  EXPECT_NO_THROW(credential.require(with_authorization("service " + kSecret)));  // schemes ignore case
+  EXPECT_NO_THROW(
+      credential.require(with_authorization("service " + kSecret)));  // schemes ignore case
   EXPECT_NO_THROW(credential.require(with_authorization(credential.authorization())));
 
   struct Case {
@@ -92,15 +94,17 @@ TEST(InternalRoute, AnswersUnauthenticatedBeforeTheHandlerRuns) {
   http::Metrics metrics;
   http::Router router(metrics);
   int calls = 0;
-  add_internal_route(router, credential, "GET", "/internal/v1/ping", [&calls](http::Request&) -> async::Task<http::Response> {
-    ++calls;
-    co_return http::Response::text(200, "pong");
-  });
+  add_internal_route(router, credential, "GET", "/internal/v1/ping",
+                     [&calls](http::Request&) -> async::Task<http::Response> {
+                       ++calls;
+                       co_return http::Response::text(200, "pong");
+                     });
 
   auto refused = with_authorization("Bearer " + kSecret);
   auto response = async::run_blocking(router.dispatch(refused));
   EXPECT_EQ(response.status, 401);
-  EXPECT_EQ(boost::json::parse(response.body).at("error").at("code").as_string(), "unauthenticated");
+  EXPECT_EQ(boost::json::parse(response.body).at("error").at("code").as_string(),
+            "unauthenticated");
   EXPECT_EQ(calls, 0);
 
   auto allowed = with_authorization("Service " + kSecret);
@@ -130,7 +134,8 @@ TEST_F(TokenFileTest, ProcessesStartingTogetherShareOneSecret) {
     std::string p = path(("token-" + std::to_string(round)).c_str());
     std::vector<std::string> seen(kRacers);
     std::vector<std::thread> racers;
-    for (int i = 0; i < kRacers; ++i) racers.emplace_back([&, i] { seen[i] = load_or_create_service_token(p); });
+    for (int i = 0; i < kRacers; ++i)
+      racers.emplace_back([&, i] { seen[i] = load_or_create_service_token(p); });
     for (auto& t : racers) t.join();
     EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 1u) << "round " << round;
     EXPECT_EQ(seen[0], load_or_create_service_token(p));

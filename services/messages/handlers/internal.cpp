@@ -42,9 +42,10 @@ async::Task<http::Response> MessagesService::internal_conversations(http::Reques
       bj::object conversation = view(tx, c, user);
       bj::array members;
       for (const auto& [m, username] : store::named_members(tx, c.id))
-        members.push_back(bj::object{{"user_id", m.user_id},
-                                     {"username", username ? bj::value(*username) : bj::value(nullptr)},
-                                     {"role", role_name(m.role)}});
+        members.push_back(
+            bj::object{{"user_id", m.user_id},
+                       {"username", username ? bj::value(*username) : bj::value(nullptr)},
+                       {"role", role_name(m.role)}});
       conversation["members"] = std::move(members);
       items.push_back(std::move(conversation));
     }
