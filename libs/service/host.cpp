@@ -1,4 +1,5 @@
 #include <charconv>
+#include <stdexcept>
 
 #include "parley/core/crypto.hpp"
 #include "parley/core/error.hpp"
@@ -26,6 +27,16 @@ void add_operations_routes(http::Router& router, http::Metrics& metrics,
   router.add("GET", "/metrics", [&metrics](http::Request&) -> async::Task<http::Response> {
     co_return http::Response::text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
+}
+
+void add_internal_route(http::Router& router, const ServiceCredential& credential, std::string method,
+                        std::string pattern, http::Handler handler) {
+  if (!pattern.starts_with("/internal/")) throw std::logic_error("not an internal route: " + pattern);
+  router.add(std::move(method), std::move(pattern),
+             [&credential, handler = std::move(handler)](http::Request& request) {
+               credential.require(request);
+               return handler(request);
+             });
 }
 
 void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer) {

@@ -59,6 +59,7 @@ int run(const std::vector<Factory>& factories) {
   std::string database_url = config::get_string("PARLEY_DATABASE_URL", "");
   std::string amqp_url = config::get_string("PARLEY_AMQP_URL", "");
   std::string jwks_file = config::get_string("PARLEY_JWKS_FILE", "");
+  std::string service_token_file = config::get_string("PARLEY_SERVICE_TOKEN_FILE", data_dir + "/service-token");
   auto server_options = http::Server::options_from_env();
   auto request_timeout = std::chrono::milliseconds(config::get_int("PARLEY_REQUEST_TIMEOUT_MS", 30'000, 100, 600'000));
   std::optional<storage::MysqlOptions> mysql;
@@ -79,6 +80,7 @@ int run(const std::vector<Factory>& factories) {
     }
   }
   std::filesystem::create_directories(data_dir);
+  ServiceCredential service_credential(load_or_create_service_token(service_token_file));
 
   http::Metrics metrics;
   std::unique_ptr<events::EventBus> bus;
@@ -91,6 +93,7 @@ int run(const std::vector<Factory>& factories) {
       .data_dir = data_dir,
       .bus = *bus,
       .verifier = verifier,
+      .service_credential = service_credential,
       .metrics = metrics,
       .blocking = blocking,
       .open_database =

@@ -46,6 +46,8 @@ class AuthService final : public service::Service {
   async::Task<http::Response> change_password(http::Request& request);
   async::Task<http::Response> delete_account(http::Request& request);
   async::Task<http::Response> jwks(http::Request& request);
+  // internal (service credential only)
+  async::Task<http::Response> internal_account(http::Request& request);
 
   // Starts a session for user inside tx and returns its first tokens.
   TokenPair start_session(storage::Tx& tx, const std::string& user_id, const http::Request& request);

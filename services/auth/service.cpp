@@ -52,6 +52,8 @@ void AuthService::add_routes(http::Router& router) {
   router.add("POST", "/api/v1/auth/password", bind(&AuthService::change_password));
   router.add("DELETE", "/api/v1/auth/account", bind(&AuthService::delete_account));
   router.add("GET", "/api/v1/auth/jwks", bind(&AuthService::jwks));
+  service::add_internal_route(router, ctx_.service_credential, "GET", "/internal/v1/users/{user_id}/account",
+                              bind(&AuthService::internal_account));
 }
 
 void AuthService::publish_jwks(const std::string& path) const {

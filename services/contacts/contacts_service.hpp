@@ -32,6 +32,8 @@ class ContactsService final : public service::Service {
   async::Task<http::Response> list_blocks(http::Request& request);
   async::Task<http::Response> block(http::Request& request);
   async::Task<http::Response> unblock(http::Request& request);
+  // internal (service credential only)
+  async::Task<http::Response> internal_relations(http::Request& request);
 
   service::Context& ctx_;
   std::unique_ptr<storage::Database> db_;

@@ -42,6 +42,8 @@ void ContactsService::add_routes(http::Router& router) {
   router.add("GET", "/api/v1/blocks", bind(&ContactsService::list_blocks));
   router.add("PUT", "/api/v1/blocks/{user_id}", bind(&ContactsService::block));
   router.add("DELETE", "/api/v1/blocks/{user_id}", bind(&ContactsService::unblock));
+  service::add_internal_route(router, ctx_.service_credential, "GET", "/internal/v1/users/{user_id}/contacts",
+                              bind(&ContactsService::internal_relations));
 }
 
 std::unique_ptr<service::Service> make_service(service::Context& ctx) {

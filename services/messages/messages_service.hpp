@@ -55,6 +55,9 @@ class MessagesService final : public service::Service {
   async::Task<http::Response> mark_read(http::Request& request);
   // handlers/sync.cpp
   async::Task<http::Response> sync(http::Request& request);
+  // handlers/internal.cpp (service credential only)
+  async::Task<http::Response> internal_conversations(http::Request& request);
+  async::Task<http::Response> internal_messages(http::Request& request);
 
   // The conversation as viewer sees it: members, last_message, unread_count.
   boost::json::object view(storage::Tx& tx, const ConversationRow& c, const std::string& viewer);

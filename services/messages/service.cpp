@@ -118,6 +118,11 @@ void MessagesService::add_routes(http::Router& router) {
   router.add("POST", "/api/v1/conversations/{id}/read", bind(&MessagesService::mark_read));
   // A long poll bounds its own wait (at most 60 s).
   router.add("GET", "/api/v1/sync", bind(&MessagesService::sync), http::Router::kSelfBounded);
+  service::add_internal_route(router, ctx_.service_credential, "GET", "/internal/v1/users/{user_id}/conversations",
+                              bind(&MessagesService::internal_conversations));
+  service::add_internal_route(router, ctx_.service_credential, "GET",
+                              "/internal/v1/users/{user_id}/conversations/{conversation_id}/messages",
+                              bind(&MessagesService::internal_messages));
 }
 
 bj::object MessagesService::view(storage::Tx& tx, const ConversationRow& c, const std::string& viewer) {

@@ -15,7 +15,7 @@ class UsersService final : public service::Service {
   explicit UsersService(service::Context& ctx)
       : ctx_(ctx), db_(ctx.open_database("users")), outbox_(*db_, ctx.bus, "users") {
     db_->migrate(users_migrations());
-  service::watch(ctx.metrics, "users", *db_, outbox_);
+    service::watch(ctx.metrics, "users", *db_, outbox_);
     ctx.bus.subscribe("users", {"user.registered", "user.deleted"},
                       [this](const events::Event& e) { on_event(e); });
   }
@@ -27,6 +27,8 @@ class UsersService final : public service::Service {
     router.add("PATCH", "/api/v1/users/me", service::bind(this, &UsersService::patch_me));
     router.add("GET", "/api/v1/users/{id}", service::bind(this, &UsersService::get_user));
     router.add("GET", "/api/v1/users", service::bind(this, &UsersService::search));
+    service::add_internal_route(router, ctx_.service_credential, "GET", "/internal/v1/users/{user_id}/profile",
+                                service::bind(this, &UsersService::internal_profile));
   }
   void start() override { outbox_.start(); }
   void stop() override { outbox_.stop(); }
@@ -109,6 +111,12 @@ class UsersService final : public service::Service {
     bj::value next = nullptr;
     if (more) next = service::encode_cursor(found.back().username);
     co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
+  }
+
+  // internal (service credential only): the whole profile, dm_policy included.
+  async::Task<http::Response> internal_profile(http::Request& request) {
+    Profile p = co_await load(request.param("user_id"));
+    co_return http::Response::json(200, p.to_json(true));
   }
 
   service::Context& ctx_;

@@ -1,10 +1,10 @@
 // scripts/stack: the distributed Parley on one machine behind the nginx gateway.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, eventually, needsOwnServer, registerUser, repoRoot } from './lib/harness.mjs';
+import { NO_SUCH_ID, api, eventually, needsOwnServer, registerUser, repoRoot } from './lib/harness.mjs';
 
 const stack = path.join(repoRoot, 'scripts/stack');
 const PORT = 18190; // apart from a developer's own stack on 8090
@@ -45,6 +45,18 @@ describe('scripts/stack', { skip: needsOwnServer }, () => {
   test('operations and internal endpoints are not reachable through the gateway', async () => {
     for (const p of ['/metrics', '/livez', '/readyz', '/internal/v1/users']) {
       assert.equal((await api(gateway, 'GET', p)).status, 404, p);
+    }
+  });
+
+  test('every service shares one service credential, kept in a 0600 file', async () => {
+    const file = path.join(stateDir, 'service-token');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const authorization = `Service ${readFileSync(file, 'utf8').trim()}`;
+    const internal = { 1: 'account', 2: 'profile', 3: 'contacts', 4: 'conversations', 5: 'conversations' };
+    for (const [offset, what] of Object.entries(internal)) {
+      const url = `http://127.0.0.1:${PORT + Number(offset)}/internal/v1/users/${NO_SUCH_ID}/${what}`;
+      assert.equal((await api(url, 'GET', '', { headers: { authorization } })).status, 404, url);  // accepted: no such user
+      assert.equal((await api(url, 'GET', '')).status, 401, url);
     }
   });
 

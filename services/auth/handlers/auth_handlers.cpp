@@ -296,4 +296,27 @@ async::Task<http::Response> AuthService::jwks(http::Request&) {
   co_return http::Response::json(200, bj::object{{"keys", bj::array{key_.jwk()}}});
 }
 
+async::Task<http::Response> AuthService::internal_account(http::Request& request) {
+  const std::string& user_id = request.param("user_id");
+  int limit = service::list_limit(request);
+  std::string after = service::decode_cursor(request);
+  std::optional<UserRecord> user;
+  std::vector<SessionHistoryRecord> sessions;
+  co_await db_->read([&](storage::Tx& tx) {
+    user = store::find_user(tx, user_id);
+    if (user) sessions = store::session_history(tx, user_id, after, limit + 1);
+  });
+  if (!user) throw Error::not_found("no such user");
+  bool more = static_cast<int>(sessions.size()) > limit;
+  if (more) sessions.pop_back();
+  bj::array items;
+  for (const auto& [s, revoked_at] : sessions)
+    items.push_back(bj::object{{"id", s.id}, {"created_at", s.created_at}, {"last_used_at", s.last_used_at},
+                               {"user_agent", s.user_agent}, {"ip", s.ip},
+                               {"revoked_at", revoked_at ? bj::value(*revoked_at) : bj::value(nullptr)}});
+  bj::value next = nullptr;
+  if (more) next = service::encode_cursor(sessions.back().session.id);
+  co_return http::Response::json(200, bj::object{{"user", user_json(*user)}, {"sessions", items}, {"next_cursor", next}});
+}
+
 }  // namespace parley::auth

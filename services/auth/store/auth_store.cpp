@@ -138,6 +138,16 @@ std::vector<SessionRecord> live_sessions(Tx& tx, const std::string& user_id) {
   return out;
 }
 
+std::vector<SessionHistoryRecord> session_history(Tx& tx, const std::string& user_id, const std::string& after_id,
+                                                  int limit) {
+  std::vector<SessionHistoryRecord> out;
+  for (const auto& r : tx.query("SELECT id, user_id, created_at, last_used_at, user_agent, ip, revoked_at FROM sessions "
+                                "WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?",
+                                {user_id, after_id, std::int64_t{limit}}))
+    out.push_back({SessionRecord{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5)}, r.optional_text(6)});
+  return out;
+}
+
 void insert_refresh(Tx& tx, const std::string& token_hash, const std::string& session_id,
                     std::int64_t now_ms, std::int64_t expires_at_ms) {
   tx.exec("INSERT INTO refresh_tokens (token_hash, session_id, created_at_ms, expires_at_ms) VALUES (?, ?, ?, ?)",

@@ -28,6 +28,12 @@ struct SessionRecord {
   std::string ip;
 };
 
+// A session as the account's export shows it: live (revoked_at empty) or revoked.
+struct SessionHistoryRecord {
+  SessionRecord session;
+  std::optional<std::string> revoked_at;
+};
+
 struct RefreshRecord {
   std::string session_id;
   std::string user_id;
@@ -54,6 +60,10 @@ void touch_session(Tx& tx, const std::string& session_id, const std::string& now
 // Returns true if the session was live and is now revoked.
 bool revoke_session(Tx& tx, const std::string& session_id, const std::string& user_id, const std::string& now);
 std::vector<SessionRecord> live_sessions(Tx& tx, const std::string& user_id);
+// Every session of the user, live or revoked, oldest first, after the session id after_id ("" for
+// the first page).
+std::vector<SessionHistoryRecord> session_history(Tx& tx, const std::string& user_id, const std::string& after_id,
+                                                  int limit);
 
 void insert_refresh(Tx& tx, const std::string& token_hash, const std::string& session_id,
                     std::int64_t now_ms, std::int64_t expires_at_ms);

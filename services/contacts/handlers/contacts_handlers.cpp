@@ -1,5 +1,11 @@
 // HTTP handlers of the contacts service.
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <array>
+
 #include "contacts_service.hpp"
 #include "domain/rules.hpp"
 #include "parley/core/error.hpp"
@@ -39,6 +45,48 @@ RequestRow load_for(storage::Tx& tx, const std::string& id, const std::string& u
   if (!row) throw Error::not_found("no such request");
   check_request_action(action, role_of(*row, user), row->hidden);
   return *row;
+}
+
+// Where GET /internal/v1/users/{user_id}/contacts stands in each of its lists: the position the
+// next page starts after ("" for the start), or nullopt once that list is done. The cursor is the
+// four positions as a JSON array.
+enum RelationList { kContacts, kBlocks, kIncoming, kOutgoing };
+using RelationsPosition = std::array<std::optional<std::string>, 4>;
+
+RelationsPosition decode_relations_cursor(const http::Request& request) {
+  RelationsPosition at{"", "", "", ""};
+  std::string text = service::decode_cursor(request);
+  if (text.empty()) return at;
+  auto invalid = [] { return Error::invalid_argument("cursor is not valid", "cursor"); };
+  boost::system::error_code ec;
+  bj::value parsed = bj::parse(text, ec);
+  if (ec || !parsed.is_array() || parsed.as_array().size() != at.size()) throw invalid();
+  for (std::size_t i = 0; i < at.size(); ++i) {
+    const bj::value& v = parsed.as_array()[i];
+    if (v.is_null()) at[i].reset();
+    else if (v.is_string() && v.as_string().size() <= 64) at[i] = std::string(v.as_string());
+    else throw invalid();
+  }
+  return at;
+}
+
+std::string encode_relations_cursor(const RelationsPosition& at) {
+  bj::array positions;
+  for (const auto& p : at) positions.push_back(p ? bj::value(*p) : bj::value(nullptr));
+  return service::encode_cursor(bj::serialize(positions));
+}
+
+// One list's page of an internal listing: found holds up to limit + 1 items after position;
+// position moves to the last item returned, or to nullopt when nothing is left.
+template <class Item, class Key>
+bj::array take_page(std::vector<Item>& found, int limit, std::optional<std::string>& position, Key key) {
+  bj::array items;
+  if (!position) return items;
+  bool more = static_cast<int>(found.size()) > limit;
+  if (more) found.pop_back();
+  for (const auto& item : found) items.push_back(item.to_json());
+  position = more ? std::optional<std::string>(key(found.back())) : std::nullopt;
+  return items;
 }
 
 }  // namespace
@@ -207,6 +255,34 @@ async::Task<http::Response> ContactsService::unblock(http::Request& request) {
   if (!removed) throw Error::not_found("not blocked");
   co_await service::publish_now(ctx_, outbox_);
   co_return http::Response::no_content();
+}
+
+async::Task<http::Response> ContactsService::internal_relations(http::Request& request) {
+  const std::string& user = request.param("user_id");
+  int limit = service::list_limit(request);
+  RelationsPosition at = decode_relations_cursor(request);
+  bool known = false;
+  std::vector<Entry> contacts, blocks;
+  std::vector<RequestView> incoming, outgoing;
+  co_await db_->read([&](storage::Tx& tx) {
+    known = store::person(tx, user).has_value();
+    if (!known) return;
+    if (at[kContacts]) contacts = store::list_contacts(tx, user, *at[kContacts], limit + 1);
+    if (at[kBlocks]) blocks = store::list_blocks(tx, user, *at[kBlocks], limit + 1);
+    if (at[kIncoming]) incoming = store::list_pending(tx, user, true, *at[kIncoming], limit + 1);
+    if (at[kOutgoing]) outgoing = store::list_pending(tx, user, false, *at[kOutgoing], limit + 1);
+  });
+  if (!known) throw Error::not_found("no such user");
+  auto by_username = [](const Entry& e) { return e.user.username; };
+  auto by_id = [](const RequestView& v) { return v.row.id; };
+  bj::object out;
+  out["contacts"] = take_page(contacts, limit, at[kContacts], by_username);
+  out["blocks"] = take_page(blocks, limit, at[kBlocks], by_username);
+  out["incoming_requests"] = take_page(incoming, limit, at[kIncoming], by_id);
+  out["outgoing_requests"] = take_page(outgoing, limit, at[kOutgoing], by_id);
+  bool done = std::none_of(at.begin(), at.end(), [](const auto& p) { return p.has_value(); });
+  out["next_cursor"] = done ? bj::value(nullptr) : bj::value(encode_relations_cursor(at));
+  co_return http::Response::json(200, out);
 }
 
 }  // namespace parley::contacts

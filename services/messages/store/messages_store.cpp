@@ -1,5 +1,7 @@
 #include "store/messages_store.hpp"
 
+#include <map>
+
 #include "parley/core/ids.hpp"
 #include "parley/events/outbox.hpp"
 
@@ -116,6 +118,15 @@ boost::json::object MessageRow::to_json() const {
   o["created_at"] = created_at;
   o["edited_at"] = edited_at ? boost::json::value(*edited_at) : boost::json::value(nullptr);
   o["deleted"] = deleted;
+  return o;
+}
+
+boost::json::object ExportedMessage::to_json() const {
+  boost::json::object o = message.to_json();
+  o["sender_username"] = sender_username ? boost::json::value(*sender_username) : boost::json::value(nullptr);
+  boost::json::array history;
+  for (const auto& e : edits) history.push_back(boost::json::object{{"body", e.body}, {"replaced_at", e.replaced_at}});
+  o["edits"] = std::move(history);
   return o;
 }
 
@@ -319,6 +330,26 @@ std::vector<ConversationRow> list_for(Tx& tx, const std::string& user_id, const 
   return out;
 }
 
+std::vector<ConversationRow> list_all_for(Tx& tx, const std::string& user_id, const std::string& after_id, int limit) {
+  std::vector<ConversationRow> out;
+  for (const auto& r : tx.query("SELECT c.id, c.kind, c.title, c.created_at, c.last_seq, c.last_activity_at FROM members m "
+                                "JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ? AND c.id > ? "
+                                "ORDER BY c.id LIMIT ?",
+                                {user_id, after_id, std::int64_t{limit}}))
+    out.push_back(to_conversation(r));
+  return out;
+}
+
+std::vector<NamedMember> named_members(Tx& tx, const std::string& conversation_id) {
+  std::vector<NamedMember> out;
+  for (const auto& r : tx.query("SELECT m.user_id, m.role, m.read_seq, p.username FROM members m "
+                                "LEFT JOIN people p ON p.user_id = m.user_id WHERE m.conversation_id = ? "
+                                "ORDER BY m.joined_at, m.user_id",
+                                {conversation_id}))
+    out.push_back(NamedMember{Member{r.text(0), parse_role(r.text(1)), r.integer(2)}, r.optional_text(3)});
+  return out;
+}
+
 std::optional<MessageRow> message(Tx& tx, const std::string& conversation_id, const std::string& id) {
   return one_message(tx, "conversation_id = ? AND id = ?", {conversation_id, id});
 }
@@ -382,6 +413,30 @@ std::vector<MessageRow> history(Tx& tx, const std::string& conversation_id, cons
   has_more = static_cast<std::int64_t>(out.size()) > page.limit;
   if (has_more) out.pop_back();
   std::reverse(out.begin(), out.end());
+  return out;
+}
+
+std::vector<ExportedMessage> export_history(Tx& tx, const std::string& conversation_id, std::int64_t after_seq,
+                                            int limit, bool& has_more) {
+  std::vector<ExportedMessage> out;
+  for (const auto& r : tx.query("SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.client_id, m.created_at, "
+                                "m.edited_at, m.deleted, p.username FROM messages m "
+                                "LEFT JOIN people p ON p.user_id = m.sender_id "
+                                "WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
+                                {conversation_id, after_seq, std::int64_t{limit} + 1}))
+    out.push_back(ExportedMessage{to_message(r), r.optional_text(9), {}});
+  has_more = static_cast<std::int64_t>(out.size()) > limit;
+  if (has_more) out.pop_back();
+  if (out.empty()) return out;
+  // The page's edits in one query: those of the messages with seq in (after_seq, last seq].
+  std::map<std::string, std::vector<MessageEdit>> edits;
+  for (const auto& r : tx.query("SELECT e.message_id, e.body, e.replaced_at FROM message_edits e "
+                                "JOIN messages m ON m.id = e.message_id "
+                                "WHERE m.conversation_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY e.replaced_at",
+                                {conversation_id, after_seq, out.back().message.seq}))
+    edits[r.text(0)].push_back(MessageEdit{r.text(1), r.text(2)});
+  for (auto& m : out)
+    if (auto it = edits.find(m.message.id); it != edits.end()) m.edits = std::move(it->second);
   return out;
 }
 

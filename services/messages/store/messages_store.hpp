@@ -48,6 +48,27 @@ struct SendTarget {
   std::vector<std::string> member_ids;
 };
 
+// An earlier body of an edited message, and when an edit replaced it.
+struct MessageEdit {
+  std::string body;
+  std::string replaced_at;
+};
+
+// A message as an account export sees it: the public shape plus the sender's username and the
+// edit history.
+struct ExportedMessage {
+  MessageRow message;
+  std::optional<std::string> sender_username;  // nullopt once the sender's account is gone
+  std::vector<MessageEdit> edits;              // oldest first; none for a deleted message
+  boost::json::object to_json() const;
+};
+
+// A member with the username the people replica knows (nullopt if it does not know them yet).
+struct NamedMember {
+  Member member;
+  std::optional<std::string> username;
+};
+
 struct Person {
   std::string user_id;
   std::string dm_policy;
@@ -91,6 +112,10 @@ std::optional<std::string> conversation_by_invite(Tx& tx, const std::string& cod
 std::vector<ConversationRow> list_for(Tx& tx, const std::string& user_id, const std::string& after_activity,
                                       const std::string& after_id, int limit);
 
+// Every conversation the user is a member of, by id (creation order), after after_id ("" first).
+std::vector<ConversationRow> list_all_for(Tx& tx, const std::string& user_id, const std::string& after_id, int limit);
+std::vector<NamedMember> named_members(Tx& tx, const std::string& conversation_id);
+
 // messages
 std::optional<MessageRow> message(Tx& tx, const std::string& conversation_id, const std::string& id);
 std::optional<MessageRow> message_by_seq(Tx& tx, const std::string& conversation_id, std::int64_t seq);
@@ -103,6 +128,10 @@ void edit_message(Tx& tx, const MessageRow& before, const std::string& body, con
 void tombstone(Tx& tx, const std::string& message_id);
 // Ascending by seq; has_more says whether more lie beyond the page in the direction asked.
 std::vector<MessageRow> history(Tx& tx, const std::string& conversation_id, const HistoryPage& page, bool& has_more);
+// Up to limit messages after after_seq, ascending, each with its sender's username and edits;
+// has_more says whether more follow.
+std::vector<ExportedMessage> export_history(Tx& tx, const std::string& conversation_id, std::int64_t after_seq,
+                                            int limit, bool& has_more);
 
 // the per-user sync log
 // Appends payload to user's log and returns its seq (contiguous per user).

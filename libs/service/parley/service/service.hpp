@@ -12,6 +12,7 @@
 #include "parley/events/outbox.hpp"
 #include "parley/http/metrics.hpp"
 #include "parley/http/router.hpp"
+#include "parley/service/credential.hpp"
 #include "parley/storage/database.hpp"
 #include "parley/token/jwt.hpp"
 
@@ -21,6 +22,7 @@ struct Context {
   std::string data_dir;            // where file-backed state lives
   events::EventBus& bus;           // events between services
   token::Verifier& verifier;       // checks access tokens
+  const ServiceCredential& service_credential;  // guards /internal/ routes (add_internal_route)
   http::Metrics& metrics;          // shared metrics registry
   async::WorkerPool& blocking;     // for blocking glue work (outbox flushes)
   // Opens (creating if needed) this service's own database.
@@ -28,7 +30,6 @@ struct Context {
   // True when every service runs in this one process (the all-in-one): in-memory shortcuts such
   // as the sync tail are then complete; with replicas they are not.
   bool single_process = true;
-
 };
 
 class Service {
@@ -52,6 +53,12 @@ template <class S>
 http::Handler bind(S* self, async::Task<http::Response> (S::*method)(http::Request&)) {
   return [self, method](http::Request& r) { return (self->*method)(r); };
 }
+
+// Adds a route under /internal/ that only callers presenting the service credential reach; any
+// other caller (none, a wrong secret, a user's access token) gets 401 unauthenticated before the
+// handler runs. Throws std::logic_error for a pattern outside /internal/.
+void add_internal_route(http::Router& router, const ServiceCredential& credential, std::string method,
+                        std::string pattern, http::Handler handler);
 
 // Relays outbox's committed events before the caller answers, so that other services already
 // see them (read-your-writes in the all-in-one; in distributed mode, once the broker has them).

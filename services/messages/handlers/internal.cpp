@@ -1,0 +1,72 @@
+// Internal reads for the account export (service credential only): a user's conversations with
+// their members, and every message of one of them with its edits.
+
+#include <charconv>
+
+#include "messages_service.hpp"
+#include "parley/core/error.hpp"
+
+namespace parley::messages {
+
+namespace bj = boost::json;
+
+namespace {
+std::int64_t after_seq_param(const http::Request& request) {
+  auto text = request.query_param("after_seq");
+  if (!text) return 0;
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size() || v < 0)
+    throw Error::invalid_argument("after_seq must be a non-negative integer", "after_seq");
+  return v;
+}
+
+void require_person(storage::Tx& tx, const std::string& user_id) {
+  if (!store::person(tx, user_id)) throw Error::not_found("no such user");
+}
+}  // namespace
+
+async::Task<http::Response> MessagesService::internal_conversations(http::Request& request) {
+  const std::string& user = request.param("user_id");
+  int limit = service::list_limit(request);
+  std::string after = service::decode_cursor(request);
+  bj::array items;
+  bj::value next = nullptr;
+  co_await db_->read([&](storage::Tx& tx) {
+    require_person(tx, user);
+    auto rows = store::list_all_for(tx, user, after, limit + 1);
+    bool more = static_cast<int>(rows.size()) > limit;
+    if (more) rows.pop_back();
+    for (const auto& c : rows) {
+      // The public shape, as the user sees it, with each member's username.
+      bj::object conversation = view(tx, c, user);
+      bj::array members;
+      for (const auto& [m, username] : store::named_members(tx, c.id))
+        members.push_back(
+            bj::object{{"user_id", m.user_id},
+                       {"username", username ? bj::value(*username) : bj::value(nullptr)},
+                       {"role", role_name(m.role)}});
+      conversation["members"] = std::move(members);
+      items.push_back(std::move(conversation));
+    }
+    if (more) next = service::encode_cursor(rows.back().id);
+  });
+  co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
+}
+
+async::Task<http::Response> MessagesService::internal_messages(http::Request& request) {
+  const std::string& user = request.param("user_id");
+  std::int64_t after_seq = after_seq_param(request);
+  int limit = service::list_limit(request);
+  bj::array items;
+  bool has_more = false;
+  co_await db_->read([&](storage::Tx& tx) {
+    require_person(tx, user);
+    auto [c, m] = membership(tx, request.param("conversation_id"), user);
+    for (const auto& message : store::export_history(tx, c.id, after_seq, limit, has_more))
+      items.push_back(message.to_json());
+  });
+  co_return http::Response::json(200, bj::object{{"items", items}, {"has_more", has_more}});
+}
+
+}  // namespace parley::messages
