@@ -9,6 +9,11 @@ namespace parley::storage::detail {
 
 GroupCommitWriter::GroupCommitWriter(std::string name, WriterBackend& backend, std::size_t max_batch)
     : name_(std::move(name)), backend_(backend), max_batch_(max_batch) {
+  if (backend_.defers_sync())
+    syncer_ = std::thread([this] {
+      name_this_thread("sync " + name_);
+      sync_loop();
+    });
   thread_ = std::thread([this] {
     name_this_thread("db " + name_);
     loop();
@@ -21,7 +26,15 @@ GroupCommitWriter::~GroupCommitWriter() {
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  thread_.join();  // every queued write committed
+  if (syncer_.joinable()) {
+    {
+      std::lock_guard lock(sync_mutex_);
+      sync_stopping_ = true;
+    }
+    sync_cv_.notify_all();
+    syncer_.join();  // and synced, and acknowledged
+  }
 }
 
 async::Task<void> GroupCommitWriter::write(std::function<void(Tx&)> fn) {
@@ -117,14 +130,52 @@ void GroupCommitWriter::commit_batch(std::vector<Job>& batch) {
     fail_all(std::current_exception());
     return;
   }
-  for (auto& f : after) {
+  Settled settled{std::move(after), std::move(batch), std::move(errors)};
+  batch.clear();
+  if (!backend_.defers_sync()) {
+    settle(settled);
+    return;
+  }
+  {
+    std::lock_guard lock(sync_mutex_);
+    unsynced_.push_back(std::move(settled));
+  }
+  sync_cv_.notify_one();
+}
+
+void GroupCommitWriter::settle(Settled& s) {
+  for (auto& f : s.hooks) {
     try {
       f();
     } catch (const std::exception& ex) {
       log::error("after-commit hook failed", {{"database", name_}, {"error", ex.what()}});
     }
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(errors[i]);
+  for (std::size_t i = 0; i < s.jobs.size(); ++i) s.jobs[i].done(s.errors[i]);
+}
+
+// One sync covers every batch committed before it began, so while it runs the writer commits the
+// next batches, and they share the following sync.
+void GroupCommitWriter::sync_loop() {
+  std::vector<Settled> ready;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mutex_);
+      sync_cv_.wait(lock, [&] { return sync_stopping_ || !unsynced_.empty(); });
+      if (unsynced_.empty() && sync_stopping_) return;
+      ready.swap(unsynced_);
+    }
+    try {
+      backend_.sync();
+    } catch (const std::exception& ex) {
+      // Committed batches may not be on disk, and later ones must not be acknowledged past a
+      // hole in the log: stop the process, and recovery on restart decides what survived.
+      log::error("database sync failed; stopping", {{"database", name_}, {"error", ex.what()}});
+      std::abort();
+    }
+    for (auto& s : ready) settle(s);
+    ready.clear();
+  }
 }
 
 }  // namespace parley::storage::detail

@@ -27,6 +27,11 @@ class WriterBackend {
   virtual void rollback_to_savepoint() = 0;
   // Runs fn with a Tx on the writer connection (after_commit is handled by the writer).
   virtual void run(const std::function<void(Tx&)>& fn, std::vector<std::function<void()>>& after_commit) = 0;
+  // A backend whose commit() only makes a batch visible returns true and makes it durable in
+  // sync(), which runs on another thread while the writer goes on with the next batch. Nothing is
+  // acknowledged (and no after-commit hook runs) before the sync that covers its batch returns.
+  virtual bool defers_sync() const { return false; }
+  virtual void sync() {}
 };
 
 // A Tx that forwards SQL to another and keeps after_commit hooks for the writer.
@@ -62,9 +67,17 @@ class GroupCommitWriter {
     std::function<void(Tx&)> fn;
     std::function<void(std::exception_ptr)> done;
   };
+  // A committed batch waiting for its sync: hooks, then each job's outcome.
+  struct Settled {
+    std::vector<std::function<void()>> hooks;
+    std::vector<Job> jobs;
+    std::vector<std::exception_ptr> errors;
+  };
   void enqueue(Job job);
   void loop();
   void commit_batch(std::vector<Job>& batch);
+  void settle(Settled& s);
+  void sync_loop();
 
   std::string name_;
   WriterBackend& backend_;
@@ -74,6 +87,12 @@ class GroupCommitWriter {
   std::deque<Job> queue_;
   bool stopping_ = false;
   std::thread thread_;
+  // The sync stage (only when the backend defers its sync).
+  std::mutex sync_mutex_;
+  std::condition_variable sync_cv_;
+  std::vector<Settled> unsynced_;
+  bool sync_stopping_ = false;
+  std::thread syncer_;
 };
 
 // What every batching implementation shares: writes go through the group-commit writer, reads

@@ -15,6 +15,12 @@
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 namespace parley::storage {
@@ -169,7 +175,16 @@ class SqliteTx final : public Tx {
 // The writer connection, driven by the group-commit writer thread.
 class SqliteWriter final : public detail::WriterBackend {
  public:
-  explicit SqliteWriter(const SqliteOptions& options) : conn(options) {}
+  // With full durability the writer's COMMIT only writes the WAL (synchronous=NORMAL) and sync()
+  // fdatasyncs it from the group-commit writer's sync thread: a batch is acknowledged only once
+  // it is on disk, as with synchronous=FULL, but the next batch runs during the sync.
+  explicit SqliteWriter(const SqliteOptions& options) : conn(options), wal_path_(options.path + "-wal") {
+    deferred_sync_ = options.synchronous_full;
+    if (deferred_sync_) conn.script("PRAGMA synchronous=NORMAL;");
+  }
+  ~SqliteWriter() override {
+    if (wal_fd_ >= 0) ::close(wal_fd_);
+  }
 
   // detail::WriterBackend
   void begin() override { conn.step("BEGIN IMMEDIATE"); }
@@ -189,7 +204,27 @@ class SqliteWriter final : public detail::WriterBackend {
     fn(hooked);
   }
 
+  bool defers_sync() const override { return deferred_sync_; }
+  void sync() override {
+    // Reopen if the WAL file was replaced (it is created again after the last connection closed).
+    struct stat path_stat {}, fd_stat {};
+    if (::stat(wal_path_.c_str(), &path_stat) != 0)
+      throw StorageError("cannot stat " + wal_path_ + ": " + std::strerror(errno));
+    if (wal_fd_ < 0 || ::fstat(wal_fd_, &fd_stat) != 0 || fd_stat.st_ino != path_stat.st_ino ||
+        fd_stat.st_dev != path_stat.st_dev) {
+      if (wal_fd_ >= 0) ::close(wal_fd_);
+      wal_fd_ = ::open(wal_path_.c_str(), O_RDWR | O_CLOEXEC);
+      if (wal_fd_ < 0) throw StorageError("cannot open " + wal_path_ + ": " + std::strerror(errno));
+    }
+    if (::fdatasync(wal_fd_) != 0) throw StorageError("fdatasync " + wal_path_ + ": " + std::strerror(errno));
+  }
+
   Connection conn;
+
+ private:
+  std::string wal_path_;
+  bool deferred_sync_ = false;
+  int wal_fd_ = -1;  // used by the sync thread only
 };
 
 std::string stem(const std::string& path) { return std::filesystem::path(path).stem().string(); }
@@ -250,7 +285,7 @@ class SqliteDatabase final : public detail::BatchingDatabase {
   // Called by SQLite after each commit on the writer connection with the WAL's size in frames.
   static int on_wal_commit(void* self, sqlite3*, const char*, int frames) {
     auto* db = static_cast<SqliteDatabase*>(self);
-    if (frames >= 4000) {  // 16 MiB: a page rewritten by many batches is copied back once
+    if (frames >= 16000) {  // 64 MiB: a page rewritten by many batches is copied back once
       {
         std::lock_guard lock(db->checkpoint_mutex_);
         db->checkpoint_wanted_ = true;

@@ -1,0 +1,109 @@
+// The group-commit writer with a backend that defers its sync: nothing is acknowledged and no
+// after-commit hook runs before the sync covering its batch returns, and the writer commits the
+// next batches meanwhile.
+#include "group_commit.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+
+namespace parley::storage::detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+class NullTx final : public Tx {
+ public:
+  std::int64_t exec(std::string_view, const std::vector<Value>&) override { return 0; }
+  Rows query(std::string_view, const std::vector<Value>&) override { return {}; }
+  void exec_script(std::string_view) override {}
+  Dialect dialect() const override { return Dialect::sqlite; }
+  void after_commit(std::function<void()>) override {}
+};
+
+// Records what happens; sync() waits until the test opens the gate.
+class GatedBackend final : public WriterBackend {
+ public:
+  void begin() override {}
+  void commit() override { commits++; }
+  void rollback() noexcept override {}
+  void savepoint() override {}
+  void release_savepoint() override {}
+  void rollback_to_savepoint() override {}
+  void run(const std::function<void(Tx&)>& fn, std::vector<std::function<void()>>& hooks) override {
+    NullTx tx;
+    HookedTx hooked(tx, hooks);
+    fn(hooked);
+  }
+  bool defers_sync() const override { return true; }
+  void sync() override {
+    syncs_started++;
+    std::unique_lock lock(mutex);
+    cv.wait(lock, [&] { return open; });
+    syncs_done++;
+  }
+  void open_gate() {
+    {
+      std::lock_guard lock(mutex);
+      open = true;
+    }
+    cv.notify_all();
+  }
+
+  std::atomic<int> commits{0}, syncs_started{0}, syncs_done{0};
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool open = false;
+};
+
+template <class Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 400; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return pred();
+}
+
+TEST(GroupCommitDeferredSync, AcknowledgesOnlyAfterTheSyncAndCommitsMeanwhile) {
+  GatedBackend backend;
+  std::atomic<int> hooks_run{0};
+  std::vector<std::future<void>> writes;
+  {
+    GroupCommitWriter writer("test", backend, 512);
+    auto write = [&] {
+      return std::async(std::launch::async, [&] {
+        writer.write_sync([&](Tx& tx) { tx.after_commit([&] { hooks_run++; }); });
+      });
+    };
+    writes.push_back(write());
+    ASSERT_TRUE(eventually([&] { return backend.syncs_started >= 1; }));
+    // The first sync is held: later writes are still committed, but nothing is acknowledged.
+    writes.push_back(write());
+    writes.push_back(write());
+    ASSERT_TRUE(eventually([&] { return backend.commits >= 2; }));
+    std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(hooks_run, 0);
+    for (auto& w : writes) EXPECT_EQ(w.wait_for(0ms), std::future_status::timeout);
+    backend.open_gate();
+    for (auto& w : writes) EXPECT_EQ(w.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(hooks_run, 3);
+  }
+  // Three writes, at most three commits, and the later ones shared a sync.
+  EXPECT_LE(backend.syncs_done, 2);
+  for (auto& w : writes) w.get();
+}
+
+TEST(GroupCommitDeferredSync, AFailedWriteIsReportedAndTheOthersStillCommit) {
+  GatedBackend backend;
+  backend.open_gate();
+  GroupCommitWriter writer("test", backend, 512);
+  EXPECT_THROW(writer.write_sync([](Tx&) { throw StorageError("no"); }), StorageError);
+  bool ran = false;
+  writer.write_sync([&](Tx& tx) { tx.after_commit([&] { ran = true; }); });
+  EXPECT_TRUE(ran);
+}
+
+}  // namespace
+}  // namespace parley::storage::detail
