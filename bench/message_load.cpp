@@ -149,6 +149,13 @@ awaitable<std::vector<User>> make_users(std::size_t n, bool pair) {
     for (std::size_t i = 0; i + 1 < n; i += 2) {
       std::string body = "{\"kind\":\"direct\",\"user_id\":\"" + users[i + 1].id + "\"}";
       auto res = co_await call(*c, http::verb::post, "/api/v1/conversations", users[i].token, body);
+      // Behind a gateway of separate services the new accounts reach the messages service a few
+      // milliseconds after registering (events): until then it does not know the other user.
+      for (int tries = 0; res.result_int() == 404 && tries < 100; ++tries) {
+        asio::steady_timer t(ex, std::chrono::milliseconds(20));
+        co_await t.async_wait(use_awaitable);
+        res = co_await call(*c, http::verb::post, "/api/v1/conversations", users[i].token, body);
+      }
       if (res.result_int() != 201) throw std::runtime_error("conversation failed: " + res.body());
       std::string id(json::parse(res.body()).at("id").as_string());
       users[i].conversation = users[i + 1].conversation = id;
