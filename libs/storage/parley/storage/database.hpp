@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "parley/async/await.hpp"
+#include "parley/core/error.hpp"
 
 namespace parley::storage {
 
@@ -25,10 +26,10 @@ class ConstraintViolation : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The database failed a statement; maps to 503.
-class StorageError : public std::runtime_error {
+// The database failed a statement; a client gets 503 unavailable (see DependencyFailure).
+class StorageError : public DependencyFailure {
  public:
-  using std::runtime_error::runtime_error;
+  using DependencyFailure::DependencyFailure;
 };
 
 // The connection to the database server was lost mid-transaction: the whole transaction is gone.
