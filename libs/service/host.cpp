@@ -42,7 +42,7 @@ void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std
 }
 
 async::Task<void> publish_now(Context& ctx, events::Outbox& outbox) {
-  co_await ctx.blocking.run([&outbox] { outbox.flush(); });
+  co_await ctx.blocking.run([&outbox] { outbox.try_flush(); });
 }
 
 void watch(http::Metrics& metrics, const std::string& service, storage::Database& db, events::Outbox& outbox) {

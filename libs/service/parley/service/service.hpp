@@ -55,6 +55,8 @@ http::Handler bind(S* self, async::Task<http::Response> (S::*method)(http::Reque
 
 // Relays outbox's committed events before the caller answers, so that other services already
 // see them (read-your-writes in the all-in-one; in distributed mode, once the broker has them).
+// Never fails the caller: the change is committed and, while the broker is away, its events wait
+// in the outbox for the relay.
 async::Task<void> publish_now(Context& ctx, events::Outbox& outbox);
 
 // Registers the gauges of a service's database and outbox (write queue, outbox depth).
