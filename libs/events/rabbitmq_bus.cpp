@@ -138,15 +138,15 @@ void RabbitBus::publish(const Event& event) {
           publisher_->fail("the broker closed the channel");
       }
       amqp_maybe_release_buffers(publisher_->conn);
-      publisher_ok_ = true;
       return;
     } catch (const std::exception& e) {
       publisher_.reset();
-      publisher_ok_ = false;
       if (attempt >= 2) throw;  // the outbox keeps the event and retries later
     }
   }
 }
+
+bool RabbitBus::connected() const { return consuming_.load() == consumers_.size(); }
 
 void RabbitBus::subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) {
   consumers_.push_back(std::make_unique<Consumer>(Consumer{"parley." + consumer, std::move(patterns), std::move(handler), false}));
@@ -215,6 +215,13 @@ void RabbitBus::consume(Consumer& c) {
       link.check(amqp_get_rpc_reply(link.conn), "basic.consume");
       backoff = std::chrono::milliseconds(100);
       log::info("event consumer connected", {{"queue", queue}});
+      struct Counted {  // in consuming_ while this connection lasts
+        std::atomic<std::size_t>& n;
+        explicit Counted(std::atomic<std::size_t>& count) : n(count) { ++n; }
+        ~Counted() { --n; }
+        Counted(const Counted&) = delete;
+        Counted& operator=(const Counted&) = delete;
+      } counted(consuming_);
 
       while (!stopping_) {
         amqp_maybe_release_buffers(link.conn);

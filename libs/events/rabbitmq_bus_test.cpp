@@ -179,9 +179,11 @@ TEST(RabbitBus, OutboxKeepsEventsWhileTheBrokerIsDownAndRelaysThemAfter) {
     db->write_sync([&](storage::Tx& tx) { outbox.add(tx, t + ".created", {{"n", i}}); });
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(outbox.pending(), 10) << "nothing can leave while the broker is down, and nothing is dropped";
+  EXPECT_FALSE(bus.connected()) << "readiness shows the broker is away";
   ASSERT_EQ(std::system(PARLEY_TEST_AMQP_START), 0);
 
   auto got = inbox.wait_for(11, 30s);
+  EXPECT_TRUE(bus.connected()) << "the consumer came back by itself";
   ASSERT_EQ(got.size(), 11u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i) + 1].data.at("n").as_int64(), i);
   outbox.stop();

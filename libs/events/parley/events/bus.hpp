@@ -25,6 +25,8 @@ class EventBus {
   virtual void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) = 0;
   virtual void start() = 0;
   virtual void stop() = 0;
+  // True while every subscription receives events (for /readyz); a bus without a broker always is.
+  virtual bool connected() const { return true; }
 };
 
 }  // namespace parley::events

@@ -47,11 +47,11 @@ class RabbitBus final : public EventBus {
   void subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) override;
   void start() override;
   void stop() override;
+  // Every consumer has its connection and queue (after start(), and again after a broker outage).
+  bool connected() const override;
 
   // An exclusive, server-named queue deleted when this process disconnects.
   void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) override;
-
-  bool connected() const { return publisher_ok_.load(); }
 
  private:
   struct Consumer;
@@ -61,10 +61,10 @@ class RabbitBus final : public EventBus {
   RabbitOptions options_;
   std::mutex publish_mutex_;
   std::unique_ptr<Link> publisher_;
-  std::atomic<bool> publisher_ok_{false};
   std::vector<std::unique_ptr<Consumer>> consumers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> consuming_{0};  // consumers connected now
   std::atomic<std::uint64_t>* dead_letter_counter_ = nullptr;
 };
 
