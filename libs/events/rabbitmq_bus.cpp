@@ -9,6 +9,7 @@
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
 #include "parley/http/metrics.hpp"
+#include "parley/storage/database.hpp"
 
 namespace parley::events {
 
@@ -174,6 +175,12 @@ void RabbitBus::stop() {
   publisher_.reset();
 }
 
+// Sleeps for d, or less if stop() is called meanwhile.
+void RabbitBus::pause(std::chrono::milliseconds d) const {
+  for (auto waited = std::chrono::milliseconds(0); waited < d && !stopping_; waited += std::chrono::milliseconds(10))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 // Declares the consumer's queue and bindings, then delivers messages to the handler until stop(),
 // rebuilding the connection with backoff whenever the broker goes away.
 void RabbitBus::consume(Consumer& c) {
@@ -235,6 +242,7 @@ void RabbitBus::consume(Consumer& c) {
         amqp_destroy_envelope(&envelope);
 
         bool handled = false;
+        bool abandoned = false;  // stopping while the handler waited for its database
         std::string error;
         Event event;
         try {
@@ -242,20 +250,35 @@ void RabbitBus::consume(Consumer& c) {
         } catch (const std::exception& e) {
           error = std::string("malformed event: ") + e.what();
         }
+        int failures = 0;
         auto wait = options_.retry_backoff;
-        for (int attempt = 1; error.empty() && attempt <= options_.max_attempts && !handled; ++attempt) {
+        auto away_wait = options_.retry_backoff;
+        while (error.empty() && !handled) {
           try {
             c.handler(event);
             handled = true;
+          } catch (const storage::ConnectionLost& e) {
+            // The consumer's database is away: the event is fine, so it waits for the database
+            // (however long) instead of counting toward dead-lettering.
+            if (stopping_) {
+              abandoned = true;
+              break;
+            }
+            if (away_wait == options_.retry_backoff)
+              log::warn("event waits for the consumer's database", {{"queue", queue}, {"event_id", event.id},
+                                                                    {"error", e.what()}});
+            pause(away_wait);
+            away_wait = std::min(away_wait * 2, options_.max_retry_backoff);
           } catch (const std::exception& e) {
-            error = e.what();
-            if (attempt < options_.max_attempts) {
-              error.clear();
-              std::this_thread::sleep_for(wait);
+            if (++failures >= options_.max_attempts) {
+              error = e.what();
+            } else {
+              pause(wait);
               wait *= 2;
             }
           }
         }
+        if (abandoned) break;  // unacknowledged: the broker delivers it again after we disconnect
         if (handled) {
           if (amqp_basic_ack(link.conn, 1, tag, 0) != AMQP_STATUS_OK) link.fail("ack");
         } else {

@@ -109,6 +109,43 @@ TEST(RabbitBus, RetriesAFailingHandlerThenDeadLettersIt) {
   bus.stop();
 }
 
+TEST(RabbitBus, AHandlerWhoseDatabaseIsAwayWaitsForItInsteadOfDeadLettering) {
+  std::string t = unique("t");
+  http::Metrics metrics;
+  RabbitOptions o = options();
+  o.max_retry_backoff = 20ms;
+  RabbitBus bus(o, &metrics);
+  std::atomic<bool> away{false};
+  std::atomic<int> failed{0};
+  Inbox probes, kept;
+  auto probe = probes.handler();
+  auto keep = kept.handler();
+  bus.subscribe(unique("away"), {t + ".*"}, [&](const Event& e) {
+    if (e.type != t + ".kept") return probe(e);
+    if (away) {
+      ++failed;
+      throw storage::ConnectionLost("mysql: cannot connect");
+    }
+    keep(e);
+  });
+  EXPECT_FALSE(bus.connected()) << "not connected before start()";
+  bus.start();
+  publish_when_bound(bus, Event::make(t + ".probe", "test", {}), probes, 0);
+  EXPECT_TRUE(bus.connected());
+
+  away = true;
+  bus.publish(Event::make(t + ".kept", "test", {}));
+  for (int i = 0; i < 500 && failed < 3 * o.max_attempts; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_GE(failed, 3 * o.max_attempts) << "the handler was retried past max_attempts";
+  away = false;
+  auto got = kept.wait_for(1);
+  ASSERT_EQ(got.size(), 1u) << "handled once the database is back";
+  EXPECT_EQ(metrics.counter("parley_events_dead_lettered_total", "").load(), 0u);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(kept.wait_for(0).size(), 1u);
+  bus.stop();
+}
+
 TEST(RabbitBus, TransientQueuesGiveEveryReplicaItsOwnCopy) {
   std::string t = unique("t");
   RabbitBus replica1(options()), replica2(options());
