@@ -65,6 +65,9 @@ class GroupCommitWriter {
   void enqueue(Job job);
   void loop();
   void commit_batch(std::vector<Job>& batch);
+  // One try of commit_batch; throws TransactionAborted (with the transaction rolled back) for
+  // the caller to try again, else completes every job.
+  void try_batch(std::vector<Job>& batch);
 
   std::string name_;
   WriterBackend& backend_;

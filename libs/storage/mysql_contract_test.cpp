@@ -1,6 +1,7 @@
 // The storage contract against a real MariaDB, started by the CTest fixture `mariadb`
 // (scripts/test-servers); the build passes its socket and restart command.
 
+#include <atomic>
 #include <cstdlib>
 #include <thread>
 
@@ -72,6 +73,40 @@ TEST(Mysql, WhileTheServerIsAwayCallsFailWithConnectionLostAndAfterItTheyWork) {
   std::int64_t n = 0;
   db->read_sync([&](Tx& tx) { n = tx.query("SELECT COUNT(*) FROM r")[0].integer(0); });
   EXPECT_EQ(n, 1);
+}
+
+TEST(Mysql, ADeadlockBetweenTwoWritersRunsTheVictimsBatchAgain) {
+  // Two replicas on one database, each writing the same two rows in the opposite order: the
+  // server undoes one of the transactions to break the deadlock, and that writer runs it again.
+  std::string name = "parley_deadlock_" + std::to_string(::getpid());
+  auto one = open_mysql(options(name));
+  auto two = open_mysql(options(name));
+  one->migrate({{1, "", "CREATE TABLE c (name VARCHAR(8) PRIMARY KEY, n BIGINT NOT NULL);"
+                        "INSERT INTO c VALUES ('a', 0), ('b', 0)"}});
+  std::atomic<int> runs{0};
+  auto both = [&](const char* first, const char* second) {
+    return [&runs, first, second](Tx& tx) {
+      ++runs;
+      tx.exec("UPDATE c SET n = n + 1 WHERE name = ?", {std::string(first)});
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      tx.exec("UPDATE c SET n = n + 1 WHERE name = ?", {std::string(second)});
+    };
+  };
+  std::exception_ptr failed;
+  std::thread other([&] {
+    try {
+      two->write_sync(both("b", "a"));
+    } catch (...) {
+      failed = std::current_exception();
+    }
+  });
+  EXPECT_NO_THROW(one->write_sync(both("a", "b")));
+  other.join();
+  EXPECT_FALSE(failed) << "the deadlock's victim was reported as a failure";
+  EXPECT_EQ(runs, 3) << "one of the two ran again";
+  one->read_sync([](Tx& tx) {
+    for (const auto& row : tx.query("SELECT n FROM c")) EXPECT_EQ(row.integer(0), 2);
+  });
 }
 
 }  // namespace

@@ -202,6 +202,7 @@ class Connection {
       broken_ = true;
       throw ConnectionLost("mysql: connection lost: " + message);
     }
+    if (code == ER_LOCK_DEADLOCK) throw TransactionAborted("mysql: " + message);
     if (code == ER_DUP_ENTRY || code == ER_NO_REFERENCED_ROW_2 || code == ER_ROW_IS_REFERENCED_2 ||
         code == ER_DUP_ENTRY_WITH_KEY_NAME)
       throw ConstraintViolation("mysql: " + message);

@@ -68,6 +68,7 @@ async::Task<http::Response> MessagesService::send_message(http::Request& request
   MessageRow message;
   bool created = false;
   co_await db_->write([&](storage::Tx& tx) {
+    created = false;  // this may be a second run, after a deadlock
     auto c = store::conversation(tx, request.param("id"));
     auto members = c ? store::members(tx, c->id) : std::vector<Member>{};
     if (std::none_of(members.begin(), members.end(), [&](const Member& x) { return x.user_id == me; }))

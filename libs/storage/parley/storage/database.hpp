@@ -38,6 +38,13 @@ class ConnectionLost : public StorageError {
   using StorageError::StorageError;
 };
 
+// The server undid the whole transaction to break a deadlock with another writer (another
+// replica): running the transaction again may succeed.
+class TransactionAborted : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
 class Row {
  public:
   explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
@@ -80,7 +87,8 @@ class Database {
 
   // Runs fn in a write transaction and resumes when it is durable. Writes that arrive together are
   // committed together (group commit); if fn throws, only its own changes are undone and the
-  // exception reaches the caller.
+  // exception reaches the caller. fn may run more than once (the transaction is run again after a
+  // deadlock): it sets its results rather than accumulating them.
   virtual async::Task<void> write(std::function<void(Tx&)> fn) = 0;
   // Runs fn in a read transaction on a reader thread.
   virtual async::Task<void> read(std::function<void(Tx&)> fn) = 0;
