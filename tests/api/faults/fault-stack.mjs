@@ -147,6 +147,7 @@ export function sendLoad(conversationId, senders, { lanes = 2, pauseMs = 20, lab
   const refused = [];
   const tally = new Tally();
   let stopping = false;
+  let replayed = 0;
   const runs = senders.flatMap((sender, s) => Array.from({ length: lanes }, async (_, lane) => {
     for (let n = 0; !stopping; n++) {
       const clientId = `${label}-s${s}-l${lane}-${n}`;
@@ -156,6 +157,7 @@ export function sendLoad(conversationId, senders, { lanes = 2, pauseMs = 20, lab
       }, { tally, deadlineMs: 60_000 });
       if (res.status === 200 || res.status === 201) acked.set(clientId, res.body);
       else refused.push(`${clientId}: ${res.status} ${res.text}`);
+      if (res.status === 200) replayed++; // an attempt that failed for the client had been stored
       if (pauseMs) await sleep(pauseMs);
     }
   }));
@@ -164,9 +166,17 @@ export function sendLoad(conversationId, senders, { lanes = 2, pauseMs = 20, lab
     attempted,
     refused,
     tally,
+    get replayed() {
+      return replayed;
+    },
     async stop() {
       stopping = true;
       await Promise.all(runs);
+    },
+    // stop() that never throws, for cleaning up after a failure.
+    cancel() {
+      stopping = true;
+      return Promise.allSettled(runs);
     },
   };
 }
@@ -209,9 +219,10 @@ export function syncWatcher(user, cursor) {
     for (const e of res.body.events) if (e.type === 'message.created') created.push(e.message);
     cursor = res.body.cursor;
   };
+  let cancelled = false;
   const running = (async () => {
-    while (!(until && until(created)) && Date.now() < deadline) await poll(1000);
-    await poll(300);
+    while (!cancelled && !(until && until(created)) && Date.now() < deadline) await poll(1000);
+    if (!cancelled) await poll(300);
   })();
   return {
     created,
@@ -221,11 +232,16 @@ export function syncWatcher(user, cursor) {
       deadline = Date.now() + timeoutMs;
       await running;
     },
+    // Stops following (after a failure), so that the test process can end.
+    cancel() {
+      cancelled = true;
+      return running.catch(() => {});
+    },
   };
 }
 
 // Checks history and sync against what the senders saw acknowledged; returns the counts.
-export function exactlyOnce({ acked, attempted }, history, delivered) {
+export function exactlyOnce({ acked, attempted, replayed }, history, delivered) {
   const byClient = new Map();
   for (const m of history) byClient.set(m.client_id, [...(byClient.get(m.client_id) ?? []), m]);
   const duplicatesInHistory = [...byClient.values()].filter((ms) => ms.length > 1).length;
@@ -242,6 +258,7 @@ export function exactlyOnce({ acked, attempted }, history, delivered) {
   return {
     sent: attempted.size,
     acknowledged: acked.size,
+    replayed,
     inHistory: history.length,
     delivered: deliveredIds.size,
     duplicates: duplicatesInHistory + duplicatesInSync,
@@ -265,8 +282,8 @@ export function assertExactlyOnce(counts, load) {
 }
 
 export const countsLine = (c) =>
-  `sent ${c.sent}, acknowledged ${c.acknowledged}, in history ${c.inHistory}, delivered ${c.delivered}, ` +
-  `duplicates ${c.duplicates}, lost ${c.lost}`;
+  `sent ${c.sent}, acknowledged ${c.acknowledged} (${c.replayed} by a retry answered 200: the failed attempt ` +
+  `had been stored), in history ${c.inHistory}, delivered ${c.delivered}, duplicates ${c.duplicates}, lost ${c.lost}`;
 
 export const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 

@@ -11,7 +11,7 @@ import {
 } from './fault-stack.mjs';
 
 describe('fault: MariaDB restarted under load', { skip: needsFaultStack }, () => {
-  test('services recover without a restart; every acknowledged message is stored and delivered exactly once', async () => {
+  test('services recover without a restart; every acknowledged message is stored and delivered exactly once', async (t) => {
     await untilReady();
     const [owner, s1, s2, watcher, probe] = await registerUsers(gateway, 5);
     const conversationId = await group(owner, [s1, s2, watcher]);
@@ -21,11 +21,17 @@ describe('fault: MariaDB restarted under load', { skip: needsFaultStack }, () =>
 
     const load = sendLoad(conversationId, [owner, s1, s2], { label: 'db' });
     const watching = syncWatcher(watcher, cursor);
+    let databaseBack = false;
+    let registering = true;
+    t.after(async () => {  // after a failure: stop the load, bring the database back
+      registering = false;
+      await Promise.all([load.cancel(), watching.cancel()]);
+      if (!databaseBack) stack('start', 'mariadb');
+    });
     // Accounts registered while the database goes away and comes back: their events go through
     // the outbox relays and the consumers of users, contacts and messages.
     const registrations = new Tally();
     const accounts = [];
-    let registering = true;
     const signups = (async () => {
       while (registering) {
         accounts.push(await registerPersistently(uniqueName('db'), registrations));
@@ -40,6 +46,7 @@ describe('fault: MariaDB restarted under load', { skip: needsFaultStack }, () =>
     const unready = await Promise.all(SERVICES.map(readyz));
     await sleep(1500);
     stack('start', 'mariadb');
+    databaseBack = true;
     const downFor = Date.now() - stoppedAt;
     const readyAfter = await untilReady(SERVICES, 20_000);
     await sleep(1500);

@@ -12,7 +12,7 @@ import {
 } from './fault-stack.mjs';
 
 describe('fault: a messages replica killed with kill -9 under load', { skip: needsFaultStack }, () => {
-  test('clients retrying through the gateway lose nothing; nothing is stored or delivered twice', async () => {
+  test('clients retrying through the gateway lose nothing; nothing is stored or delivered twice', async (t) => {
     await untilReady();
     const [owner, s1, s2, watcher] = await registerUsers(gateway, 4);
     const conversationId = await group(owner, [s1, s2, watcher]);
@@ -21,6 +21,11 @@ describe('fault: a messages replica killed with kill -9 under load', { skip: nee
 
     const load = sendLoad(conversationId, [owner, s1, s2], { lanes: 3, pauseMs: 0, label: 'kill' });
     const watching = syncWatcher(watcher, cursor);
+    let restarted = false;
+    t.after(async () => {  // after a failure: stop the load, start the replica again
+      await Promise.all([load.cancel(), watching.cancel()]);
+      if (!restarted) stack('start', 'messages1');
+    });
     await sleep(1500);
     const ackedBeforeKill = load.acked.size;
     const killedAt = Date.now();
@@ -28,6 +33,7 @@ describe('fault: a messages replica killed with kill -9 under load', { skip: nee
     await sleep(3000);
     const ackedWhileDead = load.acked.size - ackedBeforeKill;
     stack('start', 'messages1');
+    restarted = true;
     const restartedIn = Date.now() - killedAt;
     await sleep(1500);
     await load.stop();

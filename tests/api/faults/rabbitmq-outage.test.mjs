@@ -33,7 +33,7 @@ async function crossReplicaWake(from, to, sender, member, conversationId) {
 }
 
 describe('fault: RabbitMQ stopped for 20 s under load', { skip: needsFaultStack }, () => {
-  test('no event is lost, every consumer catches up, long polls wake across replicas again', async () => {
+  test('no event is lost, every consumer catches up, long polls wake across replicas again', async (t) => {
     await untilReady();
     const [owner, s1, watcher, stranger, ...paired] = await registerUsers(gateway, 4 + 2 * PAIRS);
     const pairs = Array.from({ length: PAIRS }, (_, i) => ({ from: paired[2 * i], to: paired[2 * i + 1] }));
@@ -51,6 +51,17 @@ describe('fault: RabbitMQ stopped for 20 s under load', { skip: needsFaultStack 
     const cursor = await initialCursor(gateway, watcher);
     const deadBefore = await deadLetteredEverywhere();
 
+    // After a failure: stop the load and bring the broker back for whatever runs next.
+    let load;
+    let watching;
+    let outage = true;
+    let brokerBack = false;
+    t.after(async () => {
+      outage = false;
+      await Promise.all([load?.cancel(), watching?.cancel()]);
+      if (!brokerBack) stack('start', 'rabbitmq');
+    });
+
     const stoppedAt = Date.now();
     stack('stop', 'rabbitmq');
     const unready = await eventually(async () => {
@@ -61,12 +72,11 @@ describe('fault: RabbitMQ stopped for 20 s under load', { skip: needsFaultStack 
 
     // The load while the broker is away: messages, new accounts, contact requests and accepts, and
     // recipients who from now on accept direct messages from contacts only.
-    const load = sendLoad(conversationId, [owner, s1], { pauseMs: 50, label: 'mq' });
-    const watching = syncWatcher(watcher, cursor);
+    load = sendLoad(conversationId, [owner, s1], { pauseMs: 50, label: 'mq' });
+    watching = syncWatcher(watcher, cursor);
     const registrations = new Tally();
     const accounts = [];
     const contactOps = new Tally();
-    let outage = true;
     const signups = (async () => {
       while (outage) {
         accounts.push(await registerPersistently(uniqueName('mq'), registrations));
@@ -76,6 +86,7 @@ describe('fault: RabbitMQ stopped for 20 s under load', { skip: needsFaultStack 
     const contacting = (async () => {
       for (const { from, to } of pairs) {
         await sleep(OUTAGE_MS / (PAIRS + 2));
+        if (!outage) return;
         const request = await persist(gateway, 'POST', '/api/v1/contacts/requests', {
           token: from.access_token, body: { user_id: to.user.id },
         }, { tally: contactOps });
@@ -94,6 +105,7 @@ describe('fault: RabbitMQ stopped for 20 s under load', { skip: needsFaultStack 
     await sleep(Math.max(0, stoppedAt + OUTAGE_MS - Date.now()));
     const startedAt = Date.now();
     stack('start', 'rabbitmq');
+    brokerBack = true;
     const backAt = Date.now();
     const readyAfter = await untilReady(SERVICES, 30_000);
     outage = false;
