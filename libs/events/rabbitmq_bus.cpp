@@ -242,7 +242,7 @@ void RabbitBus::consume(Consumer& c) {
         amqp_destroy_envelope(&envelope);
 
         bool handled = false;
-        bool abandoned = false;  // stopping while the handler waited for its database
+        bool abandoned = false;  // stopping before the handler succeeded
         std::string error;
         Event event;
         try {
@@ -270,6 +270,10 @@ void RabbitBus::consume(Consumer& c) {
             pause(away_wait);
             away_wait = std::min(away_wait * 2, options_.max_retry_backoff);
           } catch (const std::exception& e) {
+            if (stopping_) {  // left unacknowledged rather than using up its tries: delivered again
+              abandoned = true;
+              break;
+            }
             if (++failures >= options_.max_attempts) {
               error = e.what();
             } else {
