@@ -83,12 +83,13 @@ TEST(Mysql, ADeadlockBetweenTwoWritersRunsTheVictimsBatchAgain) {
   auto two = open_mysql(options(name));
   one->migrate({{1, "", "CREATE TABLE c (name VARCHAR(8) PRIMARY KEY, n BIGINT NOT NULL);"
                         "INSERT INTO c VALUES ('a', 0), ('b', 0)"}});
-  std::atomic<int> runs{0};
+  std::atomic<int> runs{0}, holding{0};
   auto both = [&](const char* first, const char* second) {
-    return [&runs, first, second](Tx& tx) {
+    return [&runs, &holding, first, second](Tx& tx) {
       ++runs;
       tx.exec("UPDATE c SET n = n + 1 WHERE name = ?", {std::string(first)});
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      ++holding;  // each holds its first row before either asks for its second
+      for (int i = 0; i < 500 && holding < 2; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
       tx.exec("UPDATE c SET n = n + 1 WHERE name = ?", {std::string(second)});
     };
   };
