@@ -90,6 +90,17 @@ void Outbox::run() {
 
 std::size_t Outbox::relay_once() {
   std::lock_guard relay(relay_mutex_);
+  try {
+    std::size_t published = relay_locked();
+    failing_ = false;
+    return published;
+  } catch (...) {
+    failing_ = true;
+    throw;
+  }
+}
+
+std::size_t Outbox::relay_locked() {
   storage::Rows rows;
   db_.read_sync([&](storage::Tx& tx) {
     rows = tx.query("SELECT seq, payload FROM outbox ORDER BY seq LIMIT ?",
@@ -122,6 +133,17 @@ std::size_t Outbox::relay_once() {
 
 void Outbox::flush() {
   while (relay_once() > 0) {
+  }
+}
+
+void Outbox::try_flush() noexcept {
+  if (failing_) return;
+  try {
+    flush();
+  } catch (const std::exception& e) {
+    log::warn("events not relayed yet; the relay retries", {{"producer", producer_}, {"error", e.what()}});
+  } catch (...) {
+    log::warn("events not relayed yet; the relay retries", {{"producer", producer_}});
   }
 }
 

@@ -70,6 +70,45 @@ TEST(Outbox, RelayWakesAfterCommitAndNotOnRollback) {
   EXPECT_EQ(received, 1);  // woken by the commit, long before the one-hour poll
 }
 
+// A bus that refuses every event while down, as RabbitBus does while the broker is away.
+class FlakyBus final : public EventBus {
+ public:
+  std::atomic<bool> down{false};
+  std::atomic<int> attempts{0};
+  std::vector<std::string> published;
+  // EventBus
+  void publish(const Event& e) override {
+    ++attempts;
+    if (down) throw std::runtime_error("rabbitmq: cannot connect");
+    published.push_back(e.type);
+  }
+  void subscribe(std::string, std::vector<std::string>, EventHandler) override {}
+  void subscribe_transient(std::string, std::vector<std::string>, EventHandler) override {}
+  void start() override {}
+  void stop() override {}
+};
+
+TEST(Outbox, TryFlushNeverThrowsAndKeepsTheEventsWhileTheBusIsDown) {
+  auto db = storage::open_sqlite({.path = temp_db("try-flush.db"), .synchronous_full = false});
+  db->migrate(schema());
+  FlakyBus bus;
+  Outbox outbox(*db, bus, "test");
+  bus.down = true;
+  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, "while.down", {}); });
+  EXPECT_NO_THROW(outbox.try_flush());  // a committed change is not reported as a failure
+  EXPECT_EQ(bus.attempts, 1);
+  EXPECT_EQ(outbox.pending(), 1);
+  EXPECT_NO_THROW(outbox.try_flush());  // the relay is failing: no second wait on the bus
+  EXPECT_EQ(bus.attempts, 1);
+  bus.down = false;
+  outbox.flush();  // what the relay thread does on its next round
+  EXPECT_EQ(bus.published, (std::vector<std::string>{"while.down"}));
+  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, "after", {}); });
+  outbox.try_flush();  // healthy again: published before the caller answers
+  EXPECT_EQ(bus.published.back(), "after");
+  EXPECT_EQ(outbox.pending(), 0);
+}
+
 TEST(Inbox, DuplicateDeliveryChangesNothing) {
   auto db = storage::open_sqlite({.path = temp_db("consumer.db"), .synchronous_full = false});
   db->migrate(schema());

@@ -9,6 +9,7 @@
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
 #include "parley/http/metrics.hpp"
+#include "parley/storage/database.hpp"
 
 namespace parley::events {
 
@@ -138,15 +139,15 @@ void RabbitBus::publish(const Event& event) {
           publisher_->fail("the broker closed the channel");
       }
       amqp_maybe_release_buffers(publisher_->conn);
-      publisher_ok_ = true;
       return;
     } catch (const std::exception& e) {
       publisher_.reset();
-      publisher_ok_ = false;
       if (attempt >= 2) throw;  // the outbox keeps the event and retries later
     }
   }
 }
+
+bool RabbitBus::connected() const { return consuming_.load() == consumers_.size(); }
 
 void RabbitBus::subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) {
   consumers_.push_back(std::make_unique<Consumer>(Consumer{"parley." + consumer, std::move(patterns), std::move(handler), false}));
@@ -172,6 +173,12 @@ void RabbitBus::stop() {
   threads_.clear();
   std::lock_guard lock(publish_mutex_);
   publisher_.reset();
+}
+
+// Sleeps for d, or less if stop() is called meanwhile.
+void RabbitBus::pause(std::chrono::milliseconds d) const {
+  for (auto waited = std::chrono::milliseconds(0); waited < d && !stopping_; waited += std::chrono::milliseconds(10))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 // Declares the consumer's queue and bindings, then delivers messages to the handler until stop(),
@@ -215,6 +222,13 @@ void RabbitBus::consume(Consumer& c) {
       link.check(amqp_get_rpc_reply(link.conn), "basic.consume");
       backoff = std::chrono::milliseconds(100);
       log::info("event consumer connected", {{"queue", queue}});
+      struct Counted {  // in consuming_ while this connection lasts
+        std::atomic<std::size_t>& n;
+        explicit Counted(std::atomic<std::size_t>& count) : n(count) { ++n; }
+        ~Counted() { --n; }
+        Counted(const Counted&) = delete;
+        Counted& operator=(const Counted&) = delete;
+      } counted(consuming_);
 
       while (!stopping_) {
         amqp_maybe_release_buffers(link.conn);
@@ -228,6 +242,7 @@ void RabbitBus::consume(Consumer& c) {
         amqp_destroy_envelope(&envelope);
 
         bool handled = false;
+        bool abandoned = false;  // stopping before the handler succeeded
         std::string error;
         Event event;
         try {
@@ -235,20 +250,39 @@ void RabbitBus::consume(Consumer& c) {
         } catch (const std::exception& e) {
           error = std::string("malformed event: ") + e.what();
         }
+        int failures = 0;
         auto wait = options_.retry_backoff;
-        for (int attempt = 1; error.empty() && attempt <= options_.max_attempts && !handled; ++attempt) {
+        auto away_wait = options_.retry_backoff;
+        while (error.empty() && !handled) {
           try {
             c.handler(event);
             handled = true;
+          } catch (const storage::ConnectionLost& e) {
+            // The consumer's database is away: the event is fine, so it waits for the database
+            // (however long) instead of counting toward dead-lettering.
+            if (stopping_) {
+              abandoned = true;
+              break;
+            }
+            if (away_wait == options_.retry_backoff)
+              log::warn("event waits for the consumer's database", {{"queue", queue}, {"event_id", event.id},
+                                                                    {"error", e.what()}});
+            pause(away_wait);
+            away_wait = std::min(away_wait * 2, options_.max_retry_backoff);
           } catch (const std::exception& e) {
-            error = e.what();
-            if (attempt < options_.max_attempts) {
-              error.clear();
-              std::this_thread::sleep_for(wait);
+            if (stopping_) {  // left unacknowledged rather than using up its tries: delivered again
+              abandoned = true;
+              break;
+            }
+            if (++failures >= options_.max_attempts) {
+              error = e.what();
+            } else {
+              pause(wait);
               wait *= 2;
             }
           }
         }
+        if (abandoned) break;  // unacknowledged: the broker delivers it again after we disconnect
         if (handled) {
           if (amqp_basic_ack(link.conn, 1, tag, 0) != AMQP_STATUS_OK) link.fail("ack");
         } else {

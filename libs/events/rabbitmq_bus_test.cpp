@@ -109,6 +109,43 @@ TEST(RabbitBus, RetriesAFailingHandlerThenDeadLettersIt) {
   bus.stop();
 }
 
+TEST(RabbitBus, AHandlerWhoseDatabaseIsAwayWaitsForItInsteadOfDeadLettering) {
+  std::string t = unique("t");
+  http::Metrics metrics;
+  RabbitOptions o = options();
+  o.max_retry_backoff = 20ms;
+  RabbitBus bus(o, &metrics);
+  std::atomic<bool> away{false};
+  std::atomic<int> failed{0};
+  Inbox probes, kept;
+  auto probe = probes.handler();
+  auto keep = kept.handler();
+  bus.subscribe(unique("away"), {t + ".*"}, [&](const Event& e) {
+    if (e.type != t + ".kept") return probe(e);
+    if (away) {
+      ++failed;
+      throw storage::ConnectionLost("mysql: cannot connect");
+    }
+    keep(e);
+  });
+  EXPECT_FALSE(bus.connected()) << "not connected before start()";
+  bus.start();
+  publish_when_bound(bus, Event::make(t + ".probe", "test", {}), probes, 0);
+  EXPECT_TRUE(bus.connected());
+
+  away = true;
+  bus.publish(Event::make(t + ".kept", "test", {}));
+  for (int i = 0; i < 500 && failed < 3 * o.max_attempts; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_GE(failed, 3 * o.max_attempts) << "the handler was retried past max_attempts";
+  away = false;
+  auto got = kept.wait_for(1);
+  ASSERT_EQ(got.size(), 1u) << "handled once the database is back";
+  EXPECT_EQ(metrics.counter("parley_events_dead_lettered_total", "").load(), 0u);
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(kept.wait_for(0).size(), 1u);
+  bus.stop();
+}
+
 TEST(RabbitBus, TransientQueuesGiveEveryReplicaItsOwnCopy) {
   std::string t = unique("t");
   RabbitBus replica1(options()), replica2(options());
@@ -179,9 +216,11 @@ TEST(RabbitBus, OutboxKeepsEventsWhileTheBrokerIsDownAndRelaysThemAfter) {
     db->write_sync([&](storage::Tx& tx) { outbox.add(tx, t + ".created", {{"n", i}}); });
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(outbox.pending(), 10) << "nothing can leave while the broker is down, and nothing is dropped";
+  EXPECT_FALSE(bus.connected()) << "readiness shows the broker is away";
   ASSERT_EQ(std::system(PARLEY_TEST_AMQP_START), 0);
 
   auto got = inbox.wait_for(11, 30s);
+  EXPECT_TRUE(bus.connected()) << "the consumer came back by itself";
   ASSERT_EQ(got.size(), 11u);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i) + 1].data.at("n").as_int64(), i);
   outbox.stop();

@@ -47,6 +47,12 @@ Response error_response(std::exception_ptr error, const Request& request) {
         r.headers.emplace_back("Retry-After", std::to_string((it->value().as_int64() + 999) / 1000));
     }
     return r;
+  } catch (const DependencyFailure& e) {
+    log::error("request failed", {{"request_id", request.request_id},
+                                  {"route", request.route},
+                                  {"code", "unavailable"},
+                                  {"detail", e.what()}});
+    return Response::text(503, Error::unavailable().envelope(), "application/json; charset=utf-8");
   } catch (const std::exception& e) {
     log::error("unhandled exception", {{"request_id", request.request_id},
                                        {"route", request.route},

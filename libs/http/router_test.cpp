@@ -41,6 +41,10 @@ class RouterTest : public ::testing::Test {
       throw std::runtime_error("SELECT * FROM secret");
       co_return Response{};
     });
+    router.add("POST", "/api/v1/database-away", [](Request&) -> async::Task<Response> {
+      throw DependencyFailure("mysql: connection lost: SELECT * FROM secret");
+      co_return Response{};
+    });
   }
   Metrics metrics;
   Router router;
@@ -72,6 +76,13 @@ TEST_F(RouterTest, ErrorsMapToTheEnvelopeAndInternalsDoNotLeak) {
   EXPECT_EQ(crash.status, 500);
   EXPECT_EQ(error_code(crash), "internal");
   EXPECT_EQ(crash.body.find("SELECT"), std::string::npos);
+}
+
+TEST_F(RouterTest, AFailedDependencyIs503UnavailableWithoutItsDetail) {
+  auto away = call(router, "POST", "/api/v1/database-away");
+  EXPECT_EQ(away.status, 503);
+  EXPECT_EQ(error_code(away), "unavailable");
+  EXPECT_EQ(away.body.find("SELECT"), std::string::npos);
 }
 
 TEST(RouterDeadline, SlowHandlerAnswers503AtTheDeadline) {

@@ -8,19 +8,30 @@
 
 namespace parley::service {
 
-void add_operations_routes(http::Router& router, http::Metrics& metrics,
-                           std::vector<Service*> services) {
+void add_operations_routes(http::Router& router, http::Metrics& metrics, std::vector<Service*> services,
+                           std::vector<std::pair<std::string, storage::Database*>> databases,
+                           const events::EventBus& bus) {
   router.add("GET", "/livez", [](http::Request&) -> async::Task<http::Response> {
     co_return http::Response::json(200, boost::json::object{{"status", "ok"}});
   });
-  router.add("GET", "/readyz", [services](http::Request&) -> async::Task<http::Response> {
+  router.add("GET", "/readyz", [services, databases, &bus](http::Request&) -> async::Task<http::Response> {
     boost::json::object checks;
     bool all = true;
-    for (Service* s : services) {
-      bool ok = s->ready();
+    auto check = [&](const std::string& name, bool ok) {
       all = all && ok;
-      checks[s->name()] = ok ? "ok" : "unavailable";
+      checks[name] = ok ? "ok" : "unavailable";
+    };
+    for (Service* s : services) check(std::string(s->name()), s->ready());
+    for (const auto& [name, db] : databases) {
+      bool answered = true;
+      try {
+        co_await db->read([](storage::Tx& tx) { tx.query("SELECT 1"); });
+      } catch (const std::exception&) {
+        answered = false;
+      }
+      check("database:" + name, answered);
     }
+    check("broker", bus.connected());
     co_return http::Response::json(all ? 200 : 503,
                                    boost::json::object{{"status", all ? "ok" : "unavailable"}, {"checks", checks}});
   });
@@ -53,7 +64,7 @@ void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std
 }
 
 async::Task<void> publish_now(Context& ctx, events::Outbox& outbox) {
-  co_await ctx.blocking.run([&outbox] { outbox.flush(); });
+  co_await ctx.blocking.run([&outbox] { outbox.try_flush(); });
 }
 
 void watch(http::Metrics& metrics, const std::string& service, storage::Database& db, events::Outbox& outbox) {

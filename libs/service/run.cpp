@@ -89,6 +89,7 @@ int run(const std::vector<Factory>& factories) {
   token::Verifier verifier({});
   if (!jwks_file.empty()) load_jwks(verifier, jwks_file);
   async::WorkerPool blocking({.name = "blocking", .threads = 4, .max_queued = 100'000});
+  std::vector<std::pair<std::string, storage::Database*>> databases;  // opened by the services, for /readyz
   Context ctx{
       .data_dir = data_dir,
       .bus = *bus,
@@ -98,16 +99,20 @@ int run(const std::vector<Factory>& factories) {
       .blocking = blocking,
       .open_database =
           [&](const std::string& name) -> std::unique_ptr<storage::Database> {
+            std::unique_ptr<storage::Database> db;
             if (mysql) {
               // One database per service: "{service}" in the URL's database name becomes its name.
               storage::MysqlOptions o = *mysql;
               auto at = o.database.find("{service}");
               o.database = at == std::string::npos ? o.database + "_" + name : o.database.replace(at, 9, name);
-              return storage::open_mysql(o);
-            }
-            return storage::open_sqlite({.path = data_dir + "/" + name + ".db",
+              db = storage::open_mysql(o);
+            } else {
+              db = storage::open_sqlite({.path = data_dir + "/" + name + ".db",
                                          .reader_threads = reader_threads,
                                          .synchronous_full = sync_full});
+            }
+            databases.emplace_back(name, db.get());
+            return db;
           },
       .single_process = !amqp,
   };
@@ -121,7 +126,7 @@ int run(const std::vector<Factory>& factories) {
     s->add_routes(router);
     raw.push_back(s.get());
   }
-  add_operations_routes(router, metrics, raw);
+  add_operations_routes(router, metrics, raw, databases, *bus);
 
   http::Server server(server_options, router);
   server.on_shutdown([&] {

@@ -86,8 +86,26 @@ void GroupCommitWriter::loop() {
 }
 
 // One transaction for the whole batch; each job inside its own savepoint, so a job that throws
-// undoes only itself. Nothing is acknowledged before the commit returns.
+// undoes only itself. Nothing is acknowledged before the commit returns. A deadlock with another
+// writer undoes the whole transaction on the server: the batch runs again, a few times at most.
 void GroupCommitWriter::commit_batch(std::vector<Job>& batch) {
+  constexpr int kAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      try_batch(batch);
+      return;
+    } catch (const TransactionAborted& e) {
+      if (attempt == kAttempts) {
+        for (auto& job : batch) job.done(std::current_exception());
+        return;
+      }
+      log::warn("write batch aborted by a deadlock; running it again",
+                {{"database", name_}, {"jobs", batch.size()}, {"attempt", attempt}, {"error", e.what()}});
+    }
+  }
+}
+
+void GroupCommitWriter::try_batch(std::vector<Job>& batch) {
   std::vector<std::exception_ptr> errors(batch.size());
   std::vector<std::function<void()>> after;
   auto fail_all = [&](std::exception_ptr e) {
@@ -106,6 +124,9 @@ void GroupCommitWriter::commit_batch(std::vector<Job>& batch) {
       backend_.run(batch[i].fn, hooks);
       backend_.release_savepoint();
       for (auto& h : hooks) after.push_back(std::move(h));
+    } catch (const TransactionAborted&) {
+      backend_.rollback();
+      throw;
     } catch (const ConnectionLost&) {
       // The connection itself failed: the transaction is lost for every job.
       backend_.rollback();
@@ -125,6 +146,9 @@ void GroupCommitWriter::commit_batch(std::vector<Job>& batch) {
   }
   try {
     backend_.commit();
+  } catch (const TransactionAborted&) {
+    backend_.rollback();
+    throw;
   } catch (...) {
     backend_.rollback();
     fail_all(std::current_exception());

@@ -78,6 +78,9 @@ class GroupCommitWriter {
   void commit_batch(std::vector<Job>& batch);
   void settle(Settled& s);
   void sync_loop();
+  // One try of commit_batch; throws TransactionAborted (with the transaction rolled back) for
+  // the caller to try again, else completes every job.
+  void try_batch(std::vector<Job>& batch);
 
   std::string name_;
   WriterBackend& backend_;
@@ -120,7 +123,8 @@ class BatchingDatabase : public Database {
 };
 
 // Idle reader connections, reused; Conn has step(sql). A connection whose server went away
-// (ConnectionLost) is dropped rather than returned.
+// (ConnectionLost) is dropped rather than returned; an idle one found dead when its transaction
+// begins (the server restarted meanwhile) is replaced before anything ran on it.
 template <class Conn>
 class ReaderPool {
  public:
@@ -129,9 +133,8 @@ class ReaderPool {
   // Runs fn(conn) inside begin ... COMMIT on a pooled connection; ROLLBACK on an exception.
   template <class F>
   void transact(std::string_view begin, F&& fn) {
-    std::unique_ptr<Conn> conn = acquire();
+    std::unique_ptr<Conn> conn = begun(begin);
     try {
-      conn->step(begin);
       fn(*conn);
       conn->step("COMMIT");
     } catch (const ConnectionLost&) {
@@ -148,16 +151,30 @@ class ReaderPool {
   }
 
  private:
-  std::unique_ptr<Conn> acquire() {
-    {
-      std::lock_guard lock(mutex_);
-      if (!idle_.empty()) {
-        auto c = std::move(idle_.back());
-        idle_.pop_back();
-        return c;
+  // A connection on which begin succeeded: idle ones first, dropping those that fail with
+  // ConnectionLost, else a new one (whose ConnectionLost means the server is away).
+  std::unique_ptr<Conn> begun(std::string_view begin) {
+    for (;;) {
+      std::unique_ptr<Conn> conn;
+      {
+        std::lock_guard lock(mutex_);
+        if (!idle_.empty()) {
+          conn = std::move(idle_.back());
+          idle_.pop_back();
+        }
+      }
+      bool pooled = conn != nullptr;
+      if (!pooled) conn = make_();
+      try {
+        conn->step(begin);
+        return conn;
+      } catch (const ConnectionLost&) {
+        if (!pooled) throw;  // dropped; a pooled one is replaced by the next
+      } catch (...) {
+        release(std::move(conn));
+        throw;
       }
     }
-    return make_();
   }
   void release(std::unique_ptr<Conn> c) {
     std::lock_guard lock(mutex_);

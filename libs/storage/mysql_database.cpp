@@ -202,6 +202,7 @@ class Connection {
       broken_ = true;
       throw ConnectionLost("mysql: connection lost: " + message);
     }
+    if (code == ER_LOCK_DEADLOCK) throw TransactionAborted("mysql: " + message);
     if (code == ER_DUP_ENTRY || code == ER_NO_REFERENCED_ROW_2 || code == ER_ROW_IS_REFERENCED_2 ||
         code == ER_DUP_ENTRY_WITH_KEY_NAME)
       throw ConstraintViolation("mysql: " + message);
@@ -238,14 +239,19 @@ class MysqlWriter final : public detail::WriterBackend {
 
   // detail::WriterBackend
   void begin() override {
-    if (!conn_) conn_ = std::make_unique<Connection>(options_);  // after a failed reconnect
-    try {
-      conn_->ensure();
-    } catch (...) {
-      conn_.reset();
-      throw;
+    // A connection the server dropped since its last use (a restart) fails here, before any write
+    // ran on it: a new connection takes its place. Only if that fails too is the server away.
+    for (int attempt = 1;; ++attempt) {
+      try {
+        if (!conn_) conn_ = std::make_unique<Connection>(options_);
+        conn_->ensure();
+        conn_->step("START TRANSACTION");
+        return;
+      } catch (const ConnectionLost&) {
+        conn_.reset();
+        if (attempt == 2) throw;
+      }
     }
-    conn_->step("START TRANSACTION");
   }
   void commit() override { conn_->step("COMMIT"); }
   void rollback() noexcept override {

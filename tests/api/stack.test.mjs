@@ -8,13 +8,14 @@ import { NO_SUCH_ID, api, eventually, needsOwnServer, registerUser, repoRoot } f
 
 const stack = path.join(repoRoot, 'scripts/stack');
 const PORT = 18190; // apart from a developer's own stack on 8090
-const env = { ...process.env, PARLEY_STACK_PORT: String(PORT) };
-const gateway = `http://127.0.0.1:${PORT}`;
 const stateDir = path.join(repoRoot, 'build/stack');
+const env = { ...process.env, PARLEY_STACK_PORT: String(PORT), PARLEY_STACK_DIR: stateDir };
+const gateway = `http://127.0.0.1:${PORT}`;
 const pids = () => ['auth', 'users', 'contacts', 'messages1', 'messages2']
   .map((s) => path.join(stateDir, `${s}.pid`)).filter(existsSync)
   .map((f) => Number(readFileSync(f, 'utf8')));
-const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+// Exists and has not exited (a zombie, not reaped yet by its parent, has exited).
+const alive = (pid) => { try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; } };
 
 describe('scripts/stack', { skip: needsOwnServer }, () => {
   let started = [];

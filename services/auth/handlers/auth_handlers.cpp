@@ -140,6 +140,7 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
   TokenPair tokens;
   bool gone = false;
   co_await db_->write([&](storage::Tx& tx) {
+    gone = false;  // this may be a second run, after a deadlock
     if (!store::find_user(tx, user->id)) {  // deleted meanwhile
       gone = true;
       return;
@@ -201,8 +202,8 @@ async::Task<http::Response> AuthService::logout(http::Request& request) {
   bool known = false;
   co_await db_->write([&](storage::Tx& tx) {
     auto record = store::find_refresh(tx, hash);
+    known = record.has_value();  // set, not accumulated: this may be a second run
     if (!record) return;
-    known = true;
     if (store::revoke_session(tx, record->session_id, record->user_id, time::format_rfc3339(time::now())))
       outbox_.add(tx, "session.revoked", {{"session_id", record->session_id},
                                           {"user_id", record->user_id},

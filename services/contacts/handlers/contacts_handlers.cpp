@@ -148,6 +148,7 @@ async::Task<http::Response> ContactsService::accept_request(http::Request& reque
   auto me = ctx_.verifier.authenticate(request).sub;
   std::optional<Entry> contact;
   co_await db_->write([&](storage::Tx& tx) {
+    contact.reset();  // this may be a second run, after a deadlock
     RequestRow row = load_for(tx, request.param("id"), me, RequestAction::accept);
     auto sender = store::person(tx, row.from_user);
     if (!sender) throw Error::not_found("no such request");
@@ -172,6 +173,7 @@ async::Task<http::Response> ContactsService::decline_request(http::Request& requ
   auto me = ctx_.verifier.authenticate(request).sub;
   bool done = false;
   co_await db_->write([&](storage::Tx& tx) {
+    done = false;  // this may be a second run, after a deadlock
     RequestRow row = load_for(tx, request.param("id"), me, RequestAction::decline);
     if (row.status != "pending") return;
     store::set_status(tx, row.id, "declined", now());
@@ -185,6 +187,7 @@ async::Task<http::Response> ContactsService::cancel_request(http::Request& reque
   auto me = ctx_.verifier.authenticate(request).sub;
   bool done = false;
   co_await db_->write([&](storage::Tx& tx) {
+    done = false;  // this may be a second run, after a deadlock
     RequestRow row = load_for(tx, request.param("id"), me, RequestAction::cancel);
     if (row.status != "pending") return;
     store::set_status(tx, row.id, "cancelled", now());

@@ -68,6 +68,7 @@ async::Task<http::Response> MessagesService::send_message(http::Request& request
   MessageRow message;
   bool created = false;
   co_await db_->write([&](storage::Tx& tx) {
+    created = false;  // this may be a second run, after a deadlock
     const std::string& conversation_id = request.param("id");
     auto target = store::send_target(tx, conversation_id);
     if (!target || std::find(target->member_ids.begin(), target->member_ids.end(), me) == target->member_ids.end())

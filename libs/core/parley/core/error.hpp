@@ -47,4 +47,11 @@ class Error : public std::runtime_error {
   std::string log_message_;
 };
 
+// A dependency of the request (its database, the broker) failed or could not be reached: the same
+// request may succeed later. A client gets 503 unavailable; what() goes to the server log only.
+class DependencyFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 }  // namespace parley

@@ -15,7 +15,8 @@ class EventBus {
   // Returns once the bus has taken responsibility for the event; throws if it could not.
   virtual void publish(const Event& event) = 0;
   // A named, durable consumer (one queue per consuming service) receiving the events whose type
-  // matches one of the patterns. A handler that throws is retried, then dead-lettered.
+  // matches one of the patterns. A handler that throws is retried, then dead-lettered; one that
+  // throws storage::ConnectionLost (its database is away) is retried until the database is back.
   // REQUIRES: called before start().
   virtual void subscribe(std::string consumer, std::vector<std::string> patterns,
                          EventHandler handler) = 0;
@@ -25,6 +26,8 @@ class EventBus {
   virtual void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) = 0;
   virtual void start() = 0;
   virtual void stop() = 0;
+  // True while every subscription receives events (for /readyz); a bus without a broker always is.
+  virtual bool connected() const { return true; }
 };
 
 }  // namespace parley::events

@@ -42,6 +42,10 @@ class Outbox {
   void stop();
   // Publishes every event committed so far before returning. Blocking; REQUIRES: not an I/O thread.
   void flush();
+  // flush(), unless the last relay round failed (the bus or the database is away; the relay keeps
+  // retrying by itself). Never throws: committed events are safe in the outbox either way.
+  // Blocking; REQUIRES: not an I/O thread.
+  void try_flush() noexcept;
   std::int64_t pending();
   // Committed events not yet relayed, as counted in memory (for metrics); exact after start().
   std::int64_t depth() const { return depth_.load(); }
@@ -51,6 +55,8 @@ class Outbox {
   void run();
   // Returns the number of events published.
   std::size_t relay_once();
+  // REQUIRES: relay_mutex_ held.
+  std::size_t relay_locked();
 
   storage::Database& db_;
   EventBus& bus_;
@@ -61,6 +67,7 @@ class Outbox {
   std::condition_variable cv_;
   bool kicked_ = false;
   std::atomic<std::int64_t> depth_{0};
+  std::atomic<bool> failing_{false};  // the last relay round threw
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -26,6 +26,7 @@ struct RabbitOptions {
   int prefetch = 64;                            // unacknowledged deliveries per consumer
   int max_attempts = 5;                         // handler tries before dead-lettering
   std::chrono::milliseconds retry_backoff{50};  // doubled after each failed try
+  std::chrono::milliseconds max_retry_backoff{1000};  // between tries while the handler's database is away
   std::chrono::milliseconds confirm_timeout{5000};
   std::chrono::milliseconds max_reconnect_backoff{5000};
 };
@@ -36,7 +37,9 @@ RabbitOptions parse_amqp_url(std::string_view url);
 // RabbitMQ through rabbitmq-c: one topic exchange, one durable queue per consuming service,
 // persistent messages, publisher confirms (publish returns once the broker has the event), manual
 // acks after the handler (and so the inbox transaction) committed, bounded retries then the
-// consumer's dead-letter queue, reconnection with backoff when the broker goes away.
+// consumer's dead-letter queue, reconnection with backoff when the broker goes away. A handler that
+// throws storage::ConnectionLost (its database is away) is retried until it succeeds, never
+// dead-lettered for that.
 class RabbitBus final : public EventBus {
  public:
   explicit RabbitBus(RabbitOptions options, http::Metrics* metrics = nullptr);
@@ -47,24 +50,25 @@ class RabbitBus final : public EventBus {
   void subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) override;
   void start() override;
   void stop() override;
+  // Every consumer has its connection and queue (after start(), and again after a broker outage).
+  bool connected() const override;
 
   // An exclusive, server-named queue deleted when this process disconnects.
   void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) override;
-
-  bool connected() const { return publisher_ok_.load(); }
 
  private:
   struct Consumer;
   struct Link;
   void consume(Consumer& c);
+  void pause(std::chrono::milliseconds d) const;
 
   RabbitOptions options_;
   std::mutex publish_mutex_;
   std::unique_ptr<Link> publisher_;
-  std::atomic<bool> publisher_ok_{false};
   std::vector<std::unique_ptr<Consumer>> consumers_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> consuming_{0};  // consumers connected now
   std::atomic<std::uint64_t>* dead_letter_counter_ = nullptr;
 };
 

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "parley/async/worker_pool.hpp"
 #include "parley/events/bus.hpp"
@@ -44,7 +46,8 @@ class Service {
   virtual void stop() = 0;
   // Called once when the server begins a graceful shutdown: release waiting long polls.
   virtual void begin_shutdown() {}
-  // True when the service's own dependencies answer (for /readyz).
+  // True when the service's own dependencies answer (for /readyz; the host checks its database
+  // and the bus).
   virtual bool ready() { return true; }
 };
 
@@ -62,14 +65,18 @@ void add_internal_route(http::Router& router, const ServiceCredential& credentia
 
 // Relays outbox's committed events before the caller answers, so that other services already
 // see them (read-your-writes in the all-in-one; in distributed mode, once the broker has them).
+// Never fails the caller: the change is committed and, while the broker is away, its events wait
+// in the outbox for the relay.
 async::Task<void> publish_now(Context& ctx, events::Outbox& outbox);
 
 // Registers the gauges of a service's database and outbox (write queue, outbox depth).
 void watch(http::Metrics& metrics, const std::string& service, storage::Database& db, events::Outbox& outbox);
 
-// Adds /livez, /readyz and /metrics for the given services.
-void add_operations_routes(http::Router& router, http::Metrics& metrics,
-                           std::vector<Service*> services);
+// Adds /livez, /readyz and /metrics for the given services. /readyz answers 503 unless every
+// service is ready, every database answers a query and the bus is connected.
+void add_operations_routes(http::Router& router, http::Metrics& metrics, std::vector<Service*> services,
+                           std::vector<std::pair<std::string, storage::Database*>> databases,
+                           const events::EventBus& bus);
 
 // Feeds the verifier's revocation list from session.revoked and user.deleted events.
 void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer);

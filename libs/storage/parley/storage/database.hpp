@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "parley/async/await.hpp"
+#include "parley/core/error.hpp"
 
 namespace parley::storage {
 
@@ -25,14 +26,21 @@ class ConstraintViolation : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The database failed a statement; maps to 503.
-class StorageError : public std::runtime_error {
+// The database failed a statement; a client gets 503 unavailable (see DependencyFailure).
+class StorageError : public DependencyFailure {
  public:
-  using std::runtime_error::runtime_error;
+  using DependencyFailure::DependencyFailure;
 };
 
 // The connection to the database server was lost mid-transaction: the whole transaction is gone.
 class ConnectionLost : public StorageError {
+ public:
+  using StorageError::StorageError;
+};
+
+// The server undid the whole transaction to break a deadlock with another writer (another
+// replica): running the transaction again may succeed.
+class TransactionAborted : public StorageError {
  public:
   using StorageError::StorageError;
 };
@@ -79,7 +87,8 @@ class Database {
 
   // Runs fn in a write transaction and resumes when it is durable. Writes that arrive together are
   // committed together (group commit); if fn throws, only its own changes are undone and the
-  // exception reaches the caller.
+  // exception reaches the caller. fn may run more than once (the transaction is run again after a
+  // deadlock): it sets its results rather than accumulating them.
   virtual async::Task<void> write(std::function<void(Tx&)> fn) = 0;
   // Runs fn in a read transaction on a reader thread.
   virtual async::Task<void> read(std::function<void(Tx&)> fn) = 0;
