@@ -107,7 +107,7 @@ std::size_t Outbox::relay_locked() {
                     {std::int64_t{options_.batch}});
   });
   if (rows.empty()) return 0;
-  std::int64_t last = 0;
+  std::vector<storage::Value> done;
   std::size_t published = 0;
   std::exception_ptr failure;
   for (const auto& row : rows) {
@@ -120,11 +120,16 @@ std::size_t Outbox::relay_locked() {
       failure = std::current_exception();
       break;
     }
-    last = row.integer(0);
+    done.emplace_back(row.integer(0));
     ++published;
   }
   if (published > 0) {
-    db_.write_sync([&](storage::Tx& tx) { tx.exec("DELETE FROM outbox WHERE seq <= ?", {last}); });
+    // Exactly the rows published: with several writers (replicas on one MySQL database) a row
+    // with a lower seq may commit after this read, and must stay for the next relay.
+    std::string sql = "DELETE FROM outbox WHERE seq IN (?";
+    for (std::size_t i = 1; i < done.size(); ++i) sql += ",?";
+    sql += ")";
+    db_.write_sync([&](storage::Tx& tx) { tx.exec(sql, done); });
     depth_ -= static_cast<std::int64_t>(published);
   }
   if (failure) std::rethrow_exception(failure);

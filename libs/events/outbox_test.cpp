@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
+#include <utility>
 
 #include "parley/events/in_process_bus.hpp"
 #include "parley/storage/sqlite_database.hpp"
@@ -106,6 +108,45 @@ TEST(Outbox, TryFlushNeverThrowsAndKeepsTheEventsWhileTheBusIsDown) {
   db->write_sync([&](storage::Tx& tx) { outbox.add(tx, "after", {}); });
   outbox.try_flush();  // healthy again: published before the caller answers
   EXPECT_EQ(bus.published.back(), "after");
+  EXPECT_EQ(outbox.pending(), 0);
+}
+
+// Replicas sharing one MySQL database draw outbox seqs when they insert but commit in any order:
+// a row with a lower seq than those just relayed can become visible during the relay. It must
+// stay for the next round, not be deleted unpublished.
+class LateCommitBus final : public EventBus {
+ public:
+  std::function<void()> on_first_publish;
+  std::vector<std::string> published;
+  // EventBus
+  void publish(const Event& e) override {
+    if (auto f = std::exchange(on_first_publish, nullptr)) f();
+    published.push_back(e.type);
+  }
+  void subscribe(std::string, std::vector<std::string>, EventHandler) override {}
+  void subscribe_transient(std::string, std::vector<std::string>, EventHandler) override {}
+  void start() override {}
+  void stop() override {}
+};
+
+TEST(Outbox, ARowCommittedBelowTheRelayedOnesIsPublishedNotDeleted) {
+  auto db = storage::open_sqlite({.path = temp_db("late-commit.db"), .synchronous_full = false});
+  db->migrate(schema());
+  LateCommitBus bus;
+  Outbox outbox(*db, bus, "test");
+  db->write_sync([&](storage::Tx& tx) {
+    outbox.add(tx, "first", {});
+    outbox.add(tx, "second", {});
+    tx.exec("UPDATE outbox SET seq = seq + 10");
+  });
+  bus.on_first_publish = [&] {  // the other replica's row, with a lower seq, commits now
+    db->write_sync([&](storage::Tx& tx) {
+      outbox.add(tx, "late", {});
+      tx.exec("UPDATE outbox SET seq = 5 WHERE type = 'late'");
+    });
+  };
+  outbox.flush();
+  EXPECT_EQ(bus.published, (std::vector<std::string>{"first", "second", "late"}));
   EXPECT_EQ(outbox.pending(), 0);
 }
 
