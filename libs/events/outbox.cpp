@@ -101,6 +101,9 @@ std::size_t Outbox::relay_once() {
 }
 
 std::size_t Outbox::relay_locked() {
+  // Replicas of a service share its outbox: one of them relays it, the others leave it alone
+  // (each event is published once, and their deletes do not contend).
+  if (!db_.hold_lease("outbox")) return 0;
   storage::Rows rows;
   db_.read_sync([&](storage::Tx& tx) {
     rows = tx.query("SELECT seq, payload FROM outbox ORDER BY seq LIMIT ?",

@@ -44,6 +44,23 @@ TEST(MysqlUrl, ParsesWhatTheSettingsTableDocuments) {
   EXPECT_THROW(parse_mysql_url("mysql://h/db"), std::invalid_argument);
 }
 
+TEST(Mysql, ALeaseIsHeldByOneProcessAtATimeAndPassesOnWhenItGoes) {
+  std::string name = "parley_lease_" + std::to_string(::getpid());
+  auto a = open_mysql(options(name));
+  auto b = open_mysql(options(name));  // another replica of the same service
+  EXPECT_TRUE(a->hold_lease("outbox"));
+  EXPECT_TRUE(a->hold_lease("outbox"));  // still held
+  EXPECT_FALSE(b->hold_lease("outbox"));
+  EXPECT_TRUE(b->hold_lease("other"));   // leases are per name
+  a.reset();  // the holder goes away; the server ends its session (and lock) a moment later
+  bool taken = false;
+  for (int i = 0; i < 200 && !taken; ++i) {
+    taken = b->hold_lease("outbox");
+    if (!taken) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(taken);
+}
+
 TEST(Mysql, RecoversAfterTheServerRestartsWithoutARestartOfItsOwn) {
   auto db = open_mysql(options("parley_restart_" + std::to_string(::getpid())));
   db->migrate({{1, "", "CREATE TABLE r (id BIGINT PRIMARY KEY)"}});

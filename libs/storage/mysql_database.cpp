@@ -286,6 +286,25 @@ class MysqlDatabase final : public detail::BatchingDatabase {
   }
   ~MysqlDatabase() override { shut_down(); }
 
+  // A session lock (GET_LOCK) on a connection of its own: the server releases it when that
+  // connection ends, with the process or with the server. Checked on each call, since a
+  // reconnected session no longer holds it.
+  bool hold_lease(const std::string& name) override {
+    std::lock_guard lock(lease_mutex_);
+    std::string key = "parley_lease_" + options_.database + "_" + name;  // GET_LOCK: 64 characters at most
+    if (key.size() > 64) key.resize(64);
+    try {
+      if (!lease_conn_) lease_conn_ = std::make_unique<Connection>(options_);
+      auto held = lease_conn_->run("SELECT IS_USED_LOCK(?) = CONNECTION_ID()", {key}, nullptr);
+      if (!held.empty() && !held[0].is_null(0) && held[0].integer(0) == 1) return true;
+      auto got = lease_conn_->run("SELECT GET_LOCK(?, 0)", {key}, nullptr);
+      return !got.empty() && !got[0].is_null(0) && got[0].integer(0) == 1;
+    } catch (const std::exception&) {
+      lease_conn_.reset();  // a new connection (and session) next time
+      return false;
+    }
+  }
+
   // Database
   Dialect dialect() const override { return Dialect::mysql; }
 
@@ -322,6 +341,8 @@ class MysqlDatabase final : public detail::BatchingDatabase {
   MysqlOptions options_;
   MysqlWriter backend_;
   detail::ReaderPool<Connection> pool_;
+  std::mutex lease_mutex_;
+  std::unique_ptr<Connection> lease_conn_;
 };
 
 }  // namespace

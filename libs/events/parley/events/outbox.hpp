@@ -21,7 +21,9 @@ namespace parley::events {
 std::string outbox_inbox_schema(storage::Dialect dialect);
 
 struct OutboxOptions {
-  std::chrono::milliseconds poll_interval{1000};  // safety net; normally woken after commit
+  // Woken after each commit of this process; the poll picks up what other replicas of the
+  // service committed when this one holds the relay lease.
+  std::chrono::milliseconds poll_interval{250};
   std::chrono::milliseconds retry_backoff{500};   // after the bus refused a publish
   int batch = 200;                                 // rows relayed per round
 };

@@ -101,6 +101,15 @@ class Database {
 
   // Applies the migrations not applied yet, each in its own transaction.
   virtual void migrate(const std::vector<Migration>& migrations) = 0;
+
+  // Whether this process holds the named lease among every process using this database, taking
+  // it when it is free: for work that one replica should do at a time (relaying an outbox). It
+  // lasts while the process lives and can reach the database; another process takes it over
+  // after that. A database only one process uses always holds it. Never throws.
+  virtual bool hold_lease(const std::string& name) {
+    (void)name;
+    return true;
+  }
 };
 
 }  // namespace parley::storage
