@@ -16,7 +16,9 @@
 #include "parley/core/thread_name.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -241,6 +243,8 @@ class SqliteDatabase final : public detail::BatchingDatabase {
     sqlite3_wal_hook(backend_.conn.handle(), &SqliteDatabase::on_wal_commit, this);
     checkpointer_ = std::thread([this] {
       name_this_thread("ckpt " + stem(options_.path));
+      // Copying the WAL back can wait for idle CPU; the writer and the I/O threads cannot.
+      setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
       checkpoint_loop();
     });
     writer_ = std::make_unique<detail::GroupCommitWriter>(stem(options_.path), backend_, options_.max_batch);
@@ -283,9 +287,24 @@ class SqliteDatabase final : public detail::BatchingDatabase {
 
  private:
   // Called by SQLite after each commit on the writer connection with the WAL's size in frames.
-  static int on_wal_commit(void* self, sqlite3*, const char*, int frames) {
+  // Called by SQLite on the writer thread after each commit with the WAL's size in frames.
+  // While writes keep coming, the writer's next transaction always starts before the background
+  // checkpoint has caught up, so SQLite never restarts the WAL from its beginning and the file
+  // would grow without end. So: every checkpoint_every_frames new frames the background thread copies
+  // the WAL back (PASSIVE: blocks nobody); at wal_restart_frames the writer itself, between two
+  // transactions, finishes the copy and makes the next transaction start the WAL over (RESTART:
+  // most of it is already copied back; it pauses the writer for 5-25 ms every 64,000 frames,
+  // about every 2.5 s at 5,000 msg/s). The WAL stays under about 256 MiB.
+  static int on_wal_commit(void* self, sqlite3* handle, const char*, int frames) {
     auto* db = static_cast<SqliteDatabase*>(self);
-    if (frames >= 16000) {  // 64 MiB: a page rewritten by many batches is copied back once
+    if (frames < db->checkpoint_signalled_at_) db->checkpoint_signalled_at_ = 0;  // the WAL started over
+    if (frames >= db->options_.wal_restart_frames) {
+      if (sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr) != SQLITE_OK)
+        log::warn("sqlite checkpoint (restart) failed; retried after the next commit",
+                  {{"database", db->options_.path}, {"error", sqlite3_errmsg(handle)}});
+      db->checkpoint_signalled_at_ = 0;
+    } else if (frames >= db->checkpoint_signalled_at_ + db->options_.checkpoint_every_frames) {
+      db->checkpoint_signalled_at_ = frames;
       {
         std::lock_guard lock(db->checkpoint_mutex_);
         db->checkpoint_wanted_ = true;
@@ -317,6 +336,7 @@ class SqliteDatabase final : public detail::BatchingDatabase {
   std::mutex checkpoint_mutex_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
+  int checkpoint_signalled_at_ = 0;  // WAL frames at the last signal (writer thread only)
   bool stopping_ = false;
   std::thread checkpointer_;
 };
