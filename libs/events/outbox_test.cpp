@@ -73,14 +73,17 @@ TEST(Outbox, RelayWakesAfterCommitAndNotOnRollback) {
 }
 
 // A bus that refuses every event while down, as RabbitBus does while the broker is away.
+// on_first_publish runs once, before the first event is taken.
 class FlakyBus final : public EventBus {
  public:
   std::atomic<bool> down{false};
   std::atomic<int> attempts{0};
   std::vector<std::string> published;
+  std::function<void()> on_first_publish;
   // EventBus
   void publish(const Event& e) override {
     ++attempts;
+    if (auto f = std::exchange(on_first_publish, nullptr)) f();
     if (down) throw std::runtime_error("rabbitmq: cannot connect");
     published.push_back(e.type);
   }
@@ -114,25 +117,10 @@ TEST(Outbox, TryFlushNeverThrowsAndKeepsTheEventsWhileTheBusIsDown) {
 // Replicas sharing one MySQL database draw outbox seqs when they insert but commit in any order:
 // a row with a lower seq than those just relayed can become visible during the relay. It must
 // stay for the next round, not be deleted unpublished.
-class LateCommitBus final : public EventBus {
- public:
-  std::function<void()> on_first_publish;
-  std::vector<std::string> published;
-  // EventBus
-  void publish(const Event& e) override {
-    if (auto f = std::exchange(on_first_publish, nullptr)) f();
-    published.push_back(e.type);
-  }
-  void subscribe(std::string, std::vector<std::string>, EventHandler) override {}
-  void subscribe_transient(std::string, std::vector<std::string>, EventHandler) override {}
-  void start() override {}
-  void stop() override {}
-};
-
 TEST(Outbox, ARowCommittedBelowTheRelayedOnesIsPublishedNotDeleted) {
   auto db = storage::open_sqlite({.path = temp_db("late-commit.db"), .synchronous_full = false});
   db->migrate(schema());
-  LateCommitBus bus;
+  FlakyBus bus;
   Outbox outbox(*db, bus, "test");
   db->write_sync([&](storage::Tx& tx) {
     outbox.add(tx, "first", {});
