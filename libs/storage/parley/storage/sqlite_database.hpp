@@ -12,8 +12,11 @@ struct SqliteOptions {
   std::size_t max_batch = 512;      // writes committed in one transaction at most
   bool synchronous_full = true;     // fsync every commit (durability); false only for tests
   int busy_timeout_ms = 5000;       // wait for a lock held by another connection
-  int checkpoint_every_frames = 2000;  // background WAL checkpoint after this many new frames
-  int wal_restart_frames = 64000;      // the writer starts the WAL over at this size (frames)
+  // WAL upkeep (4 KiB frames): a background checkpoint after every checkpoint_every_frames new
+  // frames; the writer starts the WAL over once it holds wal_restart_frames (512 MiB: the WAL's
+  // largest size on disk, read again on recovery after a crash).
+  int checkpoint_every_frames = 500;
+  int wal_restart_frames = 128000;
 };
 
 // WAL mode, foreign keys on, one writer thread that group-commits, a pool of readers.
