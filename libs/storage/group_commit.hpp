@@ -44,6 +44,7 @@ class HookedTx final : public Tx {
   void exec_script(std::string_view sql) override { inner_.exec_script(sql); }
   Dialect dialect() const override { return inner_.dialect(); }
   void after_commit(std::function<void()> fn) override { hooks_.push_back(std::move(fn)); }
+  std::int64_t last_insert_id() override { return inner_.last_insert_id(); }
 
  private:
   Tx& inner_;

@@ -61,6 +61,27 @@ TEST(Mysql, ALeaseIsHeldByOneProcessAtATimeAndPassesOnWhenItGoes) {
   EXPECT_TRUE(taken);
 }
 
+TEST(Mysql, LastInsertIdGivesACounterBackWithoutAnotherQuery) {
+  auto db = open_mysql(options("parley_counter_" + std::to_string(::getpid())));
+  db->migrate({{1, "", "CREATE TABLE c (name VARCHAR(8) PRIMARY KEY, n BIGINT NOT NULL)"}});
+  std::vector<std::int64_t> got;
+  auto bump = [&](Tx& tx) {
+    tx.exec("INSERT INTO c (name, n) VALUES ('a', LAST_INSERT_ID(1)) ON DUPLICATE KEY UPDATE n = LAST_INSERT_ID(n + 1)");
+    got.push_back(tx.last_insert_id());
+  };
+  db->write_sync(bump);  // inserted
+  db->write_sync(bump);  // updated
+  db->write_sync([&](Tx& tx) {
+    tx.exec("UPDATE c SET n = LAST_INSERT_ID(n + 1) WHERE name = 'a'");
+    got.push_back(tx.last_insert_id());
+    bump(tx);
+  });
+  EXPECT_EQ(got, (std::vector<std::int64_t>{1, 2, 3, 4}));
+  std::int64_t n = 0;
+  db->read_sync([&](Tx& tx) { n = tx.query("SELECT n FROM c WHERE name = 'a'")[0].integer(0); });
+  EXPECT_EQ(n, 4);
+}
+
 TEST(Mysql, RecoversAfterTheServerRestartsWithoutARestartOfItsOwn) {
   auto db = open_mysql(options("parley_restart_" + std::to_string(::getpid())));
   db->migrate({{1, "", "CREATE TABLE r (id BIGINT PRIMARY KEY)"}});

@@ -44,6 +44,7 @@ bool connection_error(unsigned code) {
 class Connection {
  public:
   explicit Connection(const MysqlOptions& o) : options_(o) { connect(); }
+  std::int64_t last_insert_id() const { return last_insert_id_; }
   ~Connection() { close(); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -141,6 +142,7 @@ class Connection {
       mysql_stmt_free_result(st);
     }
     if (affected) *affected = static_cast<std::int64_t>(mysql_stmt_affected_rows(st));
+    last_insert_id_ = static_cast<std::int64_t>(mysql_stmt_insert_id(st));
     return rows;
   }
 
@@ -212,6 +214,7 @@ class Connection {
   MysqlOptions options_;
   MYSQL* db_ = nullptr;
   bool broken_ = false;
+  std::int64_t last_insert_id_ = 0;
   std::unordered_map<std::string, MYSQL_STMT*> statements_;
 };
 
@@ -228,6 +231,7 @@ class MysqlTx final : public Tx {
   void exec_script(std::string_view sql) override { conn_.script(sql); }
   Dialect dialect() const override { return Dialect::mysql; }
   void after_commit(std::function<void()>) override {}
+  std::int64_t last_insert_id() override { return conn_.last_insert_id(); }
 
  private:
   Connection& conn_;

@@ -379,9 +379,11 @@ MessageRow append_message(Tx& tx, const std::string& conversation_id, const std:
                           const std::string& body, const std::optional<std::string>& client_id, const std::string& now) {
   std::int64_t seq;
   if (mysql(tx)) {
-    auto rows = tx.query("SELECT last_seq FROM conversations WHERE id = ? FOR UPDATE", {conversation_id});
-    seq = rows.at(0).integer(0) + 1;
-    tx.exec("UPDATE conversations SET last_seq = ?, last_activity_at = ? WHERE id = ?", {seq, now, conversation_id});
+    // The row lock orders concurrent senders; the new value comes back in the server's answer.
+    if (tx.exec("UPDATE conversations SET last_seq = LAST_INSERT_ID(last_seq + 1), last_activity_at = ? WHERE id = ?",
+                {now, conversation_id}) != 1)
+      throw storage::StorageError("conversation vanished while sending");
+    seq = tx.last_insert_id();
   } else {
     seq = tx.query("UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? RETURNING last_seq",
                    {now, conversation_id})
@@ -455,9 +457,10 @@ std::vector<ExportedMessage> export_history(Tx& tx, const std::string& conversat
 std::int64_t append_event(Tx& tx, const std::string& user_id, const std::string& payload, std::int64_t now_ms) {
   if (mysql(tx)) {
     // Several replicas may write for one user at once: the counter row's lock orders them.
-    tx.exec("INSERT INTO sync_state (user_id, last_seq) VALUES (?, 1) ON DUPLICATE KEY UPDATE last_seq = last_seq + 1",
+    tx.exec("INSERT INTO sync_state (user_id, last_seq) VALUES (?, LAST_INSERT_ID(1)) "
+            "ON DUPLICATE KEY UPDATE last_seq = LAST_INSERT_ID(last_seq + 1)",
             {user_id});
-    std::int64_t seq = tx.query("SELECT last_seq FROM sync_state WHERE user_id = ?", {user_id}).at(0).integer(0);
+    std::int64_t seq = tx.last_insert_id();
     tx.exec("INSERT INTO user_events (user_id, seq, created_at_ms, payload) VALUES (?, ?, ?, ?)",
             {user_id, seq, now_ms, payload});
     return seq;

@@ -72,6 +72,9 @@ class Tx {
   virtual Dialect dialect() const = 0;
   // Runs fn after the transaction commits; never if it rolls back. Used to wake outbox relays.
   virtual void after_commit(std::function<void()> fn) = 0;
+  // MySQL only: the value the last statement gave LAST_INSERT_ID(expr) (or the AUTO_INCREMENT id
+  // it generated), read from the server's answer, without another round trip.
+  virtual std::int64_t last_insert_id() { return 0; }
 };
 
 struct Migration {
