@@ -48,6 +48,16 @@ void load_jwks(token::Verifier& verifier, const std::string& path) {
   }
 }
 
+// A URL setting parsed by parse; what it rejects stops the process naming the setting.
+template <class Parse>
+auto parse_setting(const char* name, const std::string& value, Parse parse) {
+  try {
+    return parse(value);
+  } catch (const std::invalid_argument& e) {
+    throw config::ConfigError(std::string(name) + " " + e.what());
+  }
+}
+
 int run(const std::vector<Factory>& factories) {
   crypto::init();
   log::init();
@@ -64,21 +74,11 @@ int run(const std::vector<Factory>& factories) {
   auto request_timeout = std::chrono::milliseconds(config::get_int("PARLEY_REQUEST_TIMEOUT_MS", 30'000, 100, 600'000));
   std::optional<storage::MysqlOptions> mysql;
   if (!database_url.empty()) {
-    try {
-      mysql = storage::parse_mysql_url(database_url);
-    } catch (const std::invalid_argument& e) {
-      throw config::ConfigError(std::string("PARLEY_DATABASE_URL ") + e.what());
-    }
+    mysql = parse_setting("PARLEY_DATABASE_URL", database_url, storage::parse_mysql_url);
     mysql->reader_connections = reader_threads;
   }
   std::optional<events::RabbitOptions> amqp;
-  if (!amqp_url.empty()) {
-    try {
-      amqp = events::parse_amqp_url(amqp_url);
-    } catch (const std::invalid_argument& e) {
-      throw config::ConfigError(std::string("PARLEY_AMQP_URL ") + e.what());
-    }
-  }
+  if (!amqp_url.empty()) amqp = parse_setting("PARLEY_AMQP_URL", amqp_url, events::parse_amqp_url);
   std::filesystem::create_directories(data_dir);
   ServiceCredential service_credential(load_or_create_service_token(service_token_file));
 
