@@ -111,21 +111,22 @@ std::size_t Outbox::relay_locked() {
   });
   if (rows.empty()) return 0;
   std::vector<storage::Value> done;
-  std::size_t published = 0;
+  std::vector<Event> events;
   std::exception_ptr failure;
   for (const auto& row : rows) {
     try {
-      Event event = Event::from_json(row.text(1));
-      bus_.publish(event);
-      if (log::enabled(log::Level::info))
-        log::info("event published", {{"event_id", event.id}, {"type", event.type}, {"producer", event.producer}});
+      events.push_back(Event::from_json(row.text(1)));
     } catch (...) {
-      failure = std::current_exception();
+      failure = std::current_exception();  // the ones before it still go out
       break;
     }
     done.emplace_back(row.integer(0));
-    ++published;
   }
+  bus_.publish_all(events);  // throws: nothing is deleted, all go again (consumers dedupe)
+  std::size_t published = events.size();
+  if (log::enabled(log::Level::info))
+    for (const auto& event : events)
+      log::info("event published", {{"event_id", event.id}, {"type", event.type}, {"producer", event.producer}});
   if (published > 0) {
     // Exactly the rows published: with several writers (replicas on one MySQL database) a row
     // with a lower seq may commit after this read, and must stay for the next relay.

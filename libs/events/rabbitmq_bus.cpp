@@ -1,5 +1,7 @@
 #include "parley/events/rabbitmq_bus.hpp"
 
+#include <algorithm>
+
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 
@@ -88,6 +90,7 @@ struct RabbitBus::Link {
   [[noreturn]] void fail(const std::string& why) { throw std::runtime_error("rabbitmq: " + why); }
 
   amqp_connection_state_t conn;
+  std::uint64_t next_tag = 1;  // the delivery tag of the next publish (confirm mode)
 };
 
 struct RabbitBus::Consumer {
@@ -105,8 +108,13 @@ RabbitBus::RabbitBus(RabbitOptions options, http::Metrics* metrics) : options_(s
 
 RabbitBus::~RabbitBus() { stop(); }
 
-void RabbitBus::publish(const Event& event) {
-  std::string body = event.to_json();
+void RabbitBus::publish(const Event& event) { publish_all({event}); }
+
+void RabbitBus::publish_all(const std::vector<Event>& events) {
+  if (events.empty()) return;
+  std::vector<std::string> bodies;
+  bodies.reserve(events.size());
+  for (const auto& e : events) bodies.push_back(e.to_json());
   std::lock_guard lock(publish_mutex_);
   for (int attempt = 1;; ++attempt) {
     try {
@@ -114,18 +122,27 @@ void RabbitBus::publish(const Event& event) {
         publisher_ = std::make_unique<Link>(options_);
         amqp_confirm_select(publisher_->conn, 1);
         publisher_->check(amqp_get_rpc_reply(publisher_->conn), "confirm.select");
+        publisher_->next_tag = 1;
       }
-      amqp_basic_properties_t props;
-      props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG;
-      props.content_type = amqp_cstring_bytes("application/json");
-      props.delivery_mode = 2;  // persistent
-      props.message_id = bytes(event.id);
-      if (amqp_basic_publish(publisher_->conn, 1, bytes(options_.exchange), bytes(event.type), 0, 0, &props,
-                             bytes(body)) != AMQP_STATUS_OK)
-        publisher_->fail("publish");
-      // Publisher confirm: the broker has the message (persisted, for durable queues).
+      // Every event first, then the confirms: the broker confirms a run of them at once
+      // ("multiple"), and the batch costs one wait instead of one per event.
+      std::uint64_t first = publisher_->next_tag;
+      for (std::size_t i = 0; i < events.size(); ++i) {
+        amqp_basic_properties_t props;
+        props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG;
+        props.content_type = amqp_cstring_bytes("application/json");
+        props.delivery_mode = 2;  // persistent
+        props.message_id = bytes(events[i].id);
+        if (amqp_basic_publish(publisher_->conn, 1, bytes(options_.exchange), bytes(events[i].type), 0, 0, &props,
+                               bytes(bodies[i])) != AMQP_STATUS_OK)
+          publisher_->fail("publish");
+        ++publisher_->next_tag;
+      }
+      // Publisher confirms: the broker has every event (persisted, for durable queues).
+      std::uint64_t last = publisher_->next_tag - 1;
+      std::uint64_t confirmed = first - 1;
       auto deadline = std::chrono::steady_clock::now() + options_.confirm_timeout;
-      for (;;) {
+      while (confirmed < last) {
         auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) publisher_->fail("no confirm within the timeout");
         timeval tv{static_cast<time_t>(left.count() / 1'000'000), static_cast<suseconds_t>(left.count() % 1'000'000)};
@@ -133,16 +150,23 @@ void RabbitBus::publish(const Event& event) {
         int rc = amqp_simple_wait_frame_noblock(publisher_->conn, &frame, &tv);
         if (rc != AMQP_STATUS_OK) publisher_->fail(std::string("waiting for a confirm: ") + amqp_error_string2(rc));
         if (frame.frame_type != AMQP_FRAME_METHOD) continue;
-        if (frame.payload.method.id == AMQP_BASIC_ACK_METHOD) break;
-        if (frame.payload.method.id == AMQP_BASIC_NACK_METHOD) publisher_->fail("the broker refused the message");
-        if (frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD || frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD)
+        auto id = frame.payload.method.id;
+        if (id == AMQP_BASIC_ACK_METHOD) {
+          auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
+          if (ack->multiple) confirmed = std::max(confirmed, static_cast<std::uint64_t>(ack->delivery_tag));
+          else if (ack->delivery_tag == confirmed + 1) confirmed = ack->delivery_tag;
+          else if (ack->delivery_tag > confirmed) publisher_->fail("confirms out of order");
+        } else if (id == AMQP_BASIC_NACK_METHOD) {
+          publisher_->fail("the broker refused an event");
+        } else if (id == AMQP_CHANNEL_CLOSE_METHOD || id == AMQP_CONNECTION_CLOSE_METHOD) {
           publisher_->fail("the broker closed the channel");
+        }
       }
       amqp_maybe_release_buffers(publisher_->conn);
       return;
     } catch (const std::exception& e) {
       publisher_.reset();
-      if (attempt >= 2) throw;  // the outbox keeps the event and retries later
+      if (attempt >= 2) throw;  // the outbox keeps the events and retries later
     }
   }
 }

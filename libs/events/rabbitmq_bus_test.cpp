@@ -80,6 +80,27 @@ TEST(RabbitBus, DeliversEachEventToEveryMatchingConsumerOnceInOrder) {
   bus.stop();
 }
 
+TEST(RabbitBus, PublishesABatchWithOneWaitForItsConfirmsAndDeliversEveryEventOnceInOrder) {
+  std::string t = unique("t");
+  RabbitBus bus(options());
+  Inbox got;
+  bus.subscribe(unique("batch"), {t + ".#"}, got.handler());
+  bus.start();
+  publish_when_bound(bus, Event::make(t + ".ping", "test", {}), got, 0);
+  std::size_t base = got.wait_for(1).size();
+  for (int round = 0; round < 3; ++round) {  // later batches reuse the channel's delivery tags
+    std::vector<Event> batch;
+    for (int i = 0; i < 300; ++i) batch.push_back(Event::make(t + ".n", "test", {{"n", round * 300 + i}}));
+    bus.publish_all(batch);
+  }
+  auto events = got.wait_for(base + 900);
+  ASSERT_EQ(events.size(), base + 900);
+  for (std::size_t i = 0; i < 900; ++i) EXPECT_EQ(events[base + i].data.at("n").as_int64(), static_cast<std::int64_t>(i));
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(got.wait_for(0).size(), base + 900) << "an event was delivered twice";
+  bus.stop();
+}
+
 TEST(RabbitBus, RetriesAFailingHandlerThenDeadLettersIt) {
   std::string t = unique("t");
   http::Metrics metrics;

@@ -112,6 +112,9 @@ class BatchingDatabase : public Database {
   async::Task<void> read(std::function<void(Tx&)> fn) override {
     co_await readers_.run([this, &fn] { read_sync(fn); });
   }
+  async::Task<void> read_statement(std::function<void(Tx&)> fn) override {
+    co_await readers_.run([this, &fn] { read_statement_sync(fn); });
+  }
 
  protected:
   // REQUIRES: subclasses call this first in their destructor (queued writes drain, readers stop).
@@ -119,6 +122,8 @@ class BatchingDatabase : public Database {
     writer_.reset();
     readers_.join();
   }
+  // read_statement on a reader thread; subclasses whose transactions cost round trips override it.
+  virtual void read_statement_sync(std::function<void(Tx&)>& fn) { read_sync(fn); }
   std::unique_ptr<GroupCommitWriter> writer_;
   async::WorkerPool readers_;
 };
@@ -145,6 +150,43 @@ class ReaderPool {
         conn->step("ROLLBACK");
       } catch (...) {
       }
+      release(std::move(conn));
+      throw;
+    }
+    release(std::move(conn));
+  }
+
+  // Runs fn(conn) on a pooled connection outside any transaction (each statement commits by
+  // itself). REQUIRES: fn only reads. A pooled connection the server dropped meanwhile is
+  // replaced and fn runs again on the new one.
+  template <class F>
+  void autocommit(F&& fn) {
+    std::unique_ptr<Conn> conn;
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        conn = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (conn) {
+      try {
+        fn(*conn);
+        release(std::move(conn));
+        return;
+      } catch (const ConnectionLost&) {
+        conn.reset();  // stale after a server restart: try once more on a new connection
+      } catch (...) {
+        release(std::move(conn));
+        throw;
+      }
+    }
+    conn = make_();
+    try {
+      fn(*conn);
+    } catch (const ConnectionLost&) {
+      throw;
+    } catch (...) {
       release(std::move(conn));
       throw;
     }

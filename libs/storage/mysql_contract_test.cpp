@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "database_contract_test.hpp"
+#include "parley/async/run_blocking.hpp"
 #include "parley/storage/mysql_database.hpp"
 
 namespace parley::storage {
@@ -97,6 +98,23 @@ TEST(Mysql, RecoversAfterTheServerRestartsWithoutARestartOfItsOwn) {
     db->read_sync([&](Tx& tx) { n = tx.query("SELECT COUNT(*) FROM r")[0].integer(0); });
     EXPECT_EQ(n, 2);
   }
+}
+
+TEST(Mysql, ASingleStatementReadSeesCommittedRowsAndSurvivesAServerRestart) {
+  auto db = open_mysql(options("parley_statement_" + std::to_string(::getpid())));
+  db->migrate({{1, "", "CREATE TABLE r (id BIGINT PRIMARY KEY)"}});
+  auto count = [&] {
+    std::int64_t n = -1;
+    async::run_blocking(db->read_statement([&](Tx& tx) { n = tx.query("SELECT COUNT(*) FROM r")[0].integer(0); }));
+    return n;
+  };
+  EXPECT_EQ(count(), 0);
+  db->write_sync([](Tx& tx) { tx.exec("INSERT INTO r (id) VALUES (1)"); });
+  EXPECT_EQ(count(), 1);  // no transaction left open on the pooled connection hides the new row
+  db->write_sync([](Tx& tx) { tx.exec("INSERT INTO r (id) VALUES (2)"); });
+  EXPECT_EQ(count(), 2);
+  ASSERT_EQ(std::system(PARLEY_TEST_MYSQL_RESTART), 0);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(count(), 2);  // the dropped pooled connection is replaced
 }
 
 TEST(Mysql, WhileTheServerIsAwayCallsFailWithConnectionLostAndAfterItTheyWork) {

@@ -319,6 +319,13 @@ class MysqlDatabase final : public detail::BatchingDatabase {
     });
   }
 
+  void read_statement_sync(std::function<void(Tx&)>& fn) override {
+    pool_.autocommit([&](Connection& conn) {
+      MysqlTx tx(conn);
+      fn(tx);
+    });
+  }
+
   void migrate(const std::vector<Migration>& migrations) override {
     // DDL commits implicitly in MySQL, so a migration is not atomic; an advisory lock keeps
     // replicas starting together from applying one twice.

@@ -55,6 +55,9 @@ class MessagesService final : public service::Service {
   async::Task<http::Response> mark_read(http::Request& request);
   // handlers/sync.cpp
   async::Task<http::Response> sync(http::Request& request);
+  // The user's events after cursor from the database (at most a page); 410 cursor_expired if the
+  // cursor is older than what is kept or from another life of the database.
+  async::Task<std::vector<std::pair<std::int64_t, std::string>>> read_events(std::string me, std::int64_t cursor);
   // handlers/internal.cpp (service credential only)
   async::Task<http::Response> internal_conversations(http::Request& request);
   async::Task<http::Response> internal_messages(http::Request& request);
@@ -67,8 +70,10 @@ class MessagesService final : public service::Service {
   // Appends an event to each user's sync log and, once tx commits, to the in-memory tail, and
   // wakes their long polls.
   void deliver(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload);
-  // Tells the other replicas which users have new sync events (distributed mode).
-  void wake_replicas(boost::json::array users);
+  // Tells the other replicas which users have new sync events (distributed mode). Wake-ups that
+  // come while one is being published go out together in the next message.
+  void wake_replicas(std::vector<std::string> users);
+  void publish_wakes();
   // Sends each member (and extra users) a conversation event carrying their own view of it.
   void deliver_conversation(storage::Tx& tx, const ConversationRow& c, const std::string& type,
                             const std::vector<std::string>& extra_users, boost::json::object fields = {});
@@ -79,6 +84,9 @@ class MessagesService final : public service::Service {
   events::Outbox outbox_;
   async::Notifier notifier_;
   SyncTail tail_;
+  std::mutex wake_mutex_;
+  std::vector<std::string> wake_pending_;  // users whose wake-up is not published yet
+  bool wake_publishing_ = false;
   std::mutex prune_mutex_;
   std::condition_variable prune_cv_;
   bool stopping_ = false;

@@ -1,5 +1,7 @@
 #include "service.hpp"
 
+#include <algorithm>
+
 #include <boost/json/serialize.hpp>
 
 #include "messages_service.hpp"
@@ -157,13 +159,13 @@ void MessagesService::deliver(storage::Tx& tx, const std::vector<std::string>& u
   std::vector<std::pair<std::string, std::int64_t>> appended;
   for (const auto& u : users) appended.emplace_back(u, store::append_event(tx, u, payload, now));
   tx.after_commit([this, now, appended = std::move(appended), shared = std::make_shared<const std::string>(payload)] {
-    boost::json::array woken;
+    std::vector<std::string> woken;
     for (const auto& [user, seq] : appended) {
       if (ctx_.single_process) tail_.append(user, seq, shared, now);  // else incomplete: skip it
       notifier_.notify(user);
-      woken.emplace_back(user);
+      if (!ctx_.single_process) woken.push_back(user);
     }
-    if (!ctx_.single_process) wake_replicas(std::move(woken));
+    if (!woken.empty()) wake_replicas(std::move(woken));
   });
 }
 
@@ -182,16 +184,43 @@ void MessagesService::deliver_conversation(storage::Tx& tx, const ConversationRo
   }
 }
 
-void MessagesService::wake_replicas(boost::json::array users) {
+void MessagesService::wake_replicas(std::vector<std::string> users) {
+  {
+    std::lock_guard lock(wake_mutex_);
+    wake_pending_.insert(wake_pending_.end(), std::make_move_iterator(users.begin()),
+                         std::make_move_iterator(users.end()));
+    if (wake_publishing_) return;  // the publisher at work takes these with its next message
+    wake_publishing_ = true;
+  }
   // Off the writer thread: a publish waits for the broker's confirm. A lost wake-up only delays
   // delivery to the poll's timeout; the sync log itself is in the database.
-  ctx_.blocking.post([this, users = std::move(users)]() mutable {
-    try {
-      ctx_.bus.publish(events::Event::make("sync.wake", "messages", {{"user_ids", std::move(users)}}));
-    } catch (const std::exception& e) {
-      log::warn("could not wake other replicas", {{"error", e.what()}});
+  ctx_.blocking.post([this] { publish_wakes(); });
+}
+
+void MessagesService::publish_wakes() {
+  constexpr std::size_t kMaxUsers = 1000;  // per message
+  for (;;) {
+    std::vector<std::string> users;
+    {
+      std::lock_guard lock(wake_mutex_);
+      if (wake_pending_.empty()) {
+        wake_publishing_ = false;
+        return;
+      }
+      users.swap(wake_pending_);
     }
-  });
+    std::sort(users.begin(), users.end());
+    users.erase(std::unique(users.begin(), users.end()), users.end());
+    for (std::size_t i = 0; i < users.size(); i += kMaxUsers) {
+      boost::json::array ids;
+      for (std::size_t j = i; j < std::min(users.size(), i + kMaxUsers); ++j) ids.emplace_back(users[j]);
+      try {
+        ctx_.bus.publish(events::Event::make("sync.wake", "messages", {{"user_ids", std::move(ids)}}));
+      } catch (const std::exception& e) {
+        log::warn("could not wake other replicas", {{"error", e.what()}});
+      }
+    }
+  }
 }
 
 std::unique_ptr<service::Service> make_service(service::Context& ctx) {

@@ -46,6 +46,28 @@ http::Response page(std::int64_t cursor, const Events& events) {
 }
 }  // namespace
 
+async::Task<std::vector<std::pair<std::int64_t, std::string>>> MessagesService::read_events(std::string me,
+                                                                                           std::int64_t cursor) {
+  // Usually the cursor's own event is still kept: then one statement answers.
+  std::optional<std::vector<std::pair<std::int64_t, std::string>>> after;
+  if (cursor > 0)
+    co_await db_->read_statement([&](storage::Tx& tx) { after = store::events_from(tx, me, cursor, kMaxEvents); });
+  if (after) co_return std::move(*after);
+  std::vector<std::pair<std::int64_t, std::string>> events;
+  bool expired = false;
+  co_await db_->read([&](storage::Tx& tx) {
+    std::int64_t last = store::last_event_seq(tx, me);
+    // Too old (pruned past it) or from another life of the database: the client starts over.
+    if (cursor > last || cursor < store::first_kept_seq(tx, me) - 1) {
+      expired = true;
+      return;
+    }
+    if (cursor < last) events = store::events_after(tx, me, cursor, kMaxEvents);
+  });
+  if (expired) throw Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor");
+  co_return events;
+}
+
 async::Task<http::Response> MessagesService::sync(http::Request& request) {
   auto me = ctx_.verifier.authenticate(request).sub;
   auto timeout = parse_timeout(request);
@@ -65,18 +87,7 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
     if (auto cached = tail_.after(me, cursor, kMaxEvents)) {  // the common case: no database read
       if (!cached->empty()) co_return page(cached->back().first, *cached);
     } else {
-      std::vector<std::pair<std::int64_t, std::string>> events;
-      bool expired = false;
-      co_await db_->read([&](storage::Tx& tx) {
-        std::int64_t last = store::last_event_seq(tx, me);
-        // Too old (pruned past it) or from another life of the database: the client starts over.
-        if (cursor > last || cursor < store::first_kept_seq(tx, me) - 1) {
-          expired = true;
-          return;
-        }
-        if (cursor < last) events = store::events_after(tx, me, cursor, kMaxEvents);
-      });
-      if (expired) throw Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor");
+      auto events = co_await read_events(me, cursor);
       if (!events.empty()) co_return page(events.back().first, events);
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());

@@ -498,6 +498,17 @@ std::vector<std::pair<std::int64_t, std::string>> events_after(Tx& tx, const std
   return out;
 }
 
+std::optional<std::vector<std::pair<std::int64_t, std::string>>> events_from(Tx& tx, const std::string& user_id,
+                                                                             std::int64_t cursor, int limit) {
+  auto rows = tx.query("SELECT seq, payload FROM user_events WHERE user_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
+                       {user_id, cursor, std::int64_t{limit} + 1});
+  if (rows.empty() || rows[0].integer(0) != cursor) return std::nullopt;
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  out.reserve(rows.size() - 1);
+  for (std::size_t i = 1; i < rows.size(); ++i) out.emplace_back(rows[i].integer(0), rows[i].text(1));
+  return out;
+}
+
 std::int64_t prune_events(Tx& tx, std::int64_t older_than_ms, int batch) {
   if (mysql(tx))  // sync_state already counts every user's events
     return tx.exec("DELETE FROM user_events WHERE created_at_ms < ? LIMIT ?", {older_than_ms, std::int64_t{batch}});

@@ -141,6 +141,11 @@ std::int64_t last_event_seq(Tx& tx, const std::string& user_id);
 std::int64_t first_kept_seq(Tx& tx, const std::string& user_id);
 std::vector<std::pair<std::int64_t, std::string>> events_after(Tx& tx, const std::string& user_id,
                                                                std::int64_t cursor, int limit);
+// One statement for the common long poll: if the cursor's own event is still kept, the events
+// after it (at most limit; empty if none); nullopt if it is not (cursor 0, pruned, or never
+// there), and then last_event_seq and first_kept_seq must decide.
+std::optional<std::vector<std::pair<std::int64_t, std::string>>> events_from(Tx& tx, const std::string& user_id,
+                                                                             std::int64_t cursor, int limit);
 std::int64_t prune_events(Tx& tx, std::int64_t older_than_ms, int batch);
 }  // namespace store
 

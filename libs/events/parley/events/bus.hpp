@@ -14,6 +14,12 @@ class EventBus {
   virtual ~EventBus() = default;
   // Returns once the bus has taken responsibility for the event; throws if it could not.
   virtual void publish(const Event& event) = 0;
+  // The same for several events at once (one wait for the broker, not one per event). If it
+  // throws, any of them may or may not have been taken: the caller publishes them all again
+  // (consumers drop duplicates by event id).
+  virtual void publish_all(const std::vector<Event>& events) {
+    for (const auto& e : events) publish(e);
+  }
   // A named, durable consumer (one queue per consuming service) receiving the events whose type
   // matches one of the patterns. A handler that throws is retried, then dead-lettered; one that
   // throws storage::ConnectionLost (its database is away) is retried until the database is back.
