@@ -1,6 +1,7 @@
 #include "database_contract_test.hpp"
 
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "parley/async/run_blocking.hpp"
@@ -62,6 +63,49 @@ TEST_P(DatabaseContract, FailingWriteRollsBackOnlyItselfInAGroup) {
   EXPECT_EQ(ok, 12);
   EXPECT_EQ(failed, 4);
   EXPECT_EQ(count(*db), 12);
+}
+
+// Writes queued while the writer is busy go into one batch. The batch runs without savepoints
+// first; the failing writes make it run again with one savepoint per write, and only their own
+// changes go. The others commit once, and their after-commit hooks run once.
+TEST_P(DatabaseContract, OneBatchWithFailingWritesKeepsTheOthersAndRunsTheirHooksOnce) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  std::promise<void> started;
+  std::thread blocker([&] {
+    db->write_sync([&](Tx& tx) {
+      tx.exec("INSERT INTO t (name) VALUES ('first')");
+      started.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the others queue meanwhile
+    });
+  });
+  started.get_future().wait();
+  std::atomic<int> ok{0}, failed{0}, hooks{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        db->write_sync([&, i](Tx& tx) {
+          tx.exec("INSERT INTO t (name) VALUES (?)", {"w" + std::to_string(i)});
+          tx.after_commit([&] { ++hooks; });
+          if (i == 2 || i == 5) throw std::runtime_error("refused");
+        });
+        ++ok;
+      } catch (const std::runtime_error&) {
+        ++failed;
+      }
+    });
+  for (auto& t : threads) t.join();
+  blocker.join();
+  EXPECT_EQ(ok, 6);
+  EXPECT_EQ(failed, 2);
+  EXPECT_EQ(hooks, 6);
+  db->read_sync([](Tx& tx) {
+    auto rows = tx.query("SELECT name FROM t ORDER BY name");
+    std::vector<std::string> names;
+    for (const auto& r : rows) names.push_back(r.text(0));
+    EXPECT_EQ(names, (std::vector<std::string>{"first", "w0", "w1", "w3", "w4", "w6", "w7"}));
+  });
 }
 
 TEST_P(DatabaseContract, UniqueViolationIsTypedAndChangesNothing) {

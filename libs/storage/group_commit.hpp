@@ -77,11 +77,14 @@ class GroupCommitWriter {
   void enqueue(Job job);
   void loop();
   void commit_batch(std::vector<Job>& batch);
+  // Thrown by try_batch, with the transaction rolled back, when a job failed in a batch run
+  // without savepoints: run it again with them.
+  struct IsolateJobs {};
   void settle(Settled& s);
   void sync_loop();
   // One try of commit_batch; throws TransactionAborted (with the transaction rolled back) for
   // the caller to try again, else completes every job.
-  void try_batch(std::vector<Job>& batch);
+  void try_batch(std::vector<Job>& batch, bool isolate);
 
   std::string name_;
   WriterBackend& backend_;

@@ -72,7 +72,7 @@ class MessagesService final : public service::Service {
   void deliver(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload);
   // Tells the other replicas which users have new sync events (distributed mode). Wake-ups that
   // come while one is being published go out together in the next message.
-  void wake_replicas(std::vector<std::string> users);
+  void wake_replicas(std::vector<std::pair<std::string, std::int64_t>> users);
   void publish_wakes();
   // Sends each member (and extra users) a conversation event carrying their own view of it.
   void deliver_conversation(storage::Tx& tx, const ConversationRow& c, const std::string& type,
@@ -85,7 +85,7 @@ class MessagesService final : public service::Service {
   async::Notifier notifier_;
   SyncTail tail_;
   std::mutex wake_mutex_;
-  std::vector<std::string> wake_pending_;  // users whose wake-up is not published yet
+  std::vector<std::pair<std::string, std::int64_t>> wake_pending_;  // (user, seq) not published yet
   bool wake_publishing_ = false;
   std::mutex prune_mutex_;
   std::condition_variable prune_cv_;

@@ -32,9 +32,18 @@ MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
     // Other replicas commit sync events too: their wake-ups arrive here (each replica has its
     // own queue) and wake the polls this replica holds.
     ctx.bus.subscribe_transient("messages-wake", {"sync.wake"}, [this](const events::Event& e) {
-      if (auto users = e.data.if_contains("user_ids"); users && users->is_array())
-        for (const auto& u : users->as_array())
-          if (u.is_string()) notifier_.notify(std::string(u.as_string()));
+      auto users = e.data.if_contains("user_ids");
+      auto seqs = e.data.if_contains("seqs");
+      if (!users || !users->is_array()) return;
+      const auto& ids = users->as_array();
+      bool with_seqs = seqs && seqs->is_array() && seqs->as_array().size() == ids.size();
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (!ids[i].is_string()) continue;
+        std::string user(ids[i].as_string());
+        // First what is new, then the wake-up: a poll that wakes finds the cursor behind it.
+        if (with_seqs && seqs->as_array()[i].is_int64()) tail_.saw(user, seqs->as_array()[i].as_int64());
+        notifier_.notify(user);
+      }
     });
   ctx.metrics.gauge("parley_sync_waiting_polls", "Long polls waiting for events.", "",
                     [this] { return static_cast<double>(notifier_.waiting()); });
@@ -159,13 +168,13 @@ void MessagesService::deliver(storage::Tx& tx, const std::vector<std::string>& u
   std::vector<std::pair<std::string, std::int64_t>> appended;
   for (const auto& u : users) appended.emplace_back(u, store::append_event(tx, u, payload, now));
   tx.after_commit([this, now, appended = std::move(appended), shared = std::make_shared<const std::string>(payload)] {
-    std::vector<std::string> woken;
     for (const auto& [user, seq] : appended) {
-      if (ctx_.single_process) tail_.append(user, seq, shared, now);  // else incomplete: skip it
+      // With replicas the tail would miss what the others commit: keep only the newest seq.
+      if (ctx_.single_process) tail_.append(user, seq, shared, now);
+      else tail_.saw(user, seq);
       notifier_.notify(user);
-      if (!ctx_.single_process) woken.push_back(user);
     }
-    if (!woken.empty()) wake_replicas(std::move(woken));
+    if (!ctx_.single_process) wake_replicas(std::move(appended));
   });
 }
 
@@ -184,7 +193,7 @@ void MessagesService::deliver_conversation(storage::Tx& tx, const ConversationRo
   }
 }
 
-void MessagesService::wake_replicas(std::vector<std::string> users) {
+void MessagesService::wake_replicas(std::vector<std::pair<std::string, std::int64_t>> users) {
   {
     std::lock_guard lock(wake_mutex_);
     wake_pending_.insert(wake_pending_.end(), std::make_move_iterator(users.begin()),
@@ -200,7 +209,7 @@ void MessagesService::wake_replicas(std::vector<std::string> users) {
 void MessagesService::publish_wakes() {
   constexpr std::size_t kMaxUsers = 1000;  // per message
   for (;;) {
-    std::vector<std::string> users;
+    std::vector<std::pair<std::string, std::int64_t>> users;
     {
       std::lock_guard lock(wake_mutex_);
       if (wake_pending_.empty()) {
@@ -209,13 +218,20 @@ void MessagesService::publish_wakes() {
       }
       users.swap(wake_pending_);
     }
-    std::sort(users.begin(), users.end());
-    users.erase(std::unique(users.begin(), users.end()), users.end());
+    // One entry per user, with the newest seq.
+    std::sort(users.begin(), users.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : a.second > b.second;
+    });
+    users.erase(std::unique(users.begin(), users.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+                users.end());
     for (std::size_t i = 0; i < users.size(); i += kMaxUsers) {
-      boost::json::array ids;
-      for (std::size_t j = i; j < std::min(users.size(), i + kMaxUsers); ++j) ids.emplace_back(users[j]);
+      boost::json::array ids, seqs;
+      for (std::size_t j = i; j < std::min(users.size(), i + kMaxUsers); ++j) {
+        ids.emplace_back(users[j].first);
+        seqs.emplace_back(users[j].second);
+      }
       try {
-        ctx_.bus.publish(events::Event::make("sync.wake", "messages", {{"user_ids", std::move(ids)}}));
+        ctx_.bus.publish(events::Event::make("sync.wake", "messages", {{"user_ids", std::move(ids)}, {"seqs", std::move(seqs)}}));
       } catch (const std::exception& e) {
         log::warn("could not wake other replicas", {{"error", e.what()}});
       }

@@ -82,16 +82,30 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
   request.headers = {};
   request.body = {};
   request.query = {};
+  bool unread = false;  // whether the database was last left unasked
   for (;;) {
     auto seen = notifier_.version(me);
     if (auto cached = tail_.after(me, cursor, kMaxEvents)) {  // the common case: no database read
       if (!cached->empty()) co_return page(cached->back().first, *cached);
+      unread = false;
+    } else if (tail_.newest(me) == cursor) {
+      // Replicas: the newest event this one knows of is the cursor's. A newer one committed
+      // elsewhere comes with a wake-up that wakes this poll, so the database need not be asked
+      // now; should that wake-up be lost, it is asked before the poll answers "nothing".
+      unread = true;
     } else {
       auto events = co_await read_events(me, cursor);
       if (!events.empty()) co_return page(events.back().first, events);
+      unread = false;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || notifier_.shutting_down()) co_return page(cursor, SyncTail::Events{});
+    if (left.count() <= 0 || notifier_.shutting_down()) {
+      if (unread && !notifier_.shutting_down()) {
+        auto events = co_await read_events(me, cursor);
+        if (!events.empty()) co_return page(events.back().first, events);
+      }
+      co_return page(cursor, SyncTail::Events{});
+    }
     co_await notifier_.wait(me, seen, left);
   }
 }

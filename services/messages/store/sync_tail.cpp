@@ -1,5 +1,7 @@
 #include "store/sync_tail.hpp"
 
+#include <algorithm>
+
 namespace parley::messages {
 
 void SyncTail::append(const std::string& user, std::int64_t seq, Payload payload, std::int64_t at_ms) {
@@ -15,7 +17,22 @@ void SyncTail::append(const std::string& user, std::int64_t seq, Payload payload
     t.events.pop_front();
     t.stored_at_ms.pop_front();
   }
+  t.newest = std::max(t.newest, seq);
   t.touched = std::chrono::steady_clock::now();
+}
+
+void SyncTail::saw(const std::string& user, std::int64_t seq) {
+  std::lock_guard lock(mutex_);
+  Tail& t = tails_[user];
+  t.newest = std::max(t.newest, seq);
+  t.touched = std::chrono::steady_clock::now();
+}
+
+std::optional<std::int64_t> SyncTail::newest(const std::string& user) const {
+  std::lock_guard lock(mutex_);
+  auto it = tails_.find(user);
+  if (it == tails_.end() || it->second.newest == 0) return std::nullopt;
+  return it->second.newest;
 }
 
 std::optional<SyncTail::Events> SyncTail::after(const std::string& user, std::int64_t cursor, std::size_t limit) const {

@@ -29,6 +29,12 @@ class SyncTail {
   // The events after cursor (at most limit) if the tail covers cursor; nullopt if the database
   // must answer. An empty result means nothing newer has committed.
   std::optional<Events> after(const std::string& user, std::int64_t cursor, std::size_t limit) const;
+  // Replicas: this process learned (from its own commit or another replica's wake-up) that the
+  // user has an event with this seq. It keeps no payload, only the newest seq.
+  void saw(const std::string& user, std::int64_t seq);
+  // The newest seq this process knows the user has (appended or saw); nullopt if none. When a
+  // poll's cursor equals it, nothing newer exists unless a wake-up for it is on its way.
+  std::optional<std::int64_t> newest(const std::string& user) const;
   // Drops users without events for `idle`.
   void forget_idle(std::chrono::steady_clock::duration idle);
   // Drops events stored before cutoff_ms, as the database's pruning does, so that a cursor older
@@ -40,6 +46,7 @@ class SyncTail {
   struct Tail {
     std::deque<std::pair<std::int64_t, Payload>> events;
     std::deque<std::int64_t> stored_at_ms;  // parallel to events
+    std::int64_t newest = 0;  // 0: none known
     std::chrono::steady_clock::time_point touched;
   };
   std::size_t per_user_;

@@ -47,5 +47,18 @@ TEST(SyncTail, PruningLeavesOldCursorsToTheDatabase) {
   EXPECT_EQ(seqs(*tail.after("u", 1, 10)), (std::vector<std::int64_t>{2}));
 }
 
+TEST(SyncTail, RemembersTheNewestSeqItLearnedOfWithoutPayloads) {
+  SyncTail tail(10);
+  EXPECT_FALSE(tail.newest("u"));
+  tail.saw("u", 7);  // another replica's commit, from its wake-up
+  tail.saw("u", 5);  // a late, older wake-up changes nothing
+  EXPECT_EQ(tail.newest("u"), 7);
+  EXPECT_FALSE(tail.after("u", 7, 10));  // no payloads kept: the database still answers
+  tail.append("u", 8, p("own"), 0);
+  EXPECT_EQ(tail.newest("u"), 8);
+  tail.forget_idle(std::chrono::seconds(0));
+  EXPECT_FALSE(tail.newest("u"));
+}
+
 }  // namespace
 }  // namespace parley::messages
