@@ -1,5 +1,7 @@
 #include "parley/events/outbox.hpp"
 
+#include <algorithm>
+
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
 #include "parley/core/time.hpp"
@@ -30,6 +32,28 @@ Event Outbox::add(storage::Tx& tx, std::string type, boost::json::object data) {
     kick();
   });
   return event;
+}
+
+void Outbox::add_all(storage::Tx& tx, std::vector<std::pair<std::string, boost::json::object>> events) {
+  if (events.empty()) return;
+  constexpr std::size_t kPerStatement = 64;
+  for (std::size_t from = 0; from < events.size(); from += kPerStatement) {
+    std::size_t to = std::min(events.size(), from + kPerStatement);
+    std::string sql = "INSERT INTO outbox (id, type, payload) VALUES ";
+    std::vector<storage::Value> params;
+    for (std::size_t i = from; i < to; ++i) {
+      Event event = Event::make(std::move(events[i].first), producer_, std::move(events[i].second));
+      sql += i == from ? "(?, ?, ?)" : ", (?, ?, ?)";
+      params.emplace_back(event.id);
+      params.emplace_back(event.type);
+      params.emplace_back(event.to_json());
+    }
+    tx.exec(sql, params);
+  }
+  tx.after_commit([this, n = static_cast<std::int64_t>(events.size())] {
+    depth_ += n;
+    kick();
+  });
 }
 
 void Outbox::start() {

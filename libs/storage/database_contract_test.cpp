@@ -108,6 +108,72 @@ TEST_P(DatabaseContract, OneBatchWithFailingWritesKeepsTheOthersAndRunsTheirHook
   });
 }
 
+// Shared work: the writes of a batch register what they want, and the batch's shared work
+// stores all of it in one statement just before the commit; each write then sees its result.
+struct InsertAll final : BatchWork {
+  std::vector<std::pair<std::string, std::int64_t*>> names;
+  int runs = 0;
+  void run(Tx& tx) override {
+    ++runs;
+    std::string sql = "INSERT INTO t (name) VALUES (?)";
+    std::vector<Value> params{names[0].first};
+    for (std::size_t i = 1; i < names.size(); ++i) {
+      sql += ", (?)";
+      params.emplace_back(names[i].first);
+    }
+    tx.exec(sql, params);
+    for (auto& [name, id] : names) *id = tx.query("SELECT id FROM t WHERE name = ?", {name})[0].integer(0);
+  }
+};
+
+TEST_P(DatabaseContract, SharedWorkStoresABatchsWritesInOneGoBeforeItCommits) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  std::promise<void> started;
+  std::thread blocker([&] {
+    db->write_sync([&](Tx& tx) {
+      tx.exec("INSERT INTO t (name) VALUES ('first')");
+      started.set_value();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the others queue meanwhile
+    });
+  });
+  started.get_future().wait();
+  std::vector<std::int64_t> ids(6, -1);
+  std::atomic<int> failed{0}, works{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        db->write_sync([&, i](Tx& tx) {
+          if (i == 3) throw std::runtime_error("refused before registering");
+          auto& work = tx.shared<InsertAll>("insert-all", [&] {
+            ++works;
+            return std::make_unique<InsertAll>();
+          });
+          work.names.emplace_back("s" + std::to_string(i), &ids[static_cast<std::size_t>(i)]);
+        });
+      } catch (const std::runtime_error&) {
+        ++failed;
+      }
+    });
+  for (auto& t : threads) t.join();
+  blocker.join();
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(count(*db), 6);  // first + 5
+  for (int i = 0; i < 6; ++i) {
+    if (i == 3) continue;
+    EXPECT_GT(ids[static_cast<std::size_t>(i)], 1) << i;
+    db->read_sync([&](Tx& tx) {
+      EXPECT_EQ(tx.query("SELECT name FROM t WHERE id = ?", {ids[static_cast<std::size_t>(i)]})[0].text(0),
+                "s" + std::to_string(i));
+    });
+  }
+  // Outside a batched write there is no shared work.
+  db->read_sync([](Tx& tx) {
+    EXPECT_THROW(tx.shared<InsertAll>("x", [] { return std::make_unique<InsertAll>(); }), std::logic_error);
+  });
+}
+
 TEST_P(DatabaseContract, UniqueViolationIsTypedAndChangesNothing) {
   auto db = GetParam()();
   db->migrate(kMigrations);

@@ -124,11 +124,17 @@ void GroupCommitWriter::try_batch(std::vector<Job>& batch, bool isolate) {
     fail_all(std::current_exception());
     return;
   }
+  SharedWorks works;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     std::vector<std::function<void()>> hooks;
     try {
       if (isolate) backend_.savepoint();
-      backend_.run(batch[i].fn, hooks);
+      backend_.run(
+          [&](Tx& tx) {
+            BatchTx shared(tx, works);
+            batch[i].fn(shared);
+          },
+          hooks);
       if (isolate) backend_.release_savepoint();
       for (auto& h : hooks) after.push_back(std::move(h));
     } catch (const TransactionAborted&) {
@@ -155,6 +161,21 @@ void GroupCommitWriter::try_batch(std::vector<Job>& batch, bool isolate) {
         fail_all(std::make_exception_ptr(StorageError("could not undo a failed write")));
         return;
       }
+    }
+  }
+  // The writes' shared work, once for all of them.
+  for (auto& [key, work] : works.all()) {
+    std::vector<std::function<void()>> hooks;
+    try {
+      backend_.run([&](Tx& tx) { work->run(tx); }, hooks);
+      for (auto& h : hooks) after.push_back(std::move(h));
+    } catch (const TransactionAborted&) {
+      backend_.rollback();
+      throw;
+    } catch (...) {
+      backend_.rollback();
+      fail_all(std::current_exception());
+      return;
     }
   }
   try {

@@ -51,6 +51,41 @@ class HookedTx final : public Tx {
   std::vector<std::function<void()>>& hooks_;
 };
 
+// The shared work of one try of a batch, in the order it was first asked for.
+class SharedWorks {
+ public:
+  BatchWork& get(std::string_view key, const std::function<std::unique_ptr<BatchWork>()>& make) {
+    for (auto& [k, w] : works_)
+      if (k == key) return *w;
+    works_.emplace_back(std::string(key), make());
+    return *works_.back().second;
+  }
+  std::vector<std::pair<std::string, std::unique_ptr<BatchWork>>>& all() { return works_; }
+
+ private:
+  std::vector<std::pair<std::string, std::unique_ptr<BatchWork>>> works_;
+};
+
+// What a write's callback gets: the writer's Tx, plus the batch's shared work.
+class BatchTx final : public Tx {
+ public:
+  BatchTx(Tx& inner, SharedWorks& works) : inner_(inner), works_(works) {}
+  // Tx
+  std::int64_t exec(std::string_view sql, const std::vector<Value>& params) override { return inner_.exec(sql, params); }
+  Rows query(std::string_view sql, const std::vector<Value>& params) override { return inner_.query(sql, params); }
+  void exec_script(std::string_view sql) override { inner_.exec_script(sql); }
+  Dialect dialect() const override { return inner_.dialect(); }
+  void after_commit(std::function<void()> fn) override { inner_.after_commit(std::move(fn)); }
+  std::int64_t last_insert_id() override { return inner_.last_insert_id(); }
+  BatchWork& shared_work(std::string_view key, const std::function<std::unique_ptr<BatchWork>()>& make) override {
+    return works_.get(key, make);
+  }
+
+ private:
+  Tx& inner_;
+  SharedWorks& works_;
+};
+
 class GroupCommitWriter {
  public:
   // name: for the thread and logs. backend is used only from the writer thread.

@@ -26,3 +26,11 @@ std::optional<std::int64_t> Row::optional_integer(std::size_t i) const {
 }
 
 }  // namespace parley::storage
+
+namespace parley::storage {
+
+BatchWork& Tx::shared_work(std::string_view key, const std::function<std::unique_ptr<BatchWork>()>&) {
+  throw std::logic_error("shared work '" + std::string(key) + "' outside a batched write");
+}
+
+}  // namespace parley::storage

@@ -70,6 +70,25 @@ class MessagesService final : public service::Service {
   // Appends an event to each user's sync log and, once tx commits, to the in-memory tail, and
   // wakes their long polls.
   void deliver(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload);
+  // The same for many (user, event) entries at once.
+  using SharedPayload = std::shared_ptr<const std::string>;
+  void deliver_all(storage::Tx& tx, const std::vector<std::pair<std::string, SharedPayload>>& entries);
+
+ public:
+  // A send waiting for its group-commit batch: what was asked, and what came of it.
+  struct PendingSend {
+    std::string sender;
+    std::string conversation_id;
+    std::string body;
+    std::optional<std::string> client_id;
+    MessageRow message;
+    bool created = false;
+    std::exception_ptr error;  // 404, 403: the send's own answer
+  };
+  // Every send of a batch at once, in a few statements over many rows (handlers/messages.cpp).
+  void send_all(storage::Tx& tx, const std::vector<PendingSend*>& sends);
+
+ private:
   // Tells the other replicas which users have new sync events (distributed mode). Wake-ups that
   // come while one is being published go out together in the next message.
   void wake_replicas(std::vector<std::pair<std::string, std::int64_t>> users);

@@ -164,17 +164,33 @@ std::pair<ConversationRow, Member> MessagesService::membership(storage::Tx& tx, 
 }
 
 void MessagesService::deliver(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload) {
+  auto shared = std::make_shared<const std::string>(payload);
+  std::vector<std::pair<std::string, SharedPayload>> entries;
+  entries.reserve(users.size());
+  for (const auto& u : users) entries.emplace_back(u, shared);
+  deliver_all(tx, entries);
+}
+
+void MessagesService::deliver_all(storage::Tx& tx, const std::vector<std::pair<std::string, SharedPayload>>& entries) {
+  if (entries.empty()) return;
   std::int64_t now = time::to_unix_ms(time::now());
-  std::vector<std::pair<std::string, std::int64_t>> appended;
-  for (const auto& u : users) appended.emplace_back(u, store::append_event(tx, u, payload, now));
-  tx.after_commit([this, now, appended = std::move(appended), shared = std::make_shared<const std::string>(payload)] {
-    for (const auto& [user, seq] : appended) {
+  std::vector<std::pair<std::string, const std::string*>> rows;
+  rows.reserve(entries.size());
+  for (const auto& [user, payload] : entries) rows.emplace_back(user, payload.get());
+  auto seqs = store::append_events(tx, rows, now);
+  tx.after_commit([this, now, entries, seqs = std::move(seqs)] {
+    std::vector<std::pair<std::string, std::int64_t>> appended;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto& user = entries[i].first;
       // With replicas the tail would miss what the others commit: keep only the newest seq.
-      if (ctx_.single_process) tail_.append(user, seq, shared, now);
-      else tail_.saw(user, seq);
+      if (ctx_.single_process) tail_.append(user, seqs[i], entries[i].second, now);
+      else {
+        tail_.saw(user, seqs[i]);
+        appended.emplace_back(user, seqs[i]);
+      }
       notifier_.notify(user);
     }
-    if (!ctx_.single_process) wake_replicas(std::move(appended));
+    if (!appended.empty()) wake_replicas(std::move(appended));
   });
 }
 

@@ -883,6 +883,46 @@ describe('sending messages', () => {
     assert.equal((await mustSay(alice, g.id, 'plain')).seq, 5);
   });
 
+  // Sends that arrive together are stored together (one group-commit batch, a few statements for
+  // all of them); each still gets its own answer.
+  test('a burst of sends at once: each answered on its own, seqs contiguous, one message per client_id', async () => {
+    const [alice, bob, carol, mallory] = await users(4);
+    const g = await mustGroup(alice, [bob, carol]);
+    const dm = await mustDirect(alice, bob);
+    const blockedDm = await mustDirect(carol, alice);
+    await blockAndSettle(alice, carol);
+    const sends = [];
+    for (let i = 0; i < 20; i++) sends.push(['group', say([alice, bob, carol][i % 3], g.id, `g${i}`)]);
+    for (let i = 0; i < 6; i++) sends.push(['retry', say(bob, g.id, `retry ${i}`, 'burst-retry')]);
+    for (let i = 0; i < 6; i++) sends.push(['dm', say(i % 2 ? bob : alice, dm.id, `d${i}`)]);
+    for (let i = 0; i < 4; i++) sends.push(['stranger', say(mallory, g.id, 'let me in')]);
+    for (let i = 0; i < 4; i++) sends.push(['blocked', say(carol, blockedDm.id, 'hello?')]);
+    const answers = await Promise.all(sends.map(async ([kind, res]) => [kind, await res]));
+    const of = (kind) => answers.filter(([k]) => k === kind).map(([, res]) => res);
+    for (const res of [...of('group'), ...of('dm')]) assert.equal(res.status, 201, res.text);
+    for (const res of of('stranger')) expectError(res, 404, 'not_found');
+    for (const res of of('blocked')) expectError(res, 403, 'permission_denied');
+    const retries = of('retry');
+    assert.equal(retries.filter((res) => res.status === 201).length, 1, 'one retry made the message');
+    for (const res of retries) {
+      assert.ok(res.status === 200 || res.status === 201, res.text);
+      assert.deepEqual(res.body, retries.find((r) => r.status === 201).body);
+    }
+    const inGroup = await allMessages(alice, g.id);
+    assert.deepEqual(seqs(inGroup), Array.from({ length: 21 }, (_, i) => i + 1));
+    assert.equal(inGroup.filter((m) => m.client_id === 'burst-retry').length, 1);
+    assert.deepEqual(new Set(inGroup.map((m) => m.body)),
+      new Set([...Array.from({ length: 20 }, (_, i) => `g${i}`), retries[0].body.body]));
+    assert.deepEqual(seqs(await allMessages(bob, dm.id)), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(await allMessages(carol, blockedDm.id), []);
+    // Every sender's own message counts as read: bob, who sent last in the dm or not, sees at
+    // most the messages alice sent after his own last one as unread.
+    const bobsView = (await getConversation(bob, dm.id)).body;
+    const dmMessages = await allMessages(bob, dm.id);
+    const bobsLast = Math.max(...dmMessages.filter((m) => m.sender_id === bob.user.id).map((m) => m.seq));
+    assert.equal(bobsView.unread_count, dmMessages.filter((m) => m.seq > bobsLast).length);
+  });
+
   test('a client_id of 1–64 printable ASCII characters is accepted', async () => {
     const [alice] = await users(1);
     const g = await mustGroup(alice, []);

@@ -8,6 +8,7 @@
 
 #include "messages_service.hpp"
 #include "parley/core/error.hpp"
+#include "parley/core/ids.hpp"
 #include "parley/core/json.hpp"
 #include "parley/core/time.hpp"
 
@@ -56,6 +57,20 @@ async::Task<http::Response> MessagesService::list_messages(http::Request& reques
   co_return http::Response::json(200, bj::object{{"items", items}, {"has_more", has_more}});
 }
 
+namespace {
+// The sends of one group-commit batch, done together just before it commits.
+class SendBatch final : public storage::BatchWork {
+ public:
+  explicit SendBatch(MessagesService& service) : service_(service) {}
+  void add(MessagesService::PendingSend& send) { sends_.push_back(&send); }
+  void run(storage::Tx& tx) override { service_.send_all(tx, sends_); }
+
+ private:
+  MessagesService& service_;
+  std::vector<MessagesService::PendingSend*> sends_;
+};
+}  // namespace
+
 async::Task<http::Response> MessagesService::send_message(http::Request& request) {
   auto me = ctx_.verifier.authenticate(request).sub;
   auto body = request.json_body();
@@ -65,34 +80,129 @@ async::Task<http::Response> MessagesService::send_message(http::Request& request
   auto client_id = json::optional_string(body, "client_id");
   if (client_id) check_client_id(*client_id);
 
-  MessageRow message;
-  bool created = false;
+  PendingSend send{me, request.param("id"), std::move(text), std::move(client_id), {}, false, nullptr};
   co_await db_->write([&](storage::Tx& tx) {
-    created = false;  // this may be a second run, after a deadlock
-    const std::string& conversation_id = request.param("id");
-    auto target = store::send_target(tx, conversation_id);
-    if (!target || std::find(target->member_ids.begin(), target->member_ids.end(), me) == target->member_ids.end())
-      throw Error::not_found("no such conversation");
-    const auto& recipients = target->member_ids;
-    if (client_id)
-      if (auto earlier = store::by_client_id(tx, conversation_id, me, *client_id)) {  // a retried send
-        message = *earlier;
-        return;
-      }
-    if (target->kind == "direct") {
-      auto other = std::find_if(recipients.begin(), recipients.end(), [&](const std::string& x) { return x != me; });
-      auto facts = other == recipients.end() ? std::nullopt : store::direct_facts(tx, me, *other);
-      if (!facts) throw Error::permission_denied("the other side of this conversation is gone");
-      if (!may_message_directly(*facts)) throw Error::permission_denied("you cannot message this user");
-    }
-    message = store::append_message(tx, conversation_id, me, text, client_id, now());
-    store::set_read(tx, conversation_id, me, message.seq);  // your own message counts as read
-    deliver(tx, recipients, message_event("message.created", message));
-    outbox_.add(tx, "message.created", {{"message", message.to_json()}, {"conversation_kind", target->kind},
-                                        {"member_ids", bj::value_from(recipients)}});
-    created = true;
+    tx.shared<SendBatch>("messages.send", [this] { return std::make_unique<SendBatch>(*this); }).add(send);
   });
-  co_return http::Response::json(created ? 201 : 200, message.to_json());
+  if (send.error) std::rethrow_exception(send.error);
+  co_return http::Response::json(send.created ? 201 : 200, send.message.to_json());
+}
+
+void MessagesService::send_all(storage::Tx& tx, const std::vector<PendingSend*>& sends) {
+  // This may be a second run of the batch (after a deadlock): results are set afresh.
+  for (auto* s : sends) {
+    s->created = false;
+    s->error = nullptr;
+  }
+  std::vector<std::string> conversation_ids;
+  for (auto* s : sends) conversation_ids.push_back(s->conversation_id);
+  std::sort(conversation_ids.begin(), conversation_ids.end());
+  conversation_ids.erase(std::unique(conversation_ids.begin(), conversation_ids.end()), conversation_ids.end());
+  auto targets = store::send_targets(tx, conversation_ids);
+
+  // Who may send at all: members only; a stranger learns nothing (404).
+  std::vector<PendingSend*> live;
+  for (auto* s : sends) {
+    auto t = targets.find(s->conversation_id);
+    if (t == targets.end() ||
+        std::find(t->second.member_ids.begin(), t->second.member_ids.end(), s->sender) == t->second.member_ids.end())
+      s->error = std::make_exception_ptr(Error::not_found("no such conversation"));
+    else
+      live.push_back(s);
+  }
+  // Retried sends (a client_id seen before) answer with the message they made.
+  std::vector<store::ClientKey> keys;
+  for (auto* s : live)
+    if (s->client_id) keys.emplace_back(s->sender, s->conversation_id, *s->client_id);
+  auto earlier = keys.empty() ? std::map<store::ClientKey, MessageRow>{} : store::by_client_ids(tx, keys);
+  // Direct conversations: blocks and dm_policy, from the replica of the other services' events.
+  std::vector<std::pair<std::string, std::string>> pairs;
+  auto other_of = [&](const PendingSend& s) -> std::optional<std::string> {
+    for (const auto& m : targets.at(s.conversation_id).member_ids)
+      if (m != s.sender) return m;
+    return std::nullopt;
+  };
+  for (auto* s : live)
+    if (targets.at(s->conversation_id).kind == "direct")
+      if (auto other = other_of(*s)) pairs.emplace_back(s->sender, *other);
+  auto facts = pairs.empty() ? std::map<std::pair<std::string, std::string>, DirectFacts>{} : store::direct_facts(tx, pairs);
+
+  std::vector<PendingSend*> accepted;
+  std::map<store::ClientKey, PendingSend*> first_with_key;  // the same client_id twice in one batch
+  std::vector<std::pair<PendingSend*, PendingSend*>> repeats;
+  for (auto* s : live) {
+    if (s->client_id) {
+      store::ClientKey key{s->sender, s->conversation_id, *s->client_id};
+      if (auto e = earlier.find(key); e != earlier.end()) {
+        s->message = e->second;
+        continue;
+      }
+      if (auto f = first_with_key.find(key); f != first_with_key.end()) {
+        repeats.emplace_back(s, f->second);
+        continue;
+      }
+    }
+    if (targets.at(s->conversation_id).kind == "direct") {
+      auto other = other_of(*s);
+      auto f = other ? facts.find({s->sender, *other}) : facts.end();
+      if (f == facts.end()) {
+        s->error = std::make_exception_ptr(Error::permission_denied("the other side of this conversation is gone"));
+        continue;
+      }
+      if (!may_message_directly(f->second)) {
+        s->error = std::make_exception_ptr(Error::permission_denied("you cannot message this user"));
+        continue;
+      }
+    }
+    if (s->client_id) first_with_key.emplace(store::ClientKey{s->sender, s->conversation_id, *s->client_id}, s);
+    accepted.push_back(s);
+  }
+
+  if (!accepted.empty()) {
+    // Each conversation's seqs in one statement; its messages numbered in the order they came.
+    std::map<std::string, std::int64_t> counts;
+    for (auto* s : accepted) ++counts[s->conversation_id];
+    std::string at = now();
+    auto last = store::take_seqs(tx, counts, at);
+    std::map<std::string, std::int64_t> next;
+    for (const auto& [id, n] : counts) next[id] = last.at(id) - n + 1;
+    std::vector<MessageRow> rows;
+    std::map<std::pair<std::string, std::string>, std::int64_t> read;  // your own message counts as read
+    for (auto* s : accepted) {
+      s->message = MessageRow{ids::uuid_v7(), s->conversation_id, next[s->conversation_id]++, s->sender, s->body,
+                              s->client_id, at, std::nullopt, false};
+      s->created = true;
+      rows.push_back(s->message);
+      auto& r = read[{s->conversation_id, s->sender}];
+      r = std::max(r, s->message.seq);
+    }
+    try {
+      store::insert_messages(tx, rows);
+    } catch (const storage::ConstraintViolation&) {
+      // Another replica stored one of these client_ids meanwhile: run the batch again, and the
+      // retry finds it.
+      throw storage::TransactionAborted("a retried send committed elsewhere meanwhile");
+    }
+    std::vector<std::tuple<std::string, std::string, std::int64_t>> markers;
+    for (const auto& [key, seq] : read) markers.emplace_back(key.first, key.second, seq);
+    store::raise_read_markers(tx, markers);
+    std::vector<std::pair<std::string, SharedPayload>> entries;
+    std::vector<std::pair<std::string, bj::object>> events;
+    for (auto* s : accepted) {
+      const auto& target = targets.at(s->conversation_id);
+      auto payload = std::make_shared<const std::string>(message_event("message.created", s->message));
+      for (const auto& u : target.member_ids) entries.emplace_back(u, payload);
+      events.emplace_back("message.created", bj::object{{"message", s->message.to_json()},
+                                                         {"conversation_kind", target.kind},
+                                                         {"member_ids", bj::value_from(target.member_ids)}});
+    }
+    deliver_all(tx, entries);
+    outbox_.add_all(tx, std::move(events));
+  }
+  for (auto [repeat, first] : repeats) {
+    repeat->message = first->message;
+    repeat->error = first->error;
+  }
 }
 
 async::Task<http::Response> MessagesService::edit_message(http::Request& request) {

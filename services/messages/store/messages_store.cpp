@@ -1,5 +1,6 @@
 #include "store/messages_store.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "parley/core/ids.hpp"
@@ -163,6 +164,21 @@ std::optional<MessageRow> one_message(Tx& tx, const std::string& where, const st
   if (rows.empty()) return std::nullopt;
   return to_message(rows[0]);
 }
+// Calls f(from, to) for consecutive ranges of at most size of [0, n): statements over many rows
+// stay a bounded size (and a bounded number of distinct prepared statements).
+template <class F>
+void in_chunks(std::size_t n, std::size_t size, F&& f) {
+  for (std::size_t from = 0; from < n; from += size) f(from, std::min(n, from + size));
+}
+// n copies of unit, separated by sep: "(?, ?), (?, ?)".
+std::string marks(std::string_view unit, std::size_t n, std::string_view sep = ", ") {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) out += sep;
+    out += unit;
+  }
+  return out;
+}
 }  // namespace
 
 void upsert_person(Tx& tx, const std::string& user_id, const std::string& username, const std::string& dm_policy) {
@@ -235,14 +251,132 @@ std::optional<ConversationRow> conversation(Tx& tx, const std::string& id) {
   return to_conversation(rows[0]);
 }
 
-std::optional<SendTarget> send_target(Tx& tx, const std::string& conversation_id) {
-  auto rows = tx.query("SELECT c.kind, m.user_id FROM conversations c JOIN members m ON m.conversation_id = c.id "
-                       "WHERE c.id = ?",
-                       {conversation_id});
-  if (rows.empty()) return std::nullopt;
-  SendTarget t{rows[0].text(0), {}};
-  for (const auto& r : rows) t.member_ids.push_back(r.text(1));
-  return t;
+std::map<std::string, SendTarget> send_targets(Tx& tx, const std::vector<std::string>& conversation_ids) {
+  std::map<std::string, SendTarget> out;
+  in_chunks(conversation_ids.size(), 64, [&](std::size_t from, std::size_t to) {
+    std::vector<storage::Value> ids(conversation_ids.begin() + static_cast<std::ptrdiff_t>(from),
+                                    conversation_ids.begin() + static_cast<std::ptrdiff_t>(to));
+    for (const auto& r : tx.query("SELECT c.id, c.kind, m.user_id FROM conversations c JOIN members m "
+                                  "ON m.conversation_id = c.id WHERE c.id IN (" + marks("?", to - from) + ")",
+                                  ids)) {
+      SendTarget& t = out[r.text(0)];
+      t.kind = r.text(1);
+      t.member_ids.push_back(r.text(2));
+    }
+  });
+  return out;
+}
+
+std::map<std::pair<std::string, std::string>, DirectFacts> direct_facts(
+    Tx& tx, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::map<std::pair<std::string, std::string>, DirectFacts> out;
+  in_chunks(pairs.size(), 32, [&](std::size_t from, std::size_t to) {
+    std::string sql;
+    std::vector<storage::Value> params;
+    for (std::size_t i = from; i < to; ++i) {
+      const auto& [sender, recipient] = pairs[i];
+      auto [x, y] = ordered(sender, recipient);
+      if (i > from) sql += " UNION ALL ";
+      sql += "SELECT ?, p.dm_policy, "
+             "EXISTS (SELECT 1 FROM block_pairs WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)), "
+             "EXISTS (SELECT 1 FROM contact_pairs WHERE user_a = ? AND user_b = ?) "
+             "FROM people p WHERE p.user_id = ?";
+      for (const auto& v : {std::to_string(i), sender, recipient, recipient, sender, x, y, recipient}) params.emplace_back(v);
+    }
+    for (const auto& r : tx.query(sql, params)) {
+      const auto& pair = pairs.at(static_cast<std::size_t>(std::stoll(r.text(0))));
+      out[pair] = DirectFacts{r.integer(2) != 0, r.text(1) == "contacts", r.integer(3) != 0};
+    }
+  });
+  return out;
+}
+
+std::map<ClientKey, MessageRow> by_client_ids(Tx& tx, const std::vector<ClientKey>& keys) {
+  std::map<ClientKey, MessageRow> out;
+  in_chunks(keys.size(), 32, [&](std::size_t from, std::size_t to) {
+    std::vector<storage::Value> params;
+    for (std::size_t i = from; i < to; ++i) {
+      params.emplace_back(std::get<0>(keys[i]));
+      params.emplace_back(std::get<1>(keys[i]));
+      params.emplace_back(std::get<2>(keys[i]));
+    }
+    for (const auto& r : tx.query(std::string("SELECT ") + kMessage + " FROM messages WHERE " +
+                                      marks("(sender_id = ? AND conversation_id = ? AND client_id = ?)", to - from, " OR "),
+                                  params)) {
+      MessageRow m = to_message(r);
+      out.emplace(ClientKey{m.sender_id, m.conversation_id, *m.client_id}, std::move(m));
+    }
+  });
+  return out;
+}
+
+std::map<std::string, std::int64_t> take_seqs(Tx& tx, const std::map<std::string, std::int64_t>& counts,
+                                              const std::string& now) {
+  std::vector<std::pair<std::string, std::int64_t>> all(counts.begin(), counts.end());  // in id order: lock order
+  std::map<std::string, std::int64_t> last;
+  in_chunks(all.size(), 64, [&](std::size_t from, std::size_t to) {
+    std::string cases;
+    std::vector<storage::Value> params, ids;
+    for (std::size_t i = from; i < to; ++i) {
+      cases += " WHEN ? THEN ?";
+      params.emplace_back(all[i].first);
+      params.emplace_back(all[i].second);
+      ids.emplace_back(all[i].first);
+    }
+    params.emplace_back(now);
+    params.insert(params.end(), ids.begin(), ids.end());
+    std::string sql = "UPDATE conversations SET last_seq = last_seq + CASE id" + cases +
+                      " END, last_activity_at = ? WHERE id IN (" + marks("?", to - from) + ")";
+    storage::Rows rows;
+    if (mysql(tx)) {
+      if (tx.exec(sql, params) != static_cast<std::int64_t>(to - from))
+        throw storage::StorageError("a conversation vanished while sending");
+      rows = tx.query("SELECT id, last_seq FROM conversations WHERE id IN (" + marks("?", to - from) + ")", ids);
+    } else {
+      rows = tx.query(sql + " RETURNING id, last_seq", params);
+    }
+    for (const auto& r : rows) last[r.text(0)] = r.integer(1);
+  });
+  if (last.size() != counts.size()) throw storage::StorageError("a conversation vanished while sending");
+  return last;
+}
+
+void insert_messages(Tx& tx, const std::vector<MessageRow>& messages) {
+  in_chunks(messages.size(), 64, [&](std::size_t from, std::size_t to) {
+    std::vector<storage::Value> params;
+    for (std::size_t i = from; i < to; ++i) {
+      const MessageRow& m = messages[i];
+      params.emplace_back(m.id);
+      params.emplace_back(m.conversation_id);
+      params.emplace_back(m.seq);
+      params.emplace_back(m.sender_id);
+      params.emplace_back(*m.body);
+      params.emplace_back(m.client_id ? storage::Value(*m.client_id) : storage::Value(nullptr));
+      params.emplace_back(m.created_at);
+    }
+    tx.exec("INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, created_at) VALUES " +
+                marks("(?, ?, ?, ?, ?, ?, ?)", to - from),
+            params);
+  });
+}
+
+void raise_read_markers(Tx& tx, const std::vector<std::tuple<std::string, std::string, std::int64_t>>& markers) {
+  in_chunks(markers.size(), 32, [&](std::size_t from, std::size_t to) {
+    std::string cases;
+    std::vector<storage::Value> params, where;
+    for (std::size_t i = from; i < to; ++i) {
+      const auto& [conversation_id, user_id, seq] = markers[i];
+      cases += " WHEN conversation_id = ? AND user_id = ? AND read_seq < ? THEN ?";
+      for (const storage::Value& v : {storage::Value(conversation_id), storage::Value(user_id), storage::Value(seq), storage::Value(seq)})
+        params.push_back(v);
+      where.emplace_back(conversation_id);
+      where.emplace_back(user_id);
+    }
+    params.insert(params.end(), where.begin(), where.end());
+    tx.exec("UPDATE members SET read_seq = CASE" + cases + " ELSE read_seq END WHERE " +
+                marks("(conversation_id = ? AND user_id = ?)", to - from, " OR "),
+            params);
+  });
 }
 
 std::optional<std::string> direct_between(Tx& tx, const std::string& a, const std::string& b) {
@@ -375,28 +509,6 @@ std::optional<MessageRow> by_client_id(Tx& tx, const std::string& conversation_i
   return one_message(tx, "sender_id = ? AND conversation_id = ? AND client_id = ?", {sender, conversation_id, client_id});
 }
 
-MessageRow append_message(Tx& tx, const std::string& conversation_id, const std::string& sender,
-                          const std::string& body, const std::optional<std::string>& client_id, const std::string& now) {
-  std::int64_t seq;
-  if (mysql(tx)) {
-    // The row lock orders concurrent senders; the new value comes back in the server's answer.
-    if (tx.exec("UPDATE conversations SET last_seq = LAST_INSERT_ID(last_seq + 1), last_activity_at = ? WHERE id = ?",
-                {now, conversation_id}) != 1)
-      throw storage::StorageError("conversation vanished while sending");
-    seq = tx.last_insert_id();
-  } else {
-    seq = tx.query("UPDATE conversations SET last_seq = last_seq + 1, last_activity_at = ? WHERE id = ? RETURNING last_seq",
-                   {now, conversation_id})
-              .at(0)
-              .integer(0);
-  }
-  MessageRow m{ids::uuid_v7(), conversation_id, seq, sender, body, client_id, now, std::nullopt, false};
-  tx.exec("INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-          {m.id, m.conversation_id, m.seq, m.sender_id, body,
-           client_id ? storage::Value(*client_id) : storage::Value(nullptr), now});
-  return m;
-}
-
 void edit_message(Tx& tx, const MessageRow& before, const std::string& body, const std::string& now) {
   tx.exec("INSERT INTO message_edits (message_id, body, replaced_at) VALUES (?, ?, ?)", {before.id, *before.body, now});
   tx.exec("UPDATE messages SET body = ?, edited_at = ? WHERE id = ?", {body, now, before.id});
@@ -454,25 +566,53 @@ std::vector<ExportedMessage> export_history(Tx& tx, const std::string& conversat
   return out;
 }
 
-std::int64_t append_event(Tx& tx, const std::string& user_id, const std::string& payload, std::int64_t now_ms) {
-  if (mysql(tx)) {
-    // Several replicas may write for one user at once: the counter row's lock orders them.
-    tx.exec("INSERT INTO sync_state (user_id, last_seq) VALUES (?, LAST_INSERT_ID(1)) "
-            "ON DUPLICATE KEY UPDATE last_seq = LAST_INSERT_ID(last_seq + 1)",
-            {user_id});
-    std::int64_t seq = tx.last_insert_id();
-    tx.exec("INSERT INTO user_events (user_id, seq, created_at_ms, payload) VALUES (?, ?, ?, ?)",
-            {user_id, seq, now_ms, payload});
-    return seq;
+std::vector<std::int64_t> append_events(Tx& tx, const std::vector<std::pair<std::string, const std::string*>>& entries,
+                                        std::int64_t now_ms) {
+  std::vector<std::int64_t> seqs(entries.size());
+  if (!mysql(tx)) {
+    // One writer: the next seq is one past the user's newest event, or past the floor that
+    // pruning left in sync_state when it removed all of them. One statement, one page touched.
+    for (std::size_t i = 0; i < entries.size(); ++i)
+      seqs[i] = tx.query("INSERT INTO user_events (user_id, seq, created_at_ms, payload) "
+                         "SELECT ?1, 1 + MAX(COALESCE((SELECT MAX(seq) FROM user_events WHERE user_id = ?1), 0), "
+                         "COALESCE((SELECT last_seq FROM sync_state WHERE user_id = ?1), 0)), ?2, ?3 RETURNING seq",
+                         {entries[i].first, now_ms, *entries[i].second})
+                    .at(0)
+                    .integer(0);
+    return seqs;
   }
-  // One writer: the next seq is one past the user's newest event, or past the floor that
-  // pruning left in sync_state when it removed all of them. One statement, one page touched.
-  return tx.query("INSERT INTO user_events (user_id, seq, created_at_ms, payload) "
-                  "SELECT ?1, 1 + MAX(COALESCE((SELECT MAX(seq) FROM user_events WHERE user_id = ?1), 0), "
-                  "COALESCE((SELECT last_seq FROM sync_state WHERE user_id = ?1), 0)), ?2, ?3 RETURNING seq",
-                  {user_id, now_ms, payload})
-      .at(0)
-      .integer(0);
+  // Several replicas may write for one user at once: each user's counter row, locked in user
+  // order (no deadlock between two batches), hands out their seqs.
+  std::map<std::string, std::int64_t> counts;
+  for (const auto& [user, payload] : entries) ++counts[user];
+  std::vector<std::pair<std::string, std::int64_t>> users(counts.begin(), counts.end());
+  std::map<std::string, std::int64_t> next;
+  in_chunks(users.size(), 64, [&](std::size_t from, std::size_t to) {
+    std::vector<storage::Value> params;
+    for (std::size_t i = from; i < to; ++i) {
+      params.emplace_back(users[i].first);
+      params.emplace_back(users[i].second);
+    }
+    tx.exec("INSERT INTO sync_state (user_id, last_seq) VALUES " + marks("(?, ?)", to - from) +
+                " ON DUPLICATE KEY UPDATE last_seq = last_seq + VALUES(last_seq)",
+            params);
+    std::vector<storage::Value> ids;
+    for (std::size_t i = from; i < to; ++i) ids.emplace_back(users[i].first);
+    for (const auto& r : tx.query("SELECT user_id, last_seq FROM sync_state WHERE user_id IN (" + marks("?", to - from) + ")", ids))
+      next[r.text(0)] = r.integer(1) - counts[r.text(0)] + 1;
+  });
+  for (std::size_t i = 0; i < entries.size(); ++i) seqs[i] = next.at(entries[i].first)++;
+  in_chunks(entries.size(), 64, [&](std::size_t from, std::size_t to) {
+    std::vector<storage::Value> params;
+    for (std::size_t i = from; i < to; ++i) {
+      params.emplace_back(entries[i].first);
+      params.emplace_back(seqs[i]);
+      params.emplace_back(now_ms);
+      params.emplace_back(*entries[i].second);
+    }
+    tx.exec("INSERT INTO user_events (user_id, seq, created_at_ms, payload) VALUES " + marks("(?, ?, ?, ?)", to - from), params);
+  });
+  return seqs;
 }
 
 std::int64_t last_event_seq(Tx& tx, const std::string& user_id) {

@@ -3,8 +3,10 @@
 
 #include <boost/json/object.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "domain/rules.hpp"
@@ -91,8 +93,6 @@ void erase_user(Tx& tx, const std::string& user_id);
 
 // conversations and members
 std::optional<ConversationRow> conversation(Tx& tx, const std::string& id);
-// The conversation's kind and members, in one query; nullopt if it does not exist or has none.
-std::optional<SendTarget> send_target(Tx& tx, const std::string& conversation_id);
 std::optional<std::string> direct_between(Tx& tx, const std::string& a, const std::string& b);
 void insert_conversation(Tx& tx, const ConversationRow& c, const std::optional<std::string>& direct_key);
 void set_title(Tx& tx, const std::string& id, const std::string& title, const std::string& now);
@@ -121,9 +121,6 @@ std::optional<MessageRow> message(Tx& tx, const std::string& conversation_id, co
 std::optional<MessageRow> message_by_seq(Tx& tx, const std::string& conversation_id, std::int64_t seq);
 std::optional<MessageRow> by_client_id(Tx& tx, const std::string& conversation_id, const std::string& sender,
                                        const std::string& client_id);
-// Assigns the next seq inside the transaction: contiguous, no gaps, no duplicates.
-MessageRow append_message(Tx& tx, const std::string& conversation_id, const std::string& sender,
-                          const std::string& body, const std::optional<std::string>& client_id, const std::string& now);
 void edit_message(Tx& tx, const MessageRow& before, const std::string& body, const std::string& now);
 void tombstone(Tx& tx, const std::string& message_id);
 // Ascending by seq; has_more says whether more lie beyond the page in the direction asked.
@@ -133,9 +130,30 @@ std::vector<MessageRow> history(Tx& tx, const std::string& conversation_id, cons
 std::vector<ExportedMessage> export_history(Tx& tx, const std::string& conversation_id, std::int64_t after_seq,
                                             int limit, bool& has_more);
 
+// Sends, all of a group-commit batch at once: a few statements over many rows each.
+// Kind and members of each conversation that exists and has members.
+std::map<std::string, SendTarget> send_targets(Tx& tx, const std::vector<std::string>& conversation_ids);
+// For each (sender, recipient) whose recipient is known: what decides whether sender may write
+// to recipient directly.
+std::map<std::pair<std::string, std::string>, DirectFacts> direct_facts(
+    Tx& tx, const std::vector<std::pair<std::string, std::string>>& pairs);
+// (sender, conversation, client_id) -> the message sent with it earlier, for those that exist.
+using ClientKey = std::tuple<std::string, std::string, std::string>;
+std::map<ClientKey, MessageRow> by_client_ids(Tx& tx, const std::vector<ClientKey>& keys);
+// Adds count to each conversation's last_seq (the row locks order concurrent senders) and sets
+// last_activity_at; returns each conversation's new last_seq. The seqs last-count+1 .. last are
+// the caller's: contiguous, no gaps, no duplicates.
+std::map<std::string, std::int64_t> take_seqs(Tx& tx, const std::map<std::string, std::int64_t>& counts,
+                                              const std::string& now);
+void insert_messages(Tx& tx, const std::vector<MessageRow>& messages);
+// Moves each (conversation, user) read marker up to seq, never down.
+void raise_read_markers(Tx& tx, const std::vector<std::tuple<std::string, std::string, std::int64_t>>& markers);
+
 // the per-user sync log
-// Appends payload to user's log and returns its seq (contiguous per user).
-std::int64_t append_event(Tx& tx, const std::string& user_id, const std::string& payload, std::int64_t now_ms);
+// Appends events to users' logs: entries are (user, payload); returns each entry's seq
+// (contiguous per user, in entry order).
+std::vector<std::int64_t> append_events(Tx& tx, const std::vector<std::pair<std::string, const std::string*>>& entries,
+                                        std::int64_t now_ms);
 std::int64_t last_event_seq(Tx& tx, const std::string& user_id);
 // The oldest seq still kept for user, or last+1 if none is.
 std::int64_t first_kept_seq(Tx& tx, const std::string& user_id);

@@ -38,6 +38,8 @@ class Outbox {
 
   // Records an event in tx; it is relayed after tx commits. Returns the event.
   Event add(storage::Tx& tx, std::string type, boost::json::object data);
+  // The same for several events, in one statement per 64 of them.
+  void add_all(storage::Tx& tx, std::vector<std::pair<std::string, boost::json::object>> events);
 
   void start();
   // Relays what is committed, then stops the relay thread.

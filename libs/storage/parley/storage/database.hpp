@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -60,6 +61,19 @@ class Row {
 };
 using Rows = std::vector<Row>;
 
+class Tx;
+
+// Work that the writes of one group-commit batch share: made by the first write of the batch that
+// asks for it (Tx::shared), run once after every write of the batch ran, just before the commit,
+// in the same transaction. It lets many writes become a few statements over many rows. run()
+// should throw only when the database fails: that fails every write of the batch. A write that
+// registered with shared work must not throw afterwards (its registration would stay).
+class BatchWork {
+ public:
+  virtual ~BatchWork() = default;
+  virtual void run(Tx& tx) = 0;
+};
+
 // One transaction. Valid only inside the callback that received it.
 class Tx {
  public:
@@ -75,6 +89,13 @@ class Tx {
   // MySQL only: the value the last statement gave LAST_INSERT_ID(expr) (or the AUTO_INCREMENT id
   // it generated), read from the server's answer, without another round trip.
   virtual std::int64_t last_insert_id() { return 0; }
+  // In a write (Database::write): the batch's shared work named key, made by make() for the first
+  // write of the batch that asks. Elsewhere it throws std::logic_error.
+  virtual BatchWork& shared_work(std::string_view key, const std::function<std::unique_ptr<BatchWork>()>& make);
+  template <class W>
+  W& shared(std::string_view key, const std::function<std::unique_ptr<W>()>& make) {
+    return static_cast<W&>(shared_work(key, [&]() -> std::unique_ptr<BatchWork> { return make(); }));
+  }
 };
 
 struct Migration {
