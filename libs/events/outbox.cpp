@@ -130,27 +130,20 @@ std::size_t Outbox::relay_locked() {
   if (!db_.hold_lease("outbox")) return 0;
   storage::Rows rows;
   db_.read_sync([&](storage::Tx& tx) {
-    rows = tx.query("SELECT seq, payload FROM outbox ORDER BY seq LIMIT ?",
-                    {std::int64_t{options_.batch}});
+    rows = tx.query("SELECT seq, id, type, payload FROM outbox ORDER BY seq LIMIT ?", {std::int64_t{options_.batch}});
   });
   if (rows.empty()) return 0;
   std::vector<storage::Value> done;
-  std::vector<Event> events;
-  std::exception_ptr failure;
+  std::vector<EventBus::Serialized> events;
   for (const auto& row : rows) {
-    try {
-      events.push_back(Event::from_json(row.text(1)));
-    } catch (...) {
-      failure = std::current_exception();  // the ones before it still go out
-      break;
-    }
     done.emplace_back(row.integer(0));
+    events.push_back(EventBus::Serialized{row.text(1), row.text(2), row.text(3)});
   }
-  bus_.publish_all(events);  // throws: nothing is deleted, all go again (consumers dedupe)
+  bus_.publish_serialized(events);  // throws: nothing is deleted, all go again (consumers dedupe)
   std::size_t published = events.size();
   if (log::enabled(log::Level::info))
     for (const auto& event : events)
-      log::info("event published", {{"event_id", event.id}, {"type", event.type}, {"producer", event.producer}});
+      log::info("event published", {{"event_id", event.id}, {"type", event.type}, {"producer", producer_}});
   if (published > 0) {
     // Exactly the rows published: with several writers (replicas on one MySQL database) a row
     // with a lower seq may commit after this read, and must stay for the next relay.
@@ -160,7 +153,6 @@ std::size_t Outbox::relay_locked() {
     db_.write_sync([&](storage::Tx& tx) { tx.exec(sql, done); });
     depth_ -= static_cast<std::int64_t>(published);
   }
-  if (failure) std::rethrow_exception(failure);
   return published;
 }
 

@@ -111,10 +111,14 @@ RabbitBus::~RabbitBus() { stop(); }
 void RabbitBus::publish(const Event& event) { publish_all({event}); }
 
 void RabbitBus::publish_all(const std::vector<Event>& events) {
+  std::vector<Serialized> serialized;
+  serialized.reserve(events.size());
+  for (const auto& e : events) serialized.push_back(Serialized{e.id, e.type, e.to_json()});
+  publish_serialized(serialized);
+}
+
+void RabbitBus::publish_serialized(const std::vector<Serialized>& events) {
   if (events.empty()) return;
-  std::vector<std::string> bodies;
-  bodies.reserve(events.size());
-  for (const auto& e : events) bodies.push_back(e.to_json());
   std::lock_guard lock(publish_mutex_);
   for (int attempt = 1;; ++attempt) {
     try {
@@ -134,7 +138,7 @@ void RabbitBus::publish_all(const std::vector<Event>& events) {
         props.delivery_mode = 2;  // persistent
         props.message_id = bytes(events[i].id);
         if (amqp_basic_publish(publisher_->conn, 1, bytes(options_.exchange), bytes(events[i].type), 0, 0, &props,
-                               bytes(bodies[i])) != AMQP_STATUS_OK)
+                               bytes(events[i].json)) != AMQP_STATUS_OK)
           publisher_->fail("publish");
         ++publisher_->next_tag;
       }

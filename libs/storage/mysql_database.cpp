@@ -293,16 +293,23 @@ class MysqlDatabase final : public detail::BatchingDatabase {
   // A session lock (GET_LOCK) on a connection of its own: the server releases it when that
   // connection ends, with the process or with the server. Checked on each call, since a
   // reconnected session no longer holds it.
+  // The answer is reused for a while (a relay asks after every commit): a holder whose server
+  // went away may go on for that long beside the next holder, whose events then go out twice
+  // (consumers drop duplicates by event id).
   bool hold_lease(const std::string& name) override {
     std::lock_guard lock(lease_mutex_);
+    auto now = std::chrono::steady_clock::now();
+    auto& known = leases_[name];
+    if (now - known.checked < options_.lease_recheck) return known.held;
     std::string key = "parley_lease_" + options_.database + "_" + name;  // GET_LOCK: 64 characters at most
     if (key.size() > 64) key.resize(64);
+    known = {false, now};
     try {
       if (!lease_conn_) lease_conn_ = std::make_unique<Connection>(options_);
       auto held = lease_conn_->run("SELECT IS_USED_LOCK(?) = CONNECTION_ID()", {key}, nullptr);
-      if (!held.empty() && !held[0].is_null(0) && held[0].integer(0) == 1) return true;
+      if (!held.empty() && !held[0].is_null(0) && held[0].integer(0) == 1) return known.held = true;
       auto got = lease_conn_->run("SELECT GET_LOCK(?, 0)", {key}, nullptr);
-      return !got.empty() && !got[0].is_null(0) && got[0].integer(0) == 1;
+      return known.held = !got.empty() && !got[0].is_null(0) && got[0].integer(0) == 1;
     } catch (const std::exception&) {
       lease_conn_.reset();  // a new connection (and session) next time
       return false;
@@ -354,6 +361,11 @@ class MysqlDatabase final : public detail::BatchingDatabase {
   detail::ReaderPool<Connection> pool_;
   std::mutex lease_mutex_;
   std::unique_ptr<Connection> lease_conn_;
+  struct Lease {
+    bool held = false;
+    std::chrono::steady_clock::time_point checked{};
+  };
+  std::unordered_map<std::string, Lease> leases_;  // the last answer for each name
 };
 
 }  // namespace

@@ -91,8 +91,16 @@ class MessagesService final : public service::Service {
  private:
   // Tells the other replicas which users have new sync events (distributed mode). Wake-ups that
   // come while one is being published go out together in the next message.
-  void wake_replicas(std::vector<std::pair<std::string, std::int64_t>> users);
+  struct WakeEntry {
+    std::string user;
+    std::int64_t seq;
+    std::shared_ptr<const std::string> payload;
+    std::int64_t at_ms;
+  };
+  void wake_replicas(std::vector<WakeEntry> entries);
   void publish_wakes();
+  // Another replica's wake-up: its events into the tail, then the polls waiting for them.
+  void on_wake(const events::Event& e);
   // Sends each member (and extra users) a conversation event carrying their own view of it.
   void deliver_conversation(storage::Tx& tx, const ConversationRow& c, const std::string& type,
                             const std::vector<std::string>& extra_users, boost::json::object fields = {});
@@ -104,7 +112,8 @@ class MessagesService final : public service::Service {
   async::Notifier notifier_;
   SyncTail tail_;
   std::mutex wake_mutex_;
-  std::vector<std::pair<std::string, std::int64_t>> wake_pending_;  // (user, seq) not published yet
+  std::vector<WakeEntry> wake_pending_;  // not published yet
+  const std::string replica_id_;          // names this process's wake-ups, which it skips
   bool wake_publishing_ = false;
   std::mutex prune_mutex_;
   std::condition_variable prune_cv_;

@@ -1,11 +1,13 @@
 #include "service.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <boost/json/serialize.hpp>
 
 #include "messages_service.hpp"
 #include "parley/core/config.hpp"
+#include "parley/core/ids.hpp"
 #include "parley/core/log.hpp"
 #include "parley/core/time.hpp"
 
@@ -21,7 +23,11 @@ MessagesOptions MessagesOptions::from_env() {
 }
 
 MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
-    : ctx_(ctx), options_(options), db_(ctx.open_database("messages")), outbox_(*db_, ctx.bus, "messages") {
+    : ctx_(ctx),
+      options_(options),
+      db_(ctx.open_database("messages")),
+      outbox_(*db_, ctx.bus, "messages"),
+      replica_id_(ids::uuid_v7()) {
   db_->migrate(messages_migrations());
   service::watch(ctx.metrics, "messages", *db_, outbox_);
   ctx.bus.subscribe("messages",
@@ -30,21 +36,8 @@ MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
                     [this](const events::Event& e) { on_event(e); });
   if (!ctx.single_process)
     // Other replicas commit sync events too: their wake-ups arrive here (each replica has its
-    // own queue) and wake the polls this replica holds.
-    ctx.bus.subscribe_transient("messages-wake", {"sync.wake"}, [this](const events::Event& e) {
-      auto users = e.data.if_contains("user_ids");
-      auto seqs = e.data.if_contains("seqs");
-      if (!users || !users->is_array()) return;
-      const auto& ids = users->as_array();
-      bool with_seqs = seqs && seqs->is_array() && seqs->as_array().size() == ids.size();
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (!ids[i].is_string()) continue;
-        std::string user(ids[i].as_string());
-        // First what is new, then the wake-up: a poll that wakes finds the cursor behind it.
-        if (with_seqs && seqs->as_array()[i].is_int64()) tail_.saw(user, seqs->as_array()[i].as_int64());
-        notifier_.notify(user);
-      }
-    });
+    // own queue) with the events, which go into this replica's tail, and wake the polls it holds.
+    ctx.bus.subscribe_transient("messages-wake", {"sync.wake"}, [this](const events::Event& e) { on_wake(e); });
   ctx.metrics.gauge("parley_sync_waiting_polls", "Long polls waiting for events.", "",
                     [this] { return static_cast<double>(notifier_.waiting()); });
 }
@@ -179,18 +172,13 @@ void MessagesService::deliver_all(storage::Tx& tx, const std::vector<std::pair<s
   for (const auto& [user, payload] : entries) rows.emplace_back(user, payload.get());
   auto seqs = store::append_events(tx, rows, now);
   tx.after_commit([this, now, entries, seqs = std::move(seqs)] {
-    std::vector<std::pair<std::string, std::int64_t>> appended;
+    std::vector<WakeEntry> woken;
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      const auto& user = entries[i].first;
-      // With replicas the tail would miss what the others commit: keep only the newest seq.
-      if (ctx_.single_process) tail_.append(user, seqs[i], entries[i].second, now);
-      else {
-        tail_.saw(user, seqs[i]);
-        appended.emplace_back(user, seqs[i]);
-      }
-      notifier_.notify(user);
+      tail_.append(entries[i].first, seqs[i], entries[i].second, now);
+      notifier_.notify(entries[i].first);
+      if (!ctx_.single_process) woken.push_back(WakeEntry{entries[i].first, seqs[i], entries[i].second, now});
     }
-    if (!appended.empty()) wake_replicas(std::move(appended));
+    if (!woken.empty()) wake_replicas(std::move(woken));
   });
 }
 
@@ -209,50 +197,82 @@ void MessagesService::deliver_conversation(storage::Tx& tx, const ConversationRo
   }
 }
 
-void MessagesService::wake_replicas(std::vector<std::pair<std::string, std::int64_t>> users) {
+void MessagesService::wake_replicas(std::vector<WakeEntry> entries) {
   {
     std::lock_guard lock(wake_mutex_);
-    wake_pending_.insert(wake_pending_.end(), std::make_move_iterator(users.begin()),
-                         std::make_move_iterator(users.end()));
+    wake_pending_.insert(wake_pending_.end(), std::make_move_iterator(entries.begin()),
+                         std::make_move_iterator(entries.end()));
     if (wake_publishing_) return;  // the publisher at work takes these with its next message
     wake_publishing_ = true;
   }
   // Off the writer thread: a publish waits for the broker's confirm. A lost wake-up only delays
-  // delivery to the poll's timeout; the sync log itself is in the database.
+  // delivery until the poll asks the database (at its timeout); the sync log is in the database.
   ctx_.blocking.post([this] { publish_wakes(); });
 }
 
 void MessagesService::publish_wakes() {
-  constexpr std::size_t kMaxUsers = 1000;  // per message
+  // A wake-up names each user's new events and carries them (each payload once, however many
+  // users it went to), so that the other replicas answer their polls from memory.
+  constexpr std::size_t kMaxBytes = 256 * 1024, kMaxEntries = 4096;  // per message
   for (;;) {
-    std::vector<std::pair<std::string, std::int64_t>> users;
+    std::vector<WakeEntry> entries;
     {
       std::lock_guard lock(wake_mutex_);
       if (wake_pending_.empty()) {
         wake_publishing_ = false;
         return;
       }
-      users.swap(wake_pending_);
+      entries.swap(wake_pending_);
     }
-    // One entry per user, with the newest seq.
-    std::sort(users.begin(), users.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first < b.first : a.second > b.second;
-    });
-    users.erase(std::unique(users.begin(), users.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
-                users.end());
-    for (std::size_t i = 0; i < users.size(); i += kMaxUsers) {
-      boost::json::array ids, seqs;
-      for (std::size_t j = i; j < std::min(users.size(), i + kMaxUsers); ++j) {
-        ids.emplace_back(users[j].first);
-        seqs.emplace_back(users[j].second);
+    std::vector<events::Event> messages;
+    std::size_t i = 0;
+    while (i < entries.size()) {
+      bj::array payloads, rows;
+      std::map<const std::string*, std::size_t> index;
+      std::size_t bytes = 0;
+      for (; i < entries.size() && rows.size() < kMaxEntries && bytes < kMaxBytes; ++i) {
+        const WakeEntry& e = entries[i];
+        auto [it, fresh] = index.emplace(e.payload.get(), payloads.size());
+        if (fresh) {
+          payloads.emplace_back(*e.payload);
+          bytes += e.payload->size();
+        }
+        rows.push_back(bj::array{bj::value(e.user), e.seq, static_cast<std::int64_t>(it->second), e.at_ms});
+        bytes += e.user.size() + 32;
       }
-      try {
-        ctx_.bus.publish(events::Event::make("sync.wake", "messages", {{"user_ids", std::move(ids)}, {"seqs", std::move(seqs)}}));
-      } catch (const std::exception& e) {
-        log::warn("could not wake other replicas", {{"error", e.what()}});
-      }
+      messages.push_back(events::Event::make(
+          "sync.wake", "messages",
+          {{"replica", replica_id_}, {"payloads", std::move(payloads)}, {"entries", std::move(rows)}}));
+    }
+    try {
+      ctx_.bus.publish_all(messages);
+    } catch (const std::exception& e) {
+      log::warn("could not wake other replicas", {{"error", e.what()}});
     }
   }
+}
+
+void MessagesService::on_wake(const events::Event& e) {
+  if (auto from = e.data.if_contains("replica"); from && from->is_string() && from->as_string() == replica_id_)
+    return;  // its own: the tail and the polls here had them at commit
+  auto payloads = e.data.if_contains("payloads");
+  auto rows = e.data.if_contains("entries");
+  if (!payloads || !payloads->is_array() || !rows || !rows->is_array()) return;
+  std::vector<SharedPayload> shared;
+  for (const auto& p : payloads->as_array())
+    shared.push_back(p.is_string() ? std::make_shared<const std::string>(p.as_string()) : nullptr);
+  // First the tail, then the wake-up: a poll that wakes finds the events there.
+  std::vector<std::string> users;
+  for (const auto& row : rows->as_array()) {
+    const auto* r = row.if_array();
+    if (!r || r->size() != 4 || !(*r)[0].is_string() || !(*r)[1].is_int64() || !(*r)[2].is_int64() || !(*r)[3].is_int64())
+      continue;
+    std::string user((*r)[0].as_string());
+    auto at = static_cast<std::size_t>((*r)[2].as_int64());
+    if (at < shared.size() && shared[at]) tail_.append(user, (*r)[1].as_int64(), shared[at], (*r)[3].as_int64());
+    users.push_back(std::move(user));
+  }
+  for (const auto& u : users) notifier_.notify(u);
 }
 
 std::unique_ptr<service::Service> make_service(service::Context& ctx) {

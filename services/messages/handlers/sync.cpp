@@ -87,12 +87,10 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
     auto seen = notifier_.version(me);
     if (auto cached = tail_.after(me, cursor, kMaxEvents)) {  // the common case: no database read
       if (!cached->empty()) co_return page(cached->back().first, *cached);
-      unread = false;
-    } else if (tail_.newest(me) == cursor) {
-      // Replicas: the newest event this one knows of is the cursor's. A newer one committed
-      // elsewhere comes with a wake-up that wakes this poll, so the database need not be asked
-      // now; should that wake-up be lost, it is asked before the poll answers "nothing".
-      unread = true;
+      // Nothing newer is known here. Alone, this process commits every event, so that is the
+      // truth. With replicas, an event committed elsewhere comes with a wake-up that wakes this
+      // poll; should the wake-up be lost, the database is asked before the poll answers "nothing".
+      unread = !ctx_.single_process;
     } else {
       auto events = co_await read_events(me, cursor);
       if (!events.empty()) co_return page(events.back().first, events);

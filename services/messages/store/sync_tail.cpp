@@ -1,50 +1,26 @@
 #include "store/sync_tail.hpp"
 
-#include <algorithm>
-
 namespace parley::messages {
 
 void SyncTail::append(const std::string& user, std::int64_t seq, Payload payload, std::int64_t at_ms) {
   std::lock_guard lock(mutex_);
   Tail& t = tails_[user];
-  if (!t.events.empty() && t.events.back().first + 1 != seq) {
-    t.events.clear();
-    t.stored_at_ms.clear();
-  }
-  t.events.emplace_back(seq, std::move(payload));
-  t.stored_at_ms.push_back(at_ms);
-  while (t.events.size() > per_user_) {
-    t.events.pop_front();
-    t.stored_at_ms.pop_front();
-  }
-  t.newest = std::max(t.newest, seq);
+  t.events.emplace(seq, Entry{std::move(payload), at_ms});
+  while (t.events.size() > per_user_) t.events.erase(t.events.begin());
   t.touched = std::chrono::steady_clock::now();
-}
-
-void SyncTail::saw(const std::string& user, std::int64_t seq) {
-  std::lock_guard lock(mutex_);
-  Tail& t = tails_[user];
-  t.newest = std::max(t.newest, seq);
-  t.touched = std::chrono::steady_clock::now();
-}
-
-std::optional<std::int64_t> SyncTail::newest(const std::string& user) const {
-  std::lock_guard lock(mutex_);
-  auto it = tails_.find(user);
-  if (it == tails_.end() || it->second.newest == 0) return std::nullopt;
-  return it->second.newest;
 }
 
 std::optional<SyncTail::Events> SyncTail::after(const std::string& user, std::int64_t cursor, std::size_t limit) const {
   std::lock_guard lock(mutex_);
-  auto it = tails_.find(user);
-  if (it == tails_.end() || it->second.events.empty()) return std::nullopt;
-  const auto& events = it->second.events;
-  std::int64_t first = events.front().first, last = events.back().first;
-  if (cursor < first - 1 || cursor > last) return std::nullopt;
+  auto found = tails_.find(user);
+  if (found == tails_.end() || found->second.events.empty()) return std::nullopt;
+  const auto& events = found->second.events;
+  if (cursor == events.rbegin()->first) return Events{};  // nothing newer known
+  auto it = events.find(cursor + 1);
+  if (it == events.end()) return std::nullopt;  // older than the tail, ahead of it, or a gap
   Events out;
-  for (auto i = static_cast<std::size_t>(cursor - first + 1); i < events.size() && out.size() < limit; ++i)
-    out.push_back(events[i]);
+  for (std::int64_t next = cursor + 1; it != events.end() && it->first == next && out.size() < limit; ++it, ++next)
+    out.emplace_back(it->first, it->second.payload);
   return out;
 }
 
@@ -57,10 +33,7 @@ void SyncTail::forget_idle(std::chrono::steady_clock::duration idle) {
 void SyncTail::forget_before(std::int64_t cutoff_ms) {
   std::lock_guard lock(mutex_);
   for (auto& [user, t] : tails_)
-    while (!t.stored_at_ms.empty() && t.stored_at_ms.front() < cutoff_ms) {
-      t.events.pop_front();
-      t.stored_at_ms.pop_front();
-    }
+    std::erase_if(t.events, [&](const auto& kv) { return kv.second.stored_at_ms < cutoff_ms; });
 }
 
 std::size_t SyncTail::users() const {

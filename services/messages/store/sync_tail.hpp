@@ -1,11 +1,14 @@
 #pragma once
 // The recent tail of each user's sync log, in memory, so that a woken long poll is answered
-// without a database read. Filled after commit, in commit order; the database stays the truth:
-// whatever the tail does not cover (older cursors, users not seen since start) is read from it.
+// without a database read. Filled after commit: by this process's own commits and, with replicas,
+// by the events other replicas send with their wake-ups (which may arrive out of order, or not at
+// all). The database stays the truth: the tail answers only a run of events that follows the
+// cursor without a gap; anything else (older cursors, a gap, users not seen since start) is read
+// from the database.
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,18 +26,12 @@ class SyncTail {
 
   explicit SyncTail(std::size_t per_user = 256) : per_user_(per_user) {}
 
-  // REQUIRES: called after commit, in commit order, with seq one past the previous for user (a
-  // gap, e.g. after a restart, starts the tail over). at_ms: when the event was stored.
+  // REQUIRES: called after the event committed. at_ms: when it was stored. Keeps the newest
+  // per_user events of each user; a seq seen before is ignored.
   void append(const std::string& user, std::int64_t seq, Payload payload, std::int64_t at_ms);
-  // The events after cursor (at most limit) if the tail covers cursor; nullopt if the database
-  // must answer. An empty result means nothing newer has committed.
+  // The events after cursor (at most limit) if the tail holds cursor+1 and what follows it without
+  // a gap, or nothing if cursor is the newest event it knows; nullopt if the database must answer.
   std::optional<Events> after(const std::string& user, std::int64_t cursor, std::size_t limit) const;
-  // Replicas: this process learned (from its own commit or another replica's wake-up) that the
-  // user has an event with this seq. It keeps no payload, only the newest seq.
-  void saw(const std::string& user, std::int64_t seq);
-  // The newest seq this process knows the user has (appended or saw); nullopt if none. When a
-  // poll's cursor equals it, nothing newer exists unless a wake-up for it is on its way.
-  std::optional<std::int64_t> newest(const std::string& user) const;
   // Drops users without events for `idle`.
   void forget_idle(std::chrono::steady_clock::duration idle);
   // Drops events stored before cutoff_ms, as the database's pruning does, so that a cursor older
@@ -43,10 +40,12 @@ class SyncTail {
   std::size_t users() const;
 
  private:
+  struct Entry {
+    Payload payload;
+    std::int64_t stored_at_ms;
+  };
   struct Tail {
-    std::deque<std::pair<std::int64_t, Payload>> events;
-    std::deque<std::int64_t> stored_at_ms;  // parallel to events
-    std::int64_t newest = 0;  // 0: none known
+    std::map<std::int64_t, Entry> events;  // by seq
     std::chrono::steady_clock::time_point touched;
   };
   std::size_t per_user_;

@@ -47,17 +47,19 @@ TEST(SyncTail, PruningLeavesOldCursorsToTheDatabase) {
   EXPECT_EQ(seqs(*tail.after("u", 1, 10)), (std::vector<std::int64_t>{2}));
 }
 
-TEST(SyncTail, RemembersTheNewestSeqItLearnedOfWithoutPayloads) {
+TEST(SyncTail, EventsArrivingOutOfOrderAreServedOnceTheGapCloses) {
+  // Replicas: another replica's events come with its wake-ups, later than this one's own.
   SyncTail tail(10);
-  EXPECT_FALSE(tail.newest("u"));
-  tail.saw("u", 7);  // another replica's commit, from its wake-up
-  tail.saw("u", 5);  // a late, older wake-up changes nothing
-  EXPECT_EQ(tail.newest("u"), 7);
-  EXPECT_FALSE(tail.after("u", 7, 10));  // no payloads kept: the database still answers
-  tail.append("u", 8, p("own"), 0);
-  EXPECT_EQ(tail.newest("u"), 8);
-  tail.forget_idle(std::chrono::seconds(0));
-  EXPECT_FALSE(tail.newest("u"));
+  tail.append("u", 1, p("e1"), 0);
+  tail.append("u", 3, p("mine"), 0);  // 2 was committed elsewhere; its wake-up is on its way
+  EXPECT_EQ(seqs(*tail.after("u", 0, 10)), (std::vector<std::int64_t>{1}));  // up to the gap only
+  EXPECT_FALSE(tail.after("u", 1, 10));  // the gap: the database answers
+  EXPECT_TRUE(tail.after("u", 3, 10)->empty());
+  tail.append("u", 2, p("theirs"), 0);
+  tail.append("u", 2, p("again"), 0);  // a repeated wake-up changes nothing
+  auto all = *tail.after("u", 0, 10);
+  EXPECT_EQ(seqs(all), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(*all[1].second, "theirs");
 }
 
 }  // namespace

@@ -20,6 +20,19 @@ class EventBus {
   virtual void publish_all(const std::vector<Event>& events) {
     for (const auto& e : events) publish(e);
   }
+  // Events already serialized (Event::to_json), as an outbox keeps them: published as they are,
+  // without parsing them again where the bus can. The same guarantees as publish_all.
+  struct Serialized {
+    std::string id;
+    std::string type;
+    std::string json;
+  };
+  virtual void publish_serialized(const std::vector<Serialized>& events) {
+    std::vector<Event> parsed;
+    parsed.reserve(events.size());
+    for (const auto& e : events) parsed.push_back(Event::from_json(e.json));
+    publish_all(parsed);
+  }
   // A named, durable consumer (one queue per consuming service) receiving the events whose type
   // matches one of the patterns. A handler that throws is retried, then dead-lettered; one that
   // throws storage::ConnectionLost (its database is away) is retried until the database is back.

@@ -48,6 +48,7 @@ class RabbitBus final : public EventBus {
   // EventBus
   void publish(const Event& event) override;
   void publish_all(const std::vector<Event>& events) override;
+  void publish_serialized(const std::vector<Serialized>& events) override;
   void subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) override;
   void start() override;
   void stop() override;

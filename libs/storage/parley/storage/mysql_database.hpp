@@ -19,6 +19,7 @@ struct MysqlOptions {
   std::size_t max_batch = 256;          // writes committed in one transaction at most
   std::chrono::seconds connect_timeout{5};
   std::chrono::seconds io_timeout{30};  // a statement that waits longer fails (503)
+  std::chrono::milliseconds lease_recheck{1000};  // how long hold_lease reuses its last answer
 };
 
 // mysql://user:password@host:port/database or mysql://user@localhost/database?socket=/path.
