@@ -238,7 +238,7 @@ int load(std::size_t n_users, double rate, int seconds, std::size_t send_connect
   for (std::size_t s = 0; s < send_connections; ++s)
     asio::co_spawn(ioc, [&, s]() -> awaitable<void> {
       auto c = co_await connect();
-      std::size_t round = s;
+      std::mt19937 pick(static_cast<std::mt19937::result_type>(1000 + s));  // as the fixed-rate schedule picks
       for (;;) {
         std::size_t who;
         long long due_ns;
@@ -253,7 +253,7 @@ int load(std::size_t n_users, double rate, int seconds, std::size_t send_connect
           due.pop_front();
         } else {
           if (Clock::now() >= send_end) break;
-          who = round++ % users.size();
+          who = pick() % users.size();
           due_ns = ns(Clock::now());
         }
         auto& u = users[who];
