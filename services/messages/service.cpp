@@ -237,7 +237,10 @@ void MessagesService::publish_wakes() {
           payloads.emplace_back(*e.payload);
           bytes += e.payload->size();
         }
-        rows.push_back(bj::array{bj::value(e.user), e.seq, static_cast<std::int64_t>(it->second), e.at_ms});
+        rows.push_back(bj::object{{"user_id", e.user},
+                                  {"seq", e.seq},
+                                  {"payload", static_cast<std::int64_t>(it->second)},
+                                  {"at_ms", e.at_ms}});
         bytes += e.user.size() + 32;
       }
       messages.push_back(events::Event::make(
@@ -264,13 +267,18 @@ void MessagesService::on_wake(const events::Event& e) {
   // First the tail, then the wake-up: a poll that wakes finds the events there.
   std::vector<std::string> users;
   for (const auto& row : rows->as_array()) {
-    const auto* r = row.if_array();
-    if (!r || r->size() != 4 || !(*r)[0].is_string() || !(*r)[1].is_int64() || !(*r)[2].is_int64() || !(*r)[3].is_int64())
+    const auto* r = row.if_object();
+    const auto* user = r ? r->if_contains("user_id") : nullptr;
+    const auto* seq = r ? r->if_contains("seq") : nullptr;
+    const auto* payload = r ? r->if_contains("payload") : nullptr;
+    const auto* at = r ? r->if_contains("at_ms") : nullptr;
+    if (!user || !user->is_string() || !seq || !seq->is_int64() || !payload || !payload->is_int64() || !at ||
+        !at->is_int64())
       continue;
-    std::string user((*r)[0].as_string());
-    auto at = static_cast<std::size_t>((*r)[2].as_int64());
-    if (at < shared.size() && shared[at]) tail_.append(user, (*r)[1].as_int64(), shared[at], (*r)[3].as_int64());
-    users.push_back(std::move(user));
+    auto index = static_cast<std::size_t>(payload->as_int64());
+    if (index < shared.size() && shared[index])
+      tail_.append(std::string(user->as_string()), seq->as_int64(), shared[index], at->as_int64());
+    users.emplace_back(user->as_string());
   }
   for (const auto& u : users) notifier_.notify(u);
 }
