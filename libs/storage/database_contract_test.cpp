@@ -65,21 +65,36 @@ TEST_P(DatabaseContract, FailingWriteRollsBackOnlyItselfInAGroup) {
   EXPECT_EQ(count(*db), 12);
 }
 
+// Keeps the writer busy for 200 ms with a write of its own ('first'), so that the writes queued
+// meanwhile go into one batch.
+class BusyWriter {
+ public:
+  explicit BusyWriter(Database& db) {
+    thread_ = std::thread([this, &db] {
+      db.write_sync([&](Tx& tx) {
+        tx.exec("INSERT INTO t (name) VALUES ('first')");
+        started_.set_value();
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      });
+    });
+    started_.get_future().wait();
+  }
+  ~BusyWriter() { thread_.join(); }
+  BusyWriter(const BusyWriter&) = delete;
+  BusyWriter& operator=(const BusyWriter&) = delete;
+
+ private:
+  std::promise<void> started_;
+  std::thread thread_;
+};
+
 // Writes queued while the writer is busy go into one batch. The batch runs without savepoints
 // first; the failing writes make it run again with one savepoint per write, and only their own
 // changes go. The others commit once, and their after-commit hooks run once.
 TEST_P(DatabaseContract, OneBatchWithFailingWritesKeepsTheOthersAndRunsTheirHooksOnce) {
   auto db = GetParam()();
   db->migrate(kMigrations);
-  std::promise<void> started;
-  std::thread blocker([&] {
-    db->write_sync([&](Tx& tx) {
-      tx.exec("INSERT INTO t (name) VALUES ('first')");
-      started.set_value();
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the others queue meanwhile
-    });
-  });
-  started.get_future().wait();
+  BusyWriter busy(*db);
   std::atomic<int> ok{0}, failed{0}, hooks{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i)
@@ -96,7 +111,6 @@ TEST_P(DatabaseContract, OneBatchWithFailingWritesKeepsTheOthersAndRunsTheirHook
       }
     });
   for (auto& t : threads) t.join();
-  blocker.join();
   EXPECT_EQ(ok, 6);
   EXPECT_EQ(failed, 2);
   EXPECT_EQ(hooks, 6);
@@ -129,15 +143,7 @@ struct InsertAll final : BatchWork {
 TEST_P(DatabaseContract, SharedWorkStoresABatchsWritesInOneGoBeforeItCommits) {
   auto db = GetParam()();
   db->migrate(kMigrations);
-  std::promise<void> started;
-  std::thread blocker([&] {
-    db->write_sync([&](Tx& tx) {
-      tx.exec("INSERT INTO t (name) VALUES ('first')");
-      started.set_value();
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the others queue meanwhile
-    });
-  });
-  started.get_future().wait();
+  BusyWriter busy(*db);
   std::vector<std::int64_t> ids(6, -1);
   std::atomic<int> failed{0}, works{0};
   std::vector<std::thread> threads;
@@ -157,7 +163,6 @@ TEST_P(DatabaseContract, SharedWorkStoresABatchsWritesInOneGoBeforeItCommits) {
       }
     });
   for (auto& t : threads) t.join();
-  blocker.join();
   EXPECT_EQ(failed, 1);
   EXPECT_EQ(count(*db), 6);  // first + 5
   for (int i = 0; i < 6; ++i) {

@@ -163,22 +163,14 @@ void GroupCommitWriter::try_batch(std::vector<Job>& batch, bool isolate) {
       }
     }
   }
-  // The writes' shared work, once for all of them.
-  for (auto& [key, work] : works.all()) {
-    std::vector<std::function<void()>> hooks;
-    try {
+  // The writes' shared work, once for all of them; then the commit. A deadlock runs the batch
+  // again; any other failure fails every write of the batch.
+  try {
+    for (auto& [key, work] : works.all()) {
+      std::vector<std::function<void()>> hooks;
       backend_.run([&](Tx& tx) { work->run(tx); }, hooks);
       for (auto& h : hooks) after.push_back(std::move(h));
-    } catch (const TransactionAborted&) {
-      backend_.rollback();
-      throw;
-    } catch (...) {
-      backend_.rollback();
-      fail_all(std::current_exception());
-      return;
     }
-  }
-  try {
     backend_.commit();
   } catch (const TransactionAborted&) {
     backend_.rollback();
