@@ -139,11 +139,28 @@ std::size_t Outbox::relay_locked() {
     done.emplace_back(row.integer(0));
     events.push_back(EventBus::Serialized{row.text(1), row.text(2), row.text(3)});
   }
-  bus_.publish_serialized(events);  // throws: nothing is deleted, all go again (consumers dedupe)
   std::size_t published = events.size();
+  std::exception_ptr failure;
+  try {
+    bus_.publish_serialized(events);
+  } catch (...) {
+    // Which ones the bus took is unknown: one at a time, up to the first it refuses (the broker
+    // is away, or refuses that event), so that the ones before it are not published forever.
+    // Those it took before are published twice; consumers drop duplicates by event id.
+    failure = std::current_exception();
+    std::size_t tries = events.size() > 1 ? events.size() : 0;  // a batch of one just failed
+    for (published = 0; published < tries; ++published) {
+      try {
+        bus_.publish_serialized({events[published]});
+      } catch (...) {
+        break;
+      }
+    }
+    done.resize(published);
+  }
   if (log::enabled(log::Level::info))
-    for (const auto& event : events)
-      log::info("event published", {{"event_id", event.id}, {"type", event.type}, {"producer", producer_}});
+    for (std::size_t i = 0; i < published; ++i)
+      log::info("event published", {{"event_id", events[i].id}, {"type", events[i].type}, {"producer", producer_}});
   if (published > 0) {
     // Exactly the rows published: with several writers (replicas on one MySQL database) a row
     // with a lower seq may commit after this read, and must stay for the next relay.
@@ -153,6 +170,7 @@ std::size_t Outbox::relay_locked() {
     db_.write_sync([&](storage::Tx& tx) { tx.exec(sql, done); });
     depth_ -= static_cast<std::int64_t>(published);
   }
+  if (failure && published < events.size()) std::rethrow_exception(failure);
   return published;
 }
 

@@ -80,11 +80,13 @@ class FlakyBus final : public EventBus {
   std::atomic<int> attempts{0};
   std::vector<std::string> published;
   std::function<void()> on_first_publish;
+  std::string refused;  // a type the broker always refuses
   // EventBus
   void publish(const Event& e) override {
     ++attempts;
     if (auto f = std::exchange(on_first_publish, nullptr)) f();
     if (down) throw std::runtime_error("rabbitmq: cannot connect");
+    if (e.type == refused) throw std::runtime_error("rabbitmq: the broker refused an event");
     published.push_back(e.type);
   }
   void subscribe(std::string, std::vector<std::string>, EventHandler) override {}
@@ -111,6 +113,31 @@ TEST(Outbox, TryFlushNeverThrowsAndKeepsTheEventsWhileTheBusIsDown) {
   db->write_sync([&](storage::Tx& tx) { outbox.add(tx, "after", {}); });
   outbox.try_flush();  // healthy again: published before the caller answers
   EXPECT_EQ(bus.published.back(), "after");
+  EXPECT_EQ(outbox.pending(), 0);
+}
+
+// A batch the bus did not take whole: the events before the one it refuses go out (and are
+// deleted) rather than being published again and again; that one and the rest stay.
+TEST(Outbox, WhenTheBusRefusesAnEventTheOnesBeforeItAreStillRelayed) {
+  auto db = storage::open_sqlite({.path = temp_db("refused.db"), .synchronous_full = false});
+  db->migrate(schema());
+  FlakyBus bus;
+  bus.refused = "poison";
+  Outbox outbox(*db, bus, "test");
+  db->write_sync([&](storage::Tx& tx) {
+    outbox.add(tx, "first", {});
+    outbox.add(tx, "second", {});
+    outbox.add(tx, "poison", {});
+    outbox.add(tx, "after", {});
+  });
+  EXPECT_THROW(outbox.flush(), std::runtime_error);
+  EXPECT_EQ(outbox.pending(), 2);  // poison and what follows it
+  bus.published.clear();
+  EXPECT_THROW(outbox.flush(), std::runtime_error);
+  EXPECT_TRUE(bus.published.empty()) << "first and second were published again";
+  bus.refused.clear();
+  outbox.flush();
+  EXPECT_EQ(bus.published, (std::vector<std::string>{"poison", "after"}));
   EXPECT_EQ(outbox.pending(), 0);
 }
 

@@ -142,11 +142,19 @@ void RabbitBus::publish_serialized(const std::vector<Serialized>& events) {
           publisher_->fail("publish");
         ++publisher_->next_tag;
       }
-      // Publisher confirms: the broker has every event (persisted, for durable queues).
+      // Publisher confirms: the broker has every event (persisted, for durable queues). They may
+      // come in any order (an event no queue takes is confirmed at once, one a durable queue
+      // takes after it is on disk), one at a time or "every tag up to this one" at once.
       std::uint64_t last = publisher_->next_tag - 1;
-      std::uint64_t confirmed = first - 1;
+      std::vector<bool> acked(events.size(), false);
+      std::size_t outstanding = events.size();
+      auto ack_tag = [&](std::uint64_t tag) {
+        if (tag < first || tag > last || acked[tag - first]) return;
+        acked[tag - first] = true;
+        --outstanding;
+      };
       auto deadline = std::chrono::steady_clock::now() + options_.confirm_timeout;
-      while (confirmed < last) {
+      while (outstanding > 0) {
         auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) publisher_->fail("no confirm within the timeout");
         timeval tv{static_cast<time_t>(left.count() / 1'000'000), static_cast<suseconds_t>(left.count() % 1'000'000)};
@@ -157,9 +165,9 @@ void RabbitBus::publish_serialized(const std::vector<Serialized>& events) {
         auto id = frame.payload.method.id;
         if (id == AMQP_BASIC_ACK_METHOD) {
           auto* ack = static_cast<amqp_basic_ack_t*>(frame.payload.method.decoded);
-          if (ack->multiple) confirmed = std::max(confirmed, static_cast<std::uint64_t>(ack->delivery_tag));
-          else if (ack->delivery_tag == confirmed + 1) confirmed = ack->delivery_tag;
-          else if (ack->delivery_tag > confirmed) publisher_->fail("confirms out of order");
+          if (!ack->multiple) ack_tag(ack->delivery_tag);
+          else
+            for (std::uint64_t tag = first; tag <= std::min<std::uint64_t>(ack->delivery_tag, last); ++tag) ack_tag(tag);
         } else if (id == AMQP_BASIC_NACK_METHOD) {
           publisher_->fail("the broker refused an event");
         } else if (id == AMQP_CHANNEL_CLOSE_METHOD || id == AMQP_CONNECTION_CLOSE_METHOD) {

@@ -101,6 +101,26 @@ TEST(RabbitBus, PublishesABatchWithOneWaitForItsConfirmsAndDeliversEveryEventOnc
   bus.stop();
 }
 
+// An event no queue takes is confirmed at once, one a durable queue takes only once it is on
+// disk: the confirms of a batch come out of order, and every one must still count.
+TEST(RabbitBus, ABatchWhoseConfirmsComeOutOfOrderIsTakenWhole) {
+  std::string t = unique("t");
+  RabbitBus bus(options());
+  Inbox kept;
+  bus.subscribe(unique("kept"), {t + ".kept"}, kept.handler());
+  bus.start();
+  publish_when_bound(bus, Event::make(t + ".kept", "test", {{"n", -1}}), kept, 0);
+  std::size_t base = kept.wait_for(1).size();
+  std::vector<Event> batch;
+  for (int i = 0; i < 400; ++i)
+    batch.push_back(i % 2 ? Event::make(t + ".nobody", "test", {}) : Event::make(t + ".kept", "test", {{"n", i / 2}}));
+  for (int round = 0; round < 3; ++round) EXPECT_NO_THROW(bus.publish_all(batch)) << "round " << round;
+  auto got = kept.wait_for(base + 600);
+  ASSERT_EQ(got.size(), base + 600);
+  for (std::size_t i = 0; i < 600; ++i) EXPECT_EQ(got[base + i].data.at("n").as_int64(), static_cast<std::int64_t>(i % 200));
+  bus.stop();
+}
+
 TEST(RabbitBus, RetriesAFailingHandlerThenDeadLettersIt) {
   std::string t = unique("t");
   http::Metrics metrics;

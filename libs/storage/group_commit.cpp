@@ -105,6 +105,20 @@ void GroupCommitWriter::commit_batch(std::vector<Job>& batch) {
         for (auto& job : batch) job.done(std::current_exception());
         return;
       }
+      if (attempt == 2 && batch.size() > 1) {
+        // Twice undone: what the whole batch locks keeps meeting another writer. Each write on
+        // its own (and its share of the batch's shared work with it) locks less, and one that
+        // still fails fails alone.
+        log::warn("write batch aborted twice; running its writes one by one",
+                  {{"database", name_}, {"jobs", batch.size()}, {"error", e.what()}});
+        for (auto& job : batch) {
+          std::vector<Job> one;
+          one.push_back(std::move(job));
+          commit_batch(one);
+        }
+        batch.clear();
+        return;
+      }
       ++attempt;
       log::warn("write batch aborted by a deadlock; running it again",
                 {{"database", name_}, {"jobs", batch.size()}, {"attempt", attempt}, {"error", e.what()}});

@@ -105,5 +105,51 @@ TEST(GroupCommitDeferredSync, AFailedWriteIsReportedAndTheOthersStillCommit) {
   EXPECT_TRUE(ran);
 }
 
+// A backend on which any transaction with more than one write deadlocks (TransactionAborted at
+// commit), as when a batch keeps meeting another replica's locks.
+class CrowdedBackend final : public WriterBackend {
+ public:
+  void begin() override { writes = 0; }
+  void commit() override {
+    if (writes > 1) throw TransactionAborted("deadlock");
+    ++commits;
+  }
+  void rollback() noexcept override {}
+  void savepoint() override {}
+  void release_savepoint() override {}
+  void rollback_to_savepoint() override {}
+  void run(const std::function<void(Tx&)>& fn, std::vector<std::function<void()>>& hooks) override {
+    ++writes;
+    NullTx tx;
+    HookedTx hooked(tx, hooks);
+    fn(hooked);
+  }
+  int writes = 0;
+  std::atomic<int> commits{0};
+};
+
+TEST(GroupCommit, ABatchUndoneTwiceRunsItsWritesOneByOne) {
+  CrowdedBackend backend;
+  std::atomic<int> hooks{0};
+  {
+    GroupCommitWriter writer("test", backend, 512);
+    std::promise<void> started;
+    std::thread busy([&] {
+      writer.write_sync([&](Tx&) {
+        started.set_value();
+        std::this_thread::sleep_for(100ms);  // the next writes queue into one batch meanwhile
+      });
+    });
+    started.get_future().wait();
+    std::vector<std::thread> writers;
+    for (int i = 0; i < 4; ++i)
+      writers.emplace_back([&] { writer.write_sync([&](Tx& tx) { tx.after_commit([&] { ++hooks; }); }); });
+    for (auto& t : writers) t.join();
+    busy.join();
+  }
+  EXPECT_EQ(backend.commits, 5);  // the busy one, then each of the four alone
+  EXPECT_EQ(hooks, 4);
+}
+
 }  // namespace
 }  // namespace parley::storage::detail

@@ -241,8 +241,14 @@ void erase_user(Tx& tx, const std::string& user_id) {
   tx.exec("DELETE FROM members WHERE user_id = ?", {user_id});
   for (const auto& row : owned)
     if (auto heir = successor(tx, row.text(0))) set_role(tx, row.text(0), *heir, Role::owner);
+  // Their sync log goes, but not its count: seqs never start over for a user id (an in-memory
+  // tail elsewhere may still hold the old ones).
+  if (!mysql(tx))  // on MySQL sync_state already counts every event
+    tx.exec("INSERT INTO sync_state (user_id, last_seq) SELECT user_id, MAX(seq) FROM user_events "
+            "WHERE user_id = ? GROUP BY user_id "
+            "ON CONFLICT(user_id) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)",
+            {user_id});
   tx.exec("DELETE FROM user_events WHERE user_id = ?", {user_id});
-  tx.exec("DELETE FROM sync_state WHERE user_id = ?", {user_id});
 }
 
 std::optional<ConversationRow> conversation(Tx& tx, const std::string& id) {
@@ -581,8 +587,9 @@ std::vector<std::int64_t> append_events(Tx& tx, const std::vector<std::pair<std:
                     .integer(0);
     return seqs;
   }
-  // Several replicas may write for one user at once: each user's counter row, locked in user
-  // order (no deadlock between two batches), hands out their seqs.
+  // Several replicas may write for one user at once: each user's counter row hands out their
+  // seqs; a batch locks them in user order (a deadlock with another replica's transaction that
+  // takes them in another order runs the batch again).
   std::map<std::string, std::int64_t> counts;
   for (const auto& [user, payload] : entries) ++counts[user];
   std::vector<std::pair<std::string, std::int64_t>> users(counts.begin(), counts.end());
@@ -643,6 +650,7 @@ std::optional<std::vector<std::pair<std::int64_t, std::string>>> events_from(Tx&
   auto rows = tx.query("SELECT seq, payload FROM user_events WHERE user_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
                        {user_id, cursor, std::int64_t{limit} + 1});
   if (rows.empty() || rows[0].integer(0) != cursor) return std::nullopt;
+  if (rows.size() > 1 && rows[1].integer(0) != cursor + 1) return std::nullopt;  // a gap: pruned out of order
   std::vector<std::pair<std::int64_t, std::string>> out;
   out.reserve(rows.size() - 1);
   for (std::size_t i = 1; i < rows.size(); ++i) out.emplace_back(rows[i].integer(0), rows[i].text(1));
