@@ -60,11 +60,22 @@ void MessagesService::stop() {
 }
 
 void MessagesService::prune_loop() {
+  // The in-memory tail keeps about a minute of events: enough for devices that poll again right
+  // after an answer (the common case it exists for), bounded however busy the server is. Older
+  // cursors are answered from the database.
+  constexpr auto kTailKeep = std::chrono::seconds(60), kTailTrimEvery = std::chrono::seconds(10);
+  auto next_prune = std::chrono::steady_clock::now() + options_.prune_interval;
   for (;;) {
     {
       std::unique_lock lock(prune_mutex_);
-      if (prune_cv_.wait_for(lock, options_.prune_interval, [&] { return stopping_; })) return;
+      if (prune_cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(kTailTrimEvery, options_.prune_interval),
+                             [&] { return stopping_; }))
+        return;
     }
+    tail_.forget_before(time::to_unix_ms(time::now()) - std::chrono::duration_cast<std::chrono::milliseconds>(kTailKeep).count());
+    tail_.forget_idle(kTailKeep);
+    if (std::chrono::steady_clock::now() < next_prune) continue;
+    next_prune = std::chrono::steady_clock::now() + options_.prune_interval;
     try {
       std::int64_t cutoff = time::to_unix_ms(time::now()) -
                             std::chrono::duration_cast<std::chrono::milliseconds>(options_.sync_retention).count();
@@ -75,7 +86,6 @@ void MessagesService::prune_loop() {
       } while (removed == 5000);
       tail_.forget_before(cutoff);
       if (total > 0) log::info("sync events pruned", {{"count", total}});
-      tail_.forget_idle(std::chrono::minutes(10));
     } catch (const std::exception& e) {
       log::warn("pruning sync events failed", {{"error", e.what()}});
     }

@@ -32,8 +32,10 @@ void SyncTail::forget_idle(std::chrono::steady_clock::duration idle) {
 
 void SyncTail::forget_before(std::int64_t cutoff_ms) {
   std::lock_guard lock(mutex_);
-  for (auto& [user, t] : tails_)
-    std::erase_if(t.events, [&](const auto& kv) { return kv.second.stored_at_ms < cutoff_ms; });
+  for (auto it = tails_.begin(); it != tails_.end();) {
+    std::erase_if(it->second.events, [&](const auto& kv) { return kv.second.stored_at_ms < cutoff_ms; });
+    it = it->second.events.empty() ? tails_.erase(it) : std::next(it);
+  }
 }
 
 std::size_t SyncTail::users() const {

@@ -35,7 +35,8 @@ class SyncTail {
   // Drops users without events for `idle`.
   void forget_idle(std::chrono::steady_clock::duration idle);
   // Drops events stored before cutoff_ms, as the database's pruning does, so that a cursor older
-  // than what is kept is answered by the database (410), not from memory.
+  // than what is kept is answered by the database (410), not from memory. Users left with no
+  // events are forgotten.
   void forget_before(std::int64_t cutoff_ms);
   std::size_t users() const;
 
