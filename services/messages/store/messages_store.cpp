@@ -574,27 +574,27 @@ std::vector<ExportedMessage> export_history(Tx& tx, const std::string& conversat
 
 std::vector<std::int64_t> append_events(Tx& tx, const std::vector<std::pair<std::string, const std::string*>>& entries,
                                         std::int64_t now_ms) {
-  std::vector<std::int64_t> seqs(entries.size());
-  if (!mysql(tx)) {
-    // One writer: the next seq is one past the user's newest event, or past the floor that
-    // pruning left in sync_state when it removed all of them. One statement, one page touched.
-    for (std::size_t i = 0; i < entries.size(); ++i)
-      seqs[i] = tx.query("INSERT INTO user_events (user_id, seq, created_at_ms, payload) "
-                         "SELECT ?1, 1 + MAX(COALESCE((SELECT MAX(seq) FROM user_events WHERE user_id = ?1), 0), "
-                         "COALESCE((SELECT last_seq FROM sync_state WHERE user_id = ?1), 0)), ?2, ?3 RETURNING seq",
-                         {entries[i].first, now_ms, *entries[i].second})
-                    .at(0)
-                    .integer(0);
-    return seqs;
-  }
-  // Several replicas may write for one user at once: each user's counter row hands out their
-  // seqs; a batch locks them in user order (a deadlock with another replica's transaction that
-  // takes them in another order runs the batch again).
   std::map<std::string, std::int64_t> counts;
   for (const auto& [user, payload] : entries) ++counts[user];
-  std::vector<std::pair<std::string, std::int64_t>> users(counts.begin(), counts.end());
-  std::map<std::string, std::int64_t> next;
+  std::vector<std::pair<std::string, std::int64_t>> users(counts.begin(), counts.end());  // in user order
+  std::map<std::string, std::int64_t> next;  // each user's first new seq
   in_chunks(users.size(), 64, [&](std::size_t from, std::size_t to) {
+    std::vector<storage::Value> ids;
+    for (std::size_t i = from; i < to; ++i) ids.emplace_back(users[i].first);
+    if (!mysql(tx)) {
+      // One writer: the next seq is one past the user's newest event, or past the floor that
+      // pruning left in sync_state when it removed all of them (no counter row to write, so a
+      // direct message dirties one page per recipient, not two).
+      for (const auto& r : tx.query("SELECT column1, MAX(COALESCE((SELECT MAX(seq) FROM user_events WHERE user_id = column1), 0), "
+                                    "COALESCE((SELECT last_seq FROM sync_state WHERE user_id = column1), 0)) "
+                                    "FROM (VALUES " + marks("(?)", to - from) + ")",
+                                    ids))
+        next[r.text(0)] = r.integer(1) + 1;
+      return;
+    }
+    // Several replicas may write for one user at once: each user's counter row hands out their
+    // seqs; a batch locks them in user order (a deadlock with another replica's transaction that
+    // takes them in another order runs the batch again).
     std::vector<storage::Value> params;
     for (std::size_t i = from; i < to; ++i) {
       params.emplace_back(users[i].first);
@@ -603,11 +603,10 @@ std::vector<std::int64_t> append_events(Tx& tx, const std::vector<std::pair<std:
     tx.exec("INSERT INTO sync_state (user_id, last_seq) VALUES " + marks("(?, ?)", to - from) +
                 " ON DUPLICATE KEY UPDATE last_seq = last_seq + VALUES(last_seq)",
             params);
-    std::vector<storage::Value> ids;
-    for (std::size_t i = from; i < to; ++i) ids.emplace_back(users[i].first);
     for (const auto& r : tx.query("SELECT user_id, last_seq FROM sync_state WHERE user_id IN (" + marks("?", to - from) + ")", ids))
       next[r.text(0)] = r.integer(1) - counts[r.text(0)] + 1;
   });
+  std::vector<std::int64_t> seqs(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) seqs[i] = next.at(entries[i].first)++;
   in_chunks(entries.size(), 64, [&](std::size_t from, std::size_t to) {
     std::vector<storage::Value> params;
