@@ -1,6 +1,7 @@
 #pragma once
 // Internal to parley_storage: the writer thread that commits queued writes together (group
-// commit), each inside its own savepoint, for any SQL backend.
+// commit) for any SQL backend: a batch runs in one transaction, with savepoints only when a write
+// in it fails, and with the work its writes share (Tx::shared) run once before the commit.
 
 #include <atomic>
 #include <condition_variable>

@@ -26,9 +26,9 @@ struct MysqlOptions {
 // Throws std::invalid_argument naming what is wrong.
 MysqlOptions parse_mysql_url(std::string_view url);
 
-// MariaDB 10.11 / MySQL 8 through libmariadb: one writer connection that group-commits (each write
-// in its own savepoint), a pool of reader connections, reconnection after the server restarts
-// (the batch in flight fails with 503; later ones succeed), per-statement timeouts.
+// MariaDB 10.11 / MySQL 8 through libmariadb: one writer connection that group-commits (a write
+// that fails undoes only itself), a pool of reader connections, reconnection after the server
+// restarts (the batch in flight fails with 503; later ones succeed), per-statement timeouts.
 std::unique_ptr<Database> open_mysql(MysqlOptions options);
 
 }  // namespace parley::storage
