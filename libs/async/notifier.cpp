@@ -85,6 +85,20 @@ void Notifier::notify(const std::string& key) {
   for (auto& w : wake) w->finish(true);
 }
 
+void Notifier::notify_all() {
+  std::vector<std::shared_ptr<Waiter>> wake;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, slot] : slots_) {
+      ++slot.version;
+      for (auto& w : slot.waiters) wake.push_back(std::move(w));
+      slot.waiters.clear();
+    }
+    waiting_ = 0;
+  }
+  for (auto& w : wake) w->finish(true);
+}
+
 void Notifier::shutdown() {
   shutdown_ = true;
   std::vector<std::shared_ptr<Waiter>> wake;

@@ -40,6 +40,27 @@ TEST(Notifier, ANotifyBetweenCheckAndWaitIsNotLost) {
   EXPECT_TRUE(result.get());
 }
 
+TEST(Notifier, NotifyAllWakesEveryWaiterAndLaterWaitsStillPark) {
+  Notifier n;
+  asio::io_context ioc;
+  std::vector<std::future<bool>> waits;
+  for (int i = 0; i < 10; ++i)
+    waits.push_back(asio::co_spawn(ioc, n.wait("k" + std::to_string(i), 0, 60s), asio::use_future));
+  std::thread other([&] {
+    while (n.waiting() < 10) std::this_thread::sleep_for(1ms);
+    n.notify_all();
+  });
+  ioc.run();
+  other.join();
+  for (auto& w : waits) EXPECT_TRUE(w.get());
+  EXPECT_EQ(n.waiting(), 0u);
+  // Unlike shutdown, it is not for ever: a new wait parks until its timeout.
+  asio::io_context ioc2;
+  auto later = asio::co_spawn(ioc2, n.wait("k0", n.version("k0"), 20ms), asio::use_future);
+  ioc2.run();
+  EXPECT_FALSE(later.get());
+}
+
 TEST(Notifier, TimesOutAndShutdownReleasesEveryone) {
   Notifier n;
   asio::io_context ioc;

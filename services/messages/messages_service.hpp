@@ -55,9 +55,16 @@ class MessagesService final : public service::Service {
   async::Task<http::Response> mark_read(http::Request& request);
   // handlers/sync.cpp
   async::Task<http::Response> sync(http::Request& request);
-  // The user's events after cursor from the database (at most a page); 410 cursor_expired if the
-  // cursor is older than what is kept or from another life of the database.
-  async::Task<std::vector<std::pair<std::int64_t, std::string>>> read_events(std::string me, std::int64_t cursor);
+  // The user's events after cursor from the database (at most a page) and the cursor after them;
+  // 410 cursor_expired if the cursor is older than what is kept or past the end of the log.
+  struct SyncPage {
+    std::vector<std::pair<std::int64_t, std::string>> events;
+    std::int64_t cursor = 0;
+  };
+  async::Task<SyncPage> read_events(std::string me, std::int64_t cursor);
+  // A cursor names the database's sync log (its epoch) and a gseq in it.
+  std::string encode_sync_cursor(std::int64_t gseq) const;
+  std::int64_t parse_sync_cursor(const http::Request& request) const;
   // handlers/internal.cpp (service credential only)
   async::Task<http::Response> internal_conversations(http::Request& request);
   async::Task<http::Response> internal_messages(http::Request& request);
@@ -67,12 +74,23 @@ class MessagesService final : public service::Service {
   // Loads a conversation the caller is a member of; 404 otherwise (existence does not leak).
   std::pair<ConversationRow, Member> membership(storage::Tx& tx, const std::string& conversation_id,
                                                 const std::string& user_id);
-  // Appends an event to each user's sync log and, once tx commits, to the in-memory tail, and
-  // wakes their long polls.
-  void deliver(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload);
-  // The same for many (user, event) entries at once.
   using SharedPayload = std::shared_ptr<const std::string>;
-  void deliver_all(storage::Tx& tx, const std::vector<std::pair<std::string, SharedPayload>>& entries);
+  using Audience = SyncTail::Audience;
+  // An event for the sync log: a conversation's (read by each member through their membership)
+  // or one user's own. audience: who gets it, as the tail and the wake-ups need to know.
+  struct Outgoing {
+    std::string conversation_id;  // a conversation's event, or
+    std::string user_id;          // one user's
+    SharedPayload payload;
+    Audience audience;
+  };
+  // Appends events to the sync log with consecutive gseqs; once tx commits, adds them to the
+  // in-memory tail, wakes their users' long polls and (with replicas) the other replicas.
+  void deliver(storage::Tx& tx, std::vector<Outgoing> events);
+  // One payload for each of users, as their own event.
+  void deliver_to(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload);
+  // One payload as a conversation's event, for its current members.
+  void deliver_to_members(storage::Tx& tx, const std::string& conversation_id, const std::string& payload);
 
  public:
   // A send waiting for its group-commit batch: what was asked, and what came of it.
@@ -89,18 +107,14 @@ class MessagesService final : public service::Service {
   void send_all(storage::Tx& tx, const std::vector<PendingSend*>& sends);
 
  private:
-  // Tells the other replicas which users have new sync events (distributed mode). Wake-ups that
-  // come while one is being published go out together in the next message.
-  struct WakeEntry {
-    std::string user;
-    std::int64_t seq;
-    std::shared_ptr<const std::string> payload;
-    std::int64_t at_ms;
-  };
-  void wake_replicas(std::vector<WakeEntry> entries);
+  // Tells the other replicas about new sync events, with the events (distributed mode). Events
+  // that come while a wake-up is being published go out together in the next message.
+  void wake_replicas(std::vector<SyncTail::Event> events);
   void publish_wakes();
   // Another replica's wake-up: its events into the tail, then the polls waiting for them.
   void on_wake(const events::Event& e);
+  // Wakes the polls of users whose events the tail can now answer.
+  void wake_local(const std::vector<std::string>& users);
   // Sends each member (and extra users) a conversation event carrying their own view of it.
   void deliver_conversation(storage::Tx& tx, const ConversationRow& c, const std::string& type,
                             const std::vector<std::string>& extra_users, boost::json::object fields = {});
@@ -112,8 +126,9 @@ class MessagesService final : public service::Service {
   async::Notifier notifier_;
   SyncTail tail_;
   std::mutex wake_mutex_;
-  std::vector<WakeEntry> wake_pending_;  // not published yet
+  std::vector<SyncTail::Event> wake_pending_;  // not published yet
   const std::string replica_id_;          // names this process's wake-ups, which it skips
+  std::string sync_epoch_;                // the sync log's, from the database
   bool wake_publishing_ = false;
   std::mutex prune_mutex_;
   std::condition_variable prune_cv_;

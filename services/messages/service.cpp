@@ -29,6 +29,7 @@ MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
       outbox_(*db_, ctx.bus, "messages"),
       replica_id_(ids::uuid_v7()) {
   db_->migrate(messages_migrations());
+  db_->read_sync([&](storage::Tx& tx) { sync_epoch_ = store::sync_head(tx).epoch; });
   service::watch(ctx.metrics, "messages", *db_, outbox_);
   ctx.bus.subscribe("messages",
                     {"user.registered", "user.profile_updated", "user.deleted", "contact.accepted",
@@ -62,18 +63,21 @@ void MessagesService::stop() {
 void MessagesService::prune_loop() {
   // The in-memory tail keeps about a minute of events: enough for devices that poll again right
   // after an answer (the common case it exists for), bounded however busy the server is. Older
-  // cursors are answered from the database.
-  constexpr auto kTailKeep = std::chrono::seconds(60), kTailTrimEvery = std::chrono::seconds(10);
+  // cursors are answered from the database. Every second: a gap in the tail that a lost wake-up
+  // left (or any event that never reached it) is skipped after a second, and the waiting polls
+  // ask the database.
+  constexpr auto kTailKeep = std::chrono::seconds(60), kTick = std::chrono::seconds(1);
   auto next_prune = std::chrono::steady_clock::now() + options_.prune_interval;
   for (;;) {
     {
       std::unique_lock lock(prune_mutex_);
-      if (prune_cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(kTailTrimEvery, options_.prune_interval),
-                             [&] { return stopping_; }))
-        return;
+      if (prune_cv_.wait_for(lock, kTick, [&] { return stopping_; })) return;
     }
     tail_.forget_before(time::to_unix_ms(time::now()) - std::chrono::duration_cast<std::chrono::milliseconds>(kTailKeep).count());
-    tail_.forget_idle(kTailKeep);
+    if (tail_.skip_gap(std::chrono::seconds(1))) {
+      log::warn("sync tail: events missing for a second; waiting polls ask the database", {});
+      notifier_.notify_all();
+    }
     if (std::chrono::steady_clock::now() < next_prune) continue;
     next_prune = std::chrono::steady_clock::now() + options_.prune_interval;
     try {
@@ -83,7 +87,7 @@ void MessagesService::prune_loop() {
       do {
         db_->write_sync([&](storage::Tx& tx) { removed = store::prune_events(tx, cutoff, 5000); });
         total += removed;
-      } while (removed == 5000);
+      } while (removed > 0);
       tail_.forget_before(cutoff);
       if (total > 0) log::info("sync events pruned", {{"count", total}});
     } catch (const std::exception& e) {
@@ -166,96 +170,128 @@ std::pair<ConversationRow, Member> MessagesService::membership(storage::Tx& tx, 
   return {*c, *m};
 }
 
-void MessagesService::deliver(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload) {
-  auto shared = std::make_shared<const std::string>(payload);
-  std::vector<std::pair<std::string, SharedPayload>> entries;
-  entries.reserve(users.size());
-  for (const auto& u : users) entries.emplace_back(u, shared);
-  deliver_all(tx, entries);
+void MessagesService::deliver(storage::Tx& tx, std::vector<Outgoing> events) {
+  if (events.empty()) return;
+  std::int64_t now = time::to_unix_ms(time::now());
+  std::vector<store::NewEvent> rows;
+  rows.reserve(events.size());
+  for (const auto& e : events)
+    rows.push_back(e.conversation_id.empty() ? store::NewEvent{nullptr, &e.user_id, e.payload.get()}
+                                             : store::NewEvent{&e.conversation_id, nullptr, e.payload.get()});
+  std::int64_t first = store::append_events(tx, rows, now);
+  tx.after_commit([this, now, first, events = std::move(events)] {
+    std::vector<SyncTail::Event> committed;
+    committed.reserve(events.size());
+    for (std::size_t i = 0; i < events.size(); ++i)
+      committed.push_back(SyncTail::Event{first + static_cast<std::int64_t>(i), events[i].payload, events[i].audience, now});
+    if (!ctx_.single_process) wake_replicas(committed);
+    wake_local(tail_.add(std::move(committed)));
+  });
 }
 
-void MessagesService::deliver_all(storage::Tx& tx, const std::vector<std::pair<std::string, SharedPayload>>& entries) {
-  if (entries.empty()) return;
-  std::int64_t now = time::to_unix_ms(time::now());
-  std::vector<std::pair<std::string, const std::string*>> rows;
-  rows.reserve(entries.size());
-  for (const auto& [user, payload] : entries) rows.emplace_back(user, payload.get());
-  auto seqs = store::append_events(tx, rows, now);
-  tx.after_commit([this, now, entries, seqs = std::move(seqs)] {
-    std::vector<WakeEntry> woken;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      tail_.append(entries[i].first, seqs[i], entries[i].second, now);
-      notifier_.notify(entries[i].first);
-      if (!ctx_.single_process) woken.push_back(WakeEntry{entries[i].first, seqs[i], entries[i].second, now});
-    }
-    if (!woken.empty()) wake_replicas(std::move(woken));
-  });
+void MessagesService::wake_local(const std::vector<std::string>& users) {
+  const std::string* last = nullptr;
+  for (const auto& u : users) {
+    if (last && *last == u) continue;  // consecutive events of one user
+    notifier_.notify(u);
+    last = &u;
+  }
+}
+
+void MessagesService::deliver_to(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload) {
+  auto shared = std::make_shared<const std::string>(payload);
+  std::vector<Outgoing> events;
+  events.reserve(users.size());
+  for (const auto& u : users)
+    events.push_back(Outgoing{{}, u, shared, std::make_shared<const std::vector<std::string>>(1, u)});
+  deliver(tx, std::move(events));
+}
+
+void MessagesService::deliver_to_members(storage::Tx& tx, const std::string& conversation_id, const std::string& payload) {
+  std::vector<std::string> users;
+  for (const auto& m : store::members(tx, conversation_id)) users.push_back(m.user_id);
+  deliver(tx, {Outgoing{conversation_id, {}, std::make_shared<const std::string>(payload),
+                        std::make_shared<const std::vector<std::string>>(std::move(users))}});
 }
 
 void MessagesService::deliver_conversation(storage::Tx& tx, const ConversationRow& c, const std::string& type,
                                            const std::vector<std::string>& extra_users, bj::object fields) {
+  // Each user's own view of the conversation (their unread count, say): one event per user.
   auto current = store::conversation(tx, c.id).value_or(c);
   std::vector<std::string> users;
   for (const auto& m : store::members(tx, c.id)) users.push_back(m.user_id);
   users.insert(users.end(), extra_users.begin(), extra_users.end());
+  std::vector<Outgoing> events;
+  events.reserve(users.size());
   for (const auto& u : users) {
     bj::object event = fields;
     event["type"] = type;
     event["conversation_id"] = c.id;
     event["conversation"] = view(tx, current, u);
-    deliver(tx, {u}, bj::serialize(event));
+    events.push_back(Outgoing{{}, u, std::make_shared<const std::string>(bj::serialize(event)),
+                              std::make_shared<const std::vector<std::string>>(1, u)});
   }
+  deliver(tx, std::move(events));
 }
 
-void MessagesService::wake_replicas(std::vector<WakeEntry> entries) {
+void MessagesService::wake_replicas(std::vector<SyncTail::Event> events) {
   {
     std::lock_guard lock(wake_mutex_);
-    wake_pending_.insert(wake_pending_.end(), std::make_move_iterator(entries.begin()),
-                         std::make_move_iterator(entries.end()));
+    wake_pending_.insert(wake_pending_.end(), std::make_move_iterator(events.begin()),
+                         std::make_move_iterator(events.end()));
     if (wake_publishing_) return;  // the publisher at work takes these with its next message
     wake_publishing_ = true;
   }
   // Off the writer thread: a publish waits for the broker's confirm. A lost wake-up only delays
-  // delivery until the poll asks the database (at its timeout); the sync log is in the database.
+  // delivery (the other replicas' tails skip the gap after a second and their polls ask the
+  // database); the sync log is in the database.
   ctx_.blocking.post([this] { publish_wakes(); });
 }
 
 void MessagesService::publish_wakes() {
-  // A wake-up names each user's new events and carries them (each payload once, however many
-  // users it went to), so that the other replicas answer their polls from memory.
-  constexpr std::size_t kMaxBytes = 256 * 1024, kMaxEntries = 4096;  // per message
+  // A wake-up carries the events themselves (each payload and each audience once, however many
+  // events share it), so that the other replicas answer their polls from memory.
+  constexpr std::size_t kMaxBytes = 256 * 1024, kMaxEvents = 4096;  // per message
   for (;;) {
-    std::vector<WakeEntry> entries;
+    std::vector<SyncTail::Event> events;
     {
       std::lock_guard lock(wake_mutex_);
       if (wake_pending_.empty()) {
         wake_publishing_ = false;
         return;
       }
-      entries.swap(wake_pending_);
+      events.swap(wake_pending_);
     }
     std::vector<events::Event> messages;
     std::size_t i = 0;
-    while (i < entries.size()) {
-      bj::array payloads, rows;
-      std::map<const std::string*, std::size_t> index;
+    while (i < events.size()) {
+      bj::array payloads, audiences, rows;
+      std::map<const void*, std::size_t> payload_index, audience_index;
       std::size_t bytes = 0;
-      for (; i < entries.size() && rows.size() < kMaxEntries && bytes < kMaxBytes; ++i) {
-        const WakeEntry& e = entries[i];
-        auto [it, fresh] = index.emplace(e.payload.get(), payloads.size());
-        if (fresh) {
+      for (; i < events.size() && rows.size() < kMaxEvents && bytes < kMaxBytes; ++i) {
+        const SyncTail::Event& e = events[i];
+        auto [p, new_payload] = payload_index.emplace(e.payload.get(), payloads.size());
+        if (new_payload) {
           payloads.emplace_back(*e.payload);
           bytes += e.payload->size();
         }
-        rows.push_back(bj::object{{"user_id", e.user},
-                                  {"seq", e.seq},
-                                  {"payload", static_cast<std::int64_t>(it->second)},
-                                  {"at_ms", e.at_ms}});
-        bytes += e.user.size() + 32;
+        auto [a, new_audience] = audience_index.emplace(e.audience.get(), audiences.size());
+        if (new_audience) {
+          bj::array users;
+          for (const auto& u : *e.audience) {
+            users.emplace_back(u);
+            bytes += u.size() + 3;
+          }
+          audiences.emplace_back(std::move(users));
+        }
+        rows.push_back(bj::array{e.gseq, static_cast<std::int64_t>(p->second), static_cast<std::int64_t>(a->second), e.at_ms});
+        bytes += 48;
       }
-      messages.push_back(events::Event::make(
-          "sync.wake", "messages",
-          {{"replica", replica_id_}, {"payloads", std::move(payloads)}, {"entries", std::move(rows)}}));
+      messages.push_back(events::Event::make("sync.wake", "messages",
+                                             {{"replica", replica_id_},
+                                              {"payloads", std::move(payloads)},
+                                              {"audiences", std::move(audiences)},
+                                              {"events", std::move(rows)}}));
     }
     try {
       ctx_.bus.publish_all(messages);
@@ -269,28 +305,32 @@ void MessagesService::on_wake(const events::Event& e) {
   if (auto from = e.data.if_contains("replica"); from && from->is_string() && from->as_string() == replica_id_)
     return;  // its own: the tail and the polls here had them at commit
   auto payloads = e.data.if_contains("payloads");
-  auto rows = e.data.if_contains("entries");
-  if (!payloads || !payloads->is_array() || !rows || !rows->is_array()) return;
+  auto audiences = e.data.if_contains("audiences");
+  auto rows = e.data.if_contains("events");
+  if (!payloads || !payloads->is_array() || !audiences || !audiences->is_array() || !rows || !rows->is_array()) return;
   std::vector<SharedPayload> shared;
   for (const auto& p : payloads->as_array())
     shared.push_back(p.is_string() ? std::make_shared<const std::string>(p.as_string()) : nullptr);
-  // First the tail, then the wake-up: a poll that wakes finds the events there.
-  std::vector<std::string> users;
-  for (const auto& row : rows->as_array()) {
-    const auto* r = row.if_object();
-    const auto* user = r ? r->if_contains("user_id") : nullptr;
-    const auto* seq = r ? r->if_contains("seq") : nullptr;
-    const auto* payload = r ? r->if_contains("payload") : nullptr;
-    const auto* at = r ? r->if_contains("at_ms") : nullptr;
-    if (!user || !user->is_string() || !seq || !seq->is_int64() || !payload || !payload->is_int64() || !at ||
-        !at->is_int64())
-      continue;
-    auto index = static_cast<std::size_t>(payload->as_int64());
-    if (index < shared.size() && shared[index])
-      tail_.append(std::string(user->as_string()), seq->as_int64(), shared[index], at->as_int64());
-    users.emplace_back(user->as_string());
+  std::vector<Audience> groups;
+  for (const auto& a : audiences->as_array()) {
+    auto users = std::make_shared<std::vector<std::string>>();
+    if (a.is_array())
+      for (const auto& u : a.as_array())
+        if (u.is_string()) users->emplace_back(u.as_string());
+    groups.push_back(std::move(users));
   }
-  for (const auto& u : users) notifier_.notify(u);
+  std::vector<SyncTail::Event> events;
+  for (const auto& row : rows->as_array()) {
+    const auto* r = row.if_array();
+    if (!r || r->size() != 4 || !(*r)[0].is_int64() || !(*r)[1].is_int64() || !(*r)[2].is_int64() || !(*r)[3].is_int64())
+      continue;
+    auto p = static_cast<std::size_t>((*r)[1].as_int64());
+    auto a = static_cast<std::size_t>((*r)[2].as_int64());
+    if (p >= shared.size() || !shared[p] || a >= groups.size()) continue;
+    events.push_back(SyncTail::Event{(*r)[0].as_int64(), shared[p], groups[a], (*r)[3].as_int64()});
+  }
+  // First the tail, then the wake-up: a poll that wakes finds the events there.
+  wake_local(tail_.add(std::move(events)));
 }
 
 std::unique_ptr<service::Service> make_service(service::Context& ctx) {

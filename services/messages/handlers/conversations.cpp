@@ -48,8 +48,9 @@ async::Task<http::Response> MessagesService::create_conversation(http::Request& 
       ConversationRow c{ids::uuid_v7(), "direct", std::nullopt, t, 0, t};
       auto [a, b] = me < other ? std::pair{me, other} : std::pair{other, me};
       store::insert_conversation(tx, c, a + ":" + b);
-      store::add_member(tx, c.id, me, Role::member, t);
-      store::add_member(tx, c.id, other, Role::member, t);
+      std::int64_t since = store::lock_sync_head(tx);
+      store::add_member(tx, c.id, me, Role::member, t, since);
+      store::add_member(tx, c.id, other, Role::member, t, since);
       deliver_conversation(tx, c, "conversation.created", {});
       outbox_.add(tx, "conversation.created",
                   {{"conversation_id", c.id}, {"kind", "direct"}, {"created_by", me}, {"member_ids", json_ids({me, other})}});
@@ -74,8 +75,9 @@ async::Task<http::Response> MessagesService::create_conversation(http::Request& 
       std::string t = now();
       ConversationRow c{ids::uuid_v7(), "group", title, t, 0, t};
       store::insert_conversation(tx, c, std::nullopt);
-      store::add_member(tx, c.id, me, Role::owner, t);
-      for (const auto& id : invited) store::add_member(tx, c.id, id, Role::member, t);
+      std::int64_t since = store::lock_sync_head(tx);
+      store::add_member(tx, c.id, me, Role::owner, t, since);
+      for (const auto& id : invited) store::add_member(tx, c.id, id, Role::member, t, since);
       deliver_conversation(tx, c, "conversation.created", {});
       std::vector<std::string> all(invited.begin(), invited.end());
       all.push_back(me);
@@ -153,7 +155,7 @@ async::Task<http::Response> MessagesService::add_member(http::Request& request) 
     if (store::members(tx, c.id).size() >= kMaxGroupMembers)
       throw Error::invalid_argument("a group has at most 1000 members", "user_id");
     std::string t = now();
-    store::add_member(tx, c.id, user, Role::member, t);
+    store::add_member(tx, c.id, user, Role::member, t, store::lock_sync_head(tx));
     store::touch(tx, c.id, t);
     deliver_conversation(tx, c, "member.added", {}, {{"user_id", user}});
     outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", user}, {"added_by", me}});
@@ -172,7 +174,7 @@ async::Task<http::Response> MessagesService::remove_member(http::Request& reques
     if (!t) throw Error::not_found("not a member");
     if (!may_remove(target == me, m.role, t->role))
       throw Error::permission_denied("you may not remove this member");
-    store::remove_member(tx, c.id, target);
+    store::remove_member(tx, c.id, target, store::lock_sync_head(tx));
     if (t->role == Role::owner)  // ownership passes on, so a group never lacks one
       if (auto heir = store::successor(tx, c.id)) store::set_role(tx, c.id, *heir, Role::owner);
     store::touch(tx, c.id, now());
@@ -209,7 +211,7 @@ async::Task<http::Response> MessagesService::join(http::Request& request) {
     if (!store::member(tx, c.id, me)) {
       if (store::members(tx, c.id).size() >= kMaxGroupMembers) throw Error::conflict("conflict", "the group is full");
       std::string t = now();
-      store::add_member(tx, c.id, me, Role::member, t);
+      store::add_member(tx, c.id, me, Role::member, t, store::lock_sync_head(tx));
       store::touch(tx, c.id, t);
       deliver_conversation(tx, c, "member.added", {}, {{"user_id", me}});
       outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", me}, {"added_by", me}});

@@ -29,12 +29,6 @@ std::optional<std::int64_t> seq_param(const http::Request& request, const char* 
   return v;
 }
 
-std::vector<std::string> ids_of(const std::vector<Member>& members) {
-  std::vector<std::string> out;
-  for (const auto& m : members) out.push_back(m.user_id);
-  return out;
-}
-
 std::string message_event(const char* type, const MessageRow& m) {
   return bj::serialize(bj::object{{"type", type}, {"conversation_id", m.conversation_id}, {"message", m.to_json()}});
 }
@@ -186,18 +180,23 @@ void MessagesService::send_all(storage::Tx& tx, const std::vector<PendingSend*>&
     std::vector<std::tuple<std::string, std::string, std::int64_t>> markers;
     for (const auto& [key, seq] : read) markers.emplace_back(key.first, key.second, seq);
     store::raise_read_markers(tx, markers);
-    std::vector<std::pair<std::string, SharedPayload>> entries;
+    std::vector<Outgoing> sync_events;
     std::vector<std::pair<std::string, bj::object>> events;
+    std::map<std::string, Audience> audiences;  // each conversation's members, shared by its messages
     for (auto* s : accepted) {
       const auto& target = targets.at(s->conversation_id);
-      auto payload = std::make_shared<const std::string>(message_event("message.created", s->message));
-      for (const auto& u : target.member_ids) entries.emplace_back(u, payload);
+      auto& audience = audiences[s->conversation_id];
+      if (!audience) audience = std::make_shared<const std::vector<std::string>>(target.member_ids);
+      sync_events.push_back(Outgoing{s->conversation_id, {},
+                                     std::make_shared<const std::string>(message_event("message.created", s->message)),
+                                     audience});
       events.emplace_back("message.created", bj::object{{"message", s->message.to_json()},
                                                          {"conversation_kind", target.kind},
                                                          {"member_ids", bj::value_from(target.member_ids)}});
     }
-    deliver_all(tx, entries);
     outbox_.add_all(tx, std::move(events));
+    // Last: on MySQL the sync log's clock row stays locked from here to the commit.
+    deliver(tx, std::move(sync_events));
   }
   for (auto [repeat, first] : repeats) {
     repeat->message = first->message;
@@ -223,7 +222,7 @@ async::Task<http::Response> MessagesService::edit_message(http::Request& request
     message = *found;
     message.body = text;
     message.edited_at = t;
-    deliver(tx, ids_of(store::members(tx, c.id)), message_event("message.updated", message));
+    deliver_to_members(tx, c.id, message_event("message.updated", message));
     outbox_.add(tx, "message.updated", {{"message", message.to_json()}});
   });
   co_return http::Response::json(200, message.to_json());
@@ -241,7 +240,7 @@ async::Task<http::Response> MessagesService::delete_message(http::Request& reque
     store::tombstone(tx, found->id);
     found->deleted = true;
     found->body.reset();
-    deliver(tx, ids_of(store::members(tx, c.id)), message_event("message.deleted", *found));
+    deliver_to_members(tx, c.id, message_event("message.deleted", *found));
     outbox_.add(tx, "message.deleted", {{"message", found->to_json()}, {"deleted_by", me}});
   });
   co_return http::Response::no_content();
@@ -259,7 +258,7 @@ async::Task<http::Response> MessagesService::mark_read(http::Request& request) {
     if (seq <= m.read_seq) return;  // markers only move forward
     store::set_read(tx, c.id, me, seq);
     bj::object event{{"type", "read.updated"}, {"conversation_id", c.id}, {"conversation", view(tx, c, me)}};
-    deliver(tx, {me}, bj::serialize(event));  // the reader's other devices
+    deliver_to(tx, {me}, bj::serialize(event));  // the reader's other devices
   });
   co_return http::Response::no_content();
 }

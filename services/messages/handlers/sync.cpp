@@ -1,5 +1,7 @@
 // GET /api/v1/sync: the long poll. A waiting request is a parked coroutine and a socket.
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "messages_service.hpp"
@@ -9,15 +11,6 @@ namespace parley::messages {
 
 namespace {
 constexpr int kMaxEvents = 100;
-
-std::int64_t parse_cursor(const http::Request& request) {
-  std::string text = service::decode_cursor(request);
-  std::int64_t v = -1;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 0)
-    throw Error::invalid_argument("cursor is not valid", "cursor");
-  return v;
-}
 
 std::chrono::milliseconds parse_timeout(const http::Request& request) {
   auto text = request.query_param("timeout_ms");
@@ -34,9 +27,9 @@ const std::string& text(const std::string& s) { return s; }
 const std::string& text(const SyncTail::Payload& s) { return *s; }
 
 template <class Events>
-http::Response page(std::int64_t cursor, const Events& events) {
+http::Response page(const std::string& cursor, const Events& events) {
   // Payloads are stored serialized: splice them in rather than parse and re-serialize.
-  std::string body = "{\"cursor\":\"" + service::encode_cursor(std::to_string(cursor)) + "\",\"events\":[";
+  std::string body = "{\"cursor\":\"" + cursor + "\",\"events\":[";
   for (std::size_t i = 0; i < events.size(); ++i) {
     if (i) body.push_back(',');
     body += text(events[i].second);
@@ -44,31 +37,45 @@ http::Response page(std::int64_t cursor, const Events& events) {
   body += "]}";
   return http::Response::text(200, std::move(body), "application/json; charset=utf-8");
 }
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 }  // namespace
 
-async::Task<std::vector<std::pair<std::int64_t, std::string>>> MessagesService::read_events(std::string me,
-                                                                                           std::int64_t cursor) {
-  // Usually the cursor's own event is still kept: then one statement answers.
-  std::optional<std::vector<std::pair<std::int64_t, std::string>>> after;
-  if (cursor > 0)
-    co_await db_->read_statement([&](storage::Tx& tx) { after = store::events_from(tx, me, cursor, kMaxEvents); });
-  if (after) co_return std::move(*after);
-  std::vector<std::pair<std::int64_t, std::string>> events;
-  bool expired = false;
-  co_await db_->read([&](storage::Tx& tx) {
-    std::int64_t last = store::last_event_seq(tx, me);
-    // Too old (pruned past it) or from another life of the database: the client starts over.
-    if (cursor > last || cursor < store::first_kept_seq(tx, me) - 1) {
-      expired = true;
-      return;
-    }
-    if (cursor < last) events = store::events_after(tx, me, cursor, kMaxEvents);
-    // Pruning goes by age, and replicas stamp their events with their own clocks: the event right
-    // after the cursor may be gone while the cursor's is kept. The client missed it: start over.
-    if (!events.empty() && events.front().first != cursor + 1) expired = true;
-  });
-  if (expired) throw Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor");
-  co_return events;
+std::string MessagesService::encode_sync_cursor(std::int64_t gseq) const {
+  return service::encode_cursor(sync_epoch_ + ":" + std::to_string(gseq));
+}
+
+std::int64_t MessagesService::parse_sync_cursor(const http::Request& request) const {
+  // "<epoch>:<gseq>". A cursor of the old per-user log (digits only) or of another database's
+  // log is not malformed but expired: the client starts over.
+  std::string text = service::decode_cursor(request);
+  auto gone = [] { return Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor"); };
+  if (all_digits(text) && text.size() <= 19) throw gone();
+  auto colon = text.find(':');
+  if (colon == std::string::npos || colon == 0 || colon > 32) throw Error::invalid_argument("cursor is not valid", "cursor");
+  std::string_view epoch(text.data(), colon), number(text.data() + colon + 1, text.size() - colon - 1);
+  std::int64_t gseq = -1;
+  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), gseq);
+  if (!all_digits(number) || ec != std::errc() || end != number.data() + number.size() ||
+      !std::all_of(epoch.begin(), epoch.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+    throw Error::invalid_argument("cursor is not valid", "cursor");
+  if (epoch != sync_epoch_) throw gone();
+  return gseq;
+}
+
+async::Task<MessagesService::SyncPage> MessagesService::read_events(std::string me, std::int64_t cursor) {
+  store::SyncRead r;
+  co_await db_->read_statement([&](storage::Tx& tx) { r = store::read_sync(tx, me, cursor, kMaxEvents); });
+  // Pruned past it (an event after it may be gone), or past the end of the log (a database
+  // restored from an older backup): the client starts over.
+  if (cursor < r.head.floor || cursor > r.head.last || r.head.epoch != sync_epoch_)
+    throw Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor");
+  SyncPage out;
+  out.cursor = static_cast<int>(r.events.size()) == kMaxEvents ? r.events.back().first : r.head.last;
+  out.events = std::move(r.events);
+  co_return out;
 }
 
 async::Task<http::Response> MessagesService::sync(http::Request& request) {
@@ -76,36 +83,40 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
   auto timeout = parse_timeout(request);
   if (!request.query_param("cursor")) {
     std::int64_t last = 0;
-    co_await db_->read([&](storage::Tx& tx) { last = store::last_event_seq(tx, me); });
-    co_return page(last, SyncTail::Events{});
+    co_await db_->read_statement([&](storage::Tx& tx) { last = store::sync_head(tx).last; });
+    co_return page(encode_sync_cursor(last), SyncTail::Events{});
   }
-  std::int64_t cursor = parse_cursor(request);
+  std::int64_t cursor = parse_sync_cursor(request);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   // What a parked poll keeps should be small: the headers (a JWT among them) are not needed now.
   request.headers = {};
   request.body = {};
   request.query = {};
-  bool unread = false;  // whether the database was last left unasked
+  bool unread = false;        // whether the database was last left unasked
+  std::int64_t quiet = cursor;  // the cursor to answer with if nothing comes: past others' events
   for (;;) {
     auto seen = notifier_.version(me);
     if (auto cached = tail_.after(me, cursor, kMaxEvents)) {  // the common case: no database read
-      if (!cached->empty()) co_return page(cached->back().first, *cached);
+      if (!cached->events.empty()) co_return page(encode_sync_cursor(cached->cursor), cached->events);
+      quiet = cached->cursor;
       // Nothing newer is known here. Alone, this process commits every event, so that is the
       // truth. With replicas, an event committed elsewhere comes with a wake-up that wakes this
       // poll; should the wake-up be lost, the database is asked before the poll answers "nothing".
       unread = !ctx_.single_process;
     } else {
-      auto events = co_await read_events(me, cursor);
-      if (!events.empty()) co_return page(events.back().first, events);
+      auto found = co_await read_events(me, cursor);
+      if (!found.events.empty()) co_return page(encode_sync_cursor(found.cursor), found.events);
+      quiet = found.cursor;
       unread = false;
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || notifier_.shutting_down()) {
       if (unread && !notifier_.shutting_down()) {
-        auto events = co_await read_events(me, cursor);
-        if (!events.empty()) co_return page(events.back().first, events);
+        auto found = co_await read_events(me, cursor);
+        if (!found.events.empty()) co_return page(encode_sync_cursor(found.cursor), found.events);
+        quiet = found.cursor;
       }
-      co_return page(cursor, SyncTail::Events{});
+      co_return page(encode_sync_cursor(quiet), SyncTail::Events{});
     }
     co_await notifier_.wait(me, seen, left);
   }

@@ -121,6 +121,82 @@ CREATE UNIQUE INDEX messages_by_sender ON messages(sender_id, conversation_id, c
            R"sql(
 ALTER TABLE messages DROP INDEX messages_by_client_id, DROP INDEX messages_by_sender,
   ADD UNIQUE KEY messages_by_sender (sender_id, conversation_id, client_id);
+)sql"},
+          // The sync log fanned out on read: one global sequence (gseq) numbers every event in
+          // commit order. A conversation's events are stored once, and each member reads them
+          // through their memberships (members.since_gseq, past_members for those who left);
+          // only events for one user (their own view of a conversation, read markers) are stored
+          // per user. A message to a group of 1,000 is one row, not 1,000. Cursors of the old
+          // per-user log name no epoch: they answer 410 and the client starts over.
+          {3,
+           R"sql(
+DROP TABLE user_events;
+DROP TABLE sync_state;
+CREATE TABLE sync_clock (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_gseq INTEGER NOT NULL,
+  floor_gseq INTEGER NOT NULL,
+  epoch TEXT NOT NULL
+);
+INSERT INTO sync_clock (id, last_gseq, floor_gseq, epoch) VALUES (1, 0, 0, lower(hex(randomblob(8))));
+CREATE TABLE conversation_events (
+  gseq INTEGER PRIMARY KEY,
+  conversation_id TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE INDEX conversation_events_by_conversation ON conversation_events(conversation_id, gseq);
+CREATE TABLE user_events (
+  gseq INTEGER PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  created_at_ms INTEGER NOT NULL,
+  payload TEXT NOT NULL
+);
+CREATE INDEX user_events_by_user ON user_events(user_id, gseq);
+ALTER TABLE members ADD COLUMN since_gseq INTEGER NOT NULL DEFAULT 0;
+DROP INDEX members_by_user;
+CREATE INDEX members_by_user ON members(user_id, since_gseq);
+CREATE TABLE past_members (
+  user_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL,
+  since_gseq INTEGER NOT NULL,
+  until_gseq INTEGER NOT NULL,
+  PRIMARY KEY (user_id, conversation_id, until_gseq)
+) WITHOUT ROWID;
+)sql",
+           R"sql(
+DROP TABLE user_events;
+DROP TABLE sync_state;
+CREATE TABLE sync_clock (
+  id INT PRIMARY KEY,
+  last_gseq BIGINT NOT NULL,
+  floor_gseq BIGINT NOT NULL,
+  epoch VARCHAR(16) NOT NULL
+);
+INSERT INTO sync_clock (id, last_gseq, floor_gseq, epoch) VALUES (1, 0, 0, LEFT(SHA2(CONCAT(UUID(), RAND()), 256), 16));
+CREATE TABLE conversation_events (
+  gseq BIGINT PRIMARY KEY,
+  conversation_id VARCHAR(36) NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  payload LONGTEXT NOT NULL,
+  INDEX conversation_events_by_conversation (conversation_id, gseq)
+) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+CREATE TABLE user_events (
+  gseq BIGINT PRIMARY KEY,
+  user_id VARCHAR(36) NOT NULL,
+  created_at_ms BIGINT NOT NULL,
+  payload LONGTEXT NOT NULL,
+  INDEX user_events_by_user (user_id, gseq)
+) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+ALTER TABLE members ADD COLUMN since_gseq BIGINT NOT NULL DEFAULT 0, DROP INDEX members_by_user,
+  ADD INDEX members_by_user (user_id, since_gseq);
+CREATE TABLE past_members (
+  user_id VARCHAR(36) NOT NULL,
+  conversation_id VARCHAR(36) NOT NULL,
+  since_gseq BIGINT NOT NULL,
+  until_gseq BIGINT NOT NULL,
+  PRIMARY KEY (user_id, conversation_id, until_gseq)
+);
 )sql"}};
 }
 
@@ -241,14 +317,9 @@ void erase_user(Tx& tx, const std::string& user_id) {
   tx.exec("DELETE FROM members WHERE user_id = ?", {user_id});
   for (const auto& row : owned)
     if (auto heir = successor(tx, row.text(0))) set_role(tx, row.text(0), *heir, Role::owner);
-  // Their sync log goes, but not its count: seqs never start over for a user id (an in-memory
-  // tail elsewhere may still hold the old ones).
-  if (!mysql(tx))  // on MySQL sync_state already counts every event
-    tx.exec("INSERT INTO sync_state (user_id, last_seq) SELECT user_id, MAX(seq) FROM user_events "
-            "WHERE user_id = ? GROUP BY user_id "
-            "ON CONFLICT(user_id) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)",
-            {user_id});
+  // Their own events go; the conversations' events stay for the other members.
   tx.exec("DELETE FROM user_events WHERE user_id = ?", {user_id});
+  tx.exec("DELETE FROM past_members WHERE user_id = ?", {user_id});
 }
 
 std::optional<ConversationRow> conversation(Tx& tx, const std::string& id) {
@@ -423,14 +494,20 @@ std::optional<Member> member(Tx& tx, const std::string& conversation_id, const s
   return Member{rows[0].text(0), parse_role(rows[0].text(1)), rows[0].integer(2)};
 }
 
-void add_member(Tx& tx, const std::string& conversation_id, const std::string& user_id, Role role, const std::string& now) {
+void add_member(Tx& tx, const std::string& conversation_id, const std::string& user_id, Role role, const std::string& now,
+                std::int64_t since_gseq) {
   auto last = tx.query("SELECT last_seq FROM conversations WHERE id = ?", {conversation_id});
   std::int64_t read = last.empty() ? 0 : last[0].integer(0);  // history counts as read
-  tx.exec("INSERT INTO members (conversation_id, user_id, role, joined_at, read_seq) VALUES (?, ?, ?, ?, ?)",
-          {conversation_id, user_id, std::string(role_name(role)), now, read});
+  tx.exec("INSERT INTO members (conversation_id, user_id, role, joined_at, read_seq, since_gseq) VALUES (?, ?, ?, ?, ?, ?)",
+          {conversation_id, user_id, std::string(role_name(role)), now, read, since_gseq});
 }
 
-void remove_member(Tx& tx, const std::string& conversation_id, const std::string& user_id) {
+void remove_member(Tx& tx, const std::string& conversation_id, const std::string& user_id, std::int64_t until_gseq) {
+  // They still get the conversation's events up to now, should their devices be behind.
+  tx.exec("INSERT INTO past_members (user_id, conversation_id, since_gseq, until_gseq) "
+          "SELECT user_id, conversation_id, since_gseq, ? FROM members WHERE conversation_id = ? AND user_id = ? "
+          "AND since_gseq < ?",
+          {until_gseq, conversation_id, user_id, until_gseq});
   tx.exec("DELETE FROM members WHERE conversation_id = ? AND user_id = ?", {conversation_id, user_id});
 }
 
@@ -572,102 +649,108 @@ std::vector<ExportedMessage> export_history(Tx& tx, const std::string& conversat
   return out;
 }
 
-std::vector<std::int64_t> append_events(Tx& tx, const std::vector<std::pair<std::string, const std::string*>>& entries,
-                                        std::int64_t now_ms) {
-  std::map<std::string, std::int64_t> counts;
-  for (const auto& [user, payload] : entries) ++counts[user];
-  std::vector<std::pair<std::string, std::int64_t>> users(counts.begin(), counts.end());  // in user order
-  std::map<std::string, std::int64_t> next;  // each user's first new seq
-  in_chunks(users.size(), 64, [&](std::size_t from, std::size_t to) {
-    std::vector<storage::Value> ids;
-    for (std::size_t i = from; i < to; ++i) ids.emplace_back(users[i].first);
-    if (!mysql(tx)) {
-      // One writer: the next seq is one past the user's newest event, or past the floor that
-      // pruning left in sync_state when it removed all of them (no counter row to write, so a
-      // direct message dirties one page per recipient, not two).
-      for (const auto& r : tx.query("SELECT column1, MAX(COALESCE((SELECT MAX(seq) FROM user_events WHERE user_id = column1), 0), "
-                                    "COALESCE((SELECT last_seq FROM sync_state WHERE user_id = column1), 0)) "
-                                    "FROM (VALUES " + marks("(?)", to - from) + ")",
-                                    ids))
-        next[r.text(0)] = r.integer(1) + 1;
-      return;
-    }
-    // Several replicas may write for one user at once: each user's counter row hands out their
-    // seqs; a batch locks them in user order (a deadlock with another replica's transaction that
-    // takes them in another order runs the batch again).
-    std::vector<storage::Value> params;
-    for (std::size_t i = from; i < to; ++i) {
-      params.emplace_back(users[i].first);
-      params.emplace_back(users[i].second);
-    }
-    tx.exec("INSERT INTO sync_state (user_id, last_seq) VALUES " + marks("(?, ?)", to - from) +
-                " ON DUPLICATE KEY UPDATE last_seq = last_seq + VALUES(last_seq)",
-            params);
-    for (const auto& r : tx.query("SELECT user_id, last_seq FROM sync_state WHERE user_id IN (" + marks("?", to - from) + ")", ids))
-      next[r.text(0)] = r.integer(1) - counts[r.text(0)] + 1;
-  });
-  std::vector<std::int64_t> seqs(entries.size());
-  for (std::size_t i = 0; i < entries.size(); ++i) seqs[i] = next.at(entries[i].first)++;
-  in_chunks(entries.size(), 64, [&](std::size_t from, std::size_t to) {
-    std::vector<storage::Value> params;
-    for (std::size_t i = from; i < to; ++i) {
-      params.emplace_back(entries[i].first);
-      params.emplace_back(seqs[i]);
-      params.emplace_back(now_ms);
-      params.emplace_back(*entries[i].second);
-    }
-    tx.exec("INSERT INTO user_events (user_id, seq, created_at_ms, payload) VALUES " + marks("(?, ?, ?, ?)", to - from), params);
-  });
-  return seqs;
+SyncHead sync_head(Tx& tx) {
+  auto rows = tx.query("SELECT last_gseq, floor_gseq, epoch FROM sync_clock WHERE id = 1");
+  if (rows.empty()) throw storage::StorageError("sync_clock has no row");
+  return SyncHead{rows[0].integer(0), rows[0].integer(1), rows[0].text(2)};
 }
 
-std::int64_t last_event_seq(Tx& tx, const std::string& user_id) {
-  auto rows = tx.query(std::string("SELECT ") + (mysql(tx) ? "GREATEST" : "MAX") +
-                           "(COALESCE((SELECT MAX(seq) FROM user_events WHERE user_id = ?), 0), "
-                           "COALESCE((SELECT last_seq FROM sync_state WHERE user_id = ?), 0))",
-                       {user_id, user_id});
+std::int64_t lock_sync_head(Tx& tx) {
+  // SQLite has one writer; on MySQL the row lock orders this writer after every other one that
+  // took gseqs and has not committed yet.
+  auto rows = tx.query(mysql(tx) ? "SELECT last_gseq FROM sync_clock WHERE id = 1 FOR UPDATE"
+                                 : "SELECT last_gseq FROM sync_clock WHERE id = 1");
+  if (rows.empty()) throw storage::StorageError("sync_clock has no row");
   return rows[0].integer(0);
 }
 
-std::int64_t first_kept_seq(Tx& tx, const std::string& user_id) {
-  auto rows = tx.query("SELECT MIN(seq) FROM user_events WHERE user_id = ?", {user_id});
-  if (!rows.empty() && !rows[0].is_null(0)) return rows[0].integer(0);
-  return last_event_seq(tx, user_id) + 1;
+std::int64_t append_events(Tx& tx, const std::vector<NewEvent>& events, std::int64_t now_ms) {
+  if (events.empty()) return 0;
+  auto n = static_cast<std::int64_t>(events.size());
+  // The counter row hands out gseqs. On MySQL its lock is held until this transaction commits, so
+  // transactions commit in gseq order and a reader never sees a gseq before a lower one commits:
+  // a cursor can never pass an event that is still on its way.
+  std::int64_t last = 0;
+  if (mysql(tx)) {
+    tx.exec("UPDATE sync_clock SET last_gseq = LAST_INSERT_ID(last_gseq + ?) WHERE id = 1", {n});
+    last = tx.last_insert_id();
+  } else {
+    last = tx.query("UPDATE sync_clock SET last_gseq = last_gseq + ? WHERE id = 1 RETURNING last_gseq", {n})[0].integer(0);
+  }
+  std::int64_t first = last - n + 1;
+  for (int table = 0; table < 2; ++table) {
+    std::vector<std::size_t> mine;
+    for (std::size_t i = 0; i < events.size(); ++i)
+      if ((events[i].conversation_id != nullptr) == (table == 0)) mine.push_back(i);
+    in_chunks(mine.size(), 64, [&](std::size_t from, std::size_t to) {
+      std::vector<storage::Value> params;
+      for (std::size_t k = from; k < to; ++k) {
+        const NewEvent& e = events[mine[k]];
+        params.emplace_back(first + static_cast<std::int64_t>(mine[k]));
+        params.emplace_back(table == 0 ? *e.conversation_id : *e.user_id);
+        params.emplace_back(now_ms);
+        params.emplace_back(*e.payload);
+      }
+      tx.exec(std::string(table == 0 ? "INSERT INTO conversation_events (gseq, conversation_id, "
+                                     : "INSERT INTO user_events (gseq, user_id, ") +
+                  "created_at_ms, payload) VALUES " + marks("(?, ?, ?, ?)", to - from),
+              params);
+    });
+  }
+  return first;
 }
 
-std::vector<std::pair<std::int64_t, std::string>> events_after(Tx& tx, const std::string& user_id,
-                                                               std::int64_t cursor, int limit) {
-  std::vector<std::pair<std::int64_t, std::string>> out;
-  for (const auto& r : tx.query("SELECT seq, payload FROM user_events WHERE user_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                {user_id, cursor, std::int64_t{limit}}))
-    out.emplace_back(r.integer(0), r.text(1));
-  return out;
-}
-
-std::optional<std::vector<std::pair<std::int64_t, std::string>>> events_from(Tx& tx, const std::string& user_id,
-                                                                             std::int64_t cursor, int limit) {
-  auto rows = tx.query("SELECT seq, payload FROM user_events WHERE user_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
-                       {user_id, cursor, std::int64_t{limit} + 1});
-  if (rows.empty() || rows[0].integer(0) != cursor) return std::nullopt;
-  if (rows.size() > 1 && rows[1].integer(0) != cursor + 1) return std::nullopt;  // a gap: pruned out of order
-  std::vector<std::pair<std::int64_t, std::string>> out;
-  out.reserve(rows.size() - 1);
-  for (std::size_t i = 1; i < rows.size(); ++i) out.emplace_back(rows[i].integer(0), rows[i].text(1));
+SyncRead read_sync(Tx& tx, const std::string& user_id, std::int64_t cursor, int limit) {
+  // One statement, so one snapshot: the clock row and the user's events after the cursor, those
+  // of the conversations they are in (or were in, up to when they left) and their own.
+  auto rows = tx.query(
+      "SELECT 0, last_gseq, floor_gseq, epoch FROM sync_clock WHERE id = 1 "
+      "UNION ALL SELECT 1, gseq, 0, payload FROM ("
+      " SELECT e.gseq AS gseq, e.payload AS payload FROM conversation_events e JOIN ("
+      "  SELECT conversation_id, since_gseq AS lo, 9223372036854775807 AS hi FROM members WHERE user_id = ?"
+      "  UNION ALL SELECT conversation_id, since_gseq, until_gseq FROM past_members WHERE user_id = ?"
+      " ) s ON e.conversation_id = s.conversation_id"
+      " WHERE e.gseq > ? AND e.gseq > s.lo AND e.gseq <= s.hi"
+      " UNION ALL SELECT gseq, payload FROM user_events WHERE user_id = ? AND gseq > ?"
+      " ORDER BY gseq LIMIT ?) t",
+      {user_id, user_id, cursor, user_id, cursor, std::int64_t{limit}});
+  SyncRead out;
+  bool head = false;
+  for (const auto& r : rows) {
+    if (r.integer(0) == 0) {
+      out.head = SyncHead{r.integer(1), r.integer(2), r.text(3)};
+      head = true;
+    } else {
+      out.events.emplace_back(r.integer(1), r.text(3));
+    }
+  }
+  if (!head) throw storage::StorageError("sync_clock has no row");
+  std::sort(out.events.begin(), out.events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 
 std::int64_t prune_events(Tx& tx, std::int64_t older_than_ms, int batch) {
-  if (mysql(tx))  // sync_state already counts every user's events
-    return tx.exec("DELETE FROM user_events WHERE created_at_ms < ? LIMIT ?", {older_than_ms, std::int64_t{batch}});
-  // Keep each user's count in sync_state before their newest events may go, so that seqs never
-  // restart (append_event and last_event_seq read it as a floor).
-  tx.exec("INSERT INTO sync_state (user_id, last_seq) SELECT user_id, MAX(seq) FROM user_events "
-          "WHERE created_at_ms < ? GROUP BY user_id "
-          "ON CONFLICT(user_id) DO UPDATE SET last_seq = MAX(last_seq, excluded.last_seq)",
-          {older_than_ms});
-  return tx.exec("DELETE FROM user_events WHERE (user_id, seq) IN "
-                 "(SELECT user_id, seq FROM user_events WHERE created_at_ms < ? LIMIT ?)",
-                 {older_than_ms, std::int64_t{batch}});
+  // gseqs follow commit order, and so (nearly: replicas' clocks differ) age: each table loses a
+  // prefix, up to its newest event among its oldest `batch` that is older than the cutoff. The
+  // floor remembers how far pruning went: an older cursor may have missed events (410).
+  std::int64_t removed = 0, floor = 0;
+  for (const char* table : {"conversation_events", "user_events"}) {
+    auto rows = tx.query(std::string("SELECT MAX(gseq) FROM (SELECT gseq, created_at_ms FROM ") + table +
+                             " ORDER BY gseq LIMIT ?) t WHERE created_at_ms < ?",
+                         {std::int64_t{batch}, older_than_ms});
+    if (rows.empty() || rows[0].is_null(0)) continue;
+    std::int64_t upto = rows[0].integer(0);
+    removed += tx.exec(std::string("DELETE FROM ") + table + " WHERE gseq <= ?", {upto});
+    floor = std::max(floor, upto);
+  }
+  if (floor > 0) {
+    tx.exec(std::string("UPDATE sync_clock SET floor_gseq = ") + (mysql(tx) ? "GREATEST" : "MAX") +
+                "(floor_gseq, ?) WHERE id = 1",
+            {floor});
+    // Spans that ended at or before the floor can serve no cursor any more.
+    tx.exec("DELETE FROM past_members WHERE until_gseq <= ?", {floor});
+  }
+  return removed;
 }
 
 }  // namespace store

@@ -99,8 +99,11 @@ void set_title(Tx& tx, const std::string& id, const std::string& title, const st
 void touch(Tx& tx, const std::string& id, const std::string& now);
 std::vector<Member> members(Tx& tx, const std::string& conversation_id);
 std::optional<Member> member(Tx& tx, const std::string& conversation_id, const std::string& user_id);
-void add_member(Tx& tx, const std::string& conversation_id, const std::string& user_id, Role role, const std::string& now);
-void remove_member(Tx& tx, const std::string& conversation_id, const std::string& user_id);
+// since_gseq: lock_sync_head() when they join; they read the conversation's events after it.
+void add_member(Tx& tx, const std::string& conversation_id, const std::string& user_id, Role role, const std::string& now,
+                std::int64_t since_gseq);
+// until_gseq: lock_sync_head() when they leave; they still read the events up to it.
+void remove_member(Tx& tx, const std::string& conversation_id, const std::string& user_id, std::int64_t until_gseq);
 void set_role(Tx& tx, const std::string& conversation_id, const std::string& user_id, Role role);
 // The longest-standing admin, else member: who inherits ownership when the owner leaves.
 std::optional<std::string> successor(Tx& tx, const std::string& conversation_id);
@@ -149,21 +152,34 @@ void insert_messages(Tx& tx, const std::vector<MessageRow>& messages);
 // Moves each (conversation, user) read marker up to seq, never down.
 void raise_read_markers(Tx& tx, const std::vector<std::tuple<std::string, std::string, std::int64_t>>& markers);
 
-// the per-user sync log
-// Appends events to users' logs: entries are (user, payload); returns each entry's seq
-// (contiguous per user, in entry order).
-std::vector<std::int64_t> append_events(Tx& tx, const std::vector<std::pair<std::string, const std::string*>>& entries,
-                                        std::int64_t now_ms);
-std::int64_t last_event_seq(Tx& tx, const std::string& user_id);
-// The oldest seq still kept for user, or last+1 if none is.
-std::int64_t first_kept_seq(Tx& tx, const std::string& user_id);
-std::vector<std::pair<std::int64_t, std::string>> events_after(Tx& tx, const std::string& user_id,
-                                                               std::int64_t cursor, int limit);
-// One statement for the common long poll: if the cursor's own event is still kept, the events
-// after it (at most limit; empty if none); nullopt if it is not (cursor 0, pruned, or never
-// there), and then last_event_seq and first_kept_seq must decide.
-std::optional<std::vector<std::pair<std::int64_t, std::string>>> events_from(Tx& tx, const std::string& user_id,
-                                                                             std::int64_t cursor, int limit);
+// The sync log. One global sequence, gseq, numbers every event in commit order (on MySQL the
+// clock row's lock makes writers that take gseqs commit one after another). A conversation's
+// events are stored once and read by each member through their membership span (members.since_gseq;
+// past_members keeps the spans of those who left); a user's own events are stored for them.
+struct SyncHead {
+  std::int64_t last = 0;   // the newest gseq committed
+  std::int64_t floor = 0;  // pruning removed every event up to here: an older cursor is expired
+  std::string epoch;       // this database's sync log; a cursor of another one is expired
+};
+SyncHead sync_head(Tx& tx);
+// In a write: the newest gseq, locked on MySQL until the transaction ends (a membership span
+// starts or ends here).
+std::int64_t lock_sync_head(Tx& tx);
+// An event to append: for a conversation (every member reads it) or for one user.
+struct NewEvent {
+  const std::string* conversation_id = nullptr;  // set for a conversation's event...
+  const std::string* user_id = nullptr;          // ...or this, for one user's own
+  const std::string* payload = nullptr;
+};
+// Appends events with consecutive gseqs in the order given; returns the first.
+std::int64_t append_events(Tx& tx, const std::vector<NewEvent>& events, std::int64_t now_ms);
+struct SyncRead {
+  std::vector<std::pair<std::int64_t, std::string>> events;  // (gseq, payload), ascending
+  SyncHead head;
+};
+// One statement: the clock, and the user's events after cursor (at most limit).
+SyncRead read_sync(Tx& tx, const std::string& user_id, std::int64_t cursor, int limit);
+// Removes up to about batch events of each kind stored before older_than_ms; returns how many.
 std::int64_t prune_events(Tx& tx, std::int64_t older_than_ms, int batch);
 }  // namespace store
 

@@ -1,13 +1,16 @@
 #pragma once
-// The recent tail of each user's sync log, in memory, so that a woken long poll is answered
-// without a database read. Filled after commit: by this process's own commits and, with replicas,
-// by the events other replicas send with their wake-ups (which may arrive out of order, or not at
-// all). The database stays the truth: the tail answers only a run of events that follows the
-// cursor without a gap; anything else (older cursors, a gap, users not seen since start) is read
-// from the database.
+// The recent tail of the sync log, in memory, so that a woken long poll is answered without a
+// database read. Events are numbered by the log's global sequence (gseq) and come after commit:
+// from this process's own commits and, with replicas, from the wake-ups of the others (in any
+// order, possibly never). The tail answers only for cursors inside the run of gseqs it holds
+// without a gap, (low, high]: then it knows every event of every user there, and so also that a
+// user has none. Anything else (an older cursor, a user whose cursor is ahead) goes to the
+// database, which stays the truth. Events above a gap wait for it to fill; a gap that stays is
+// skipped (the tail starts over after it) and every waiting poll is sent to the database.
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,36 +25,48 @@ namespace parley::messages {
 class SyncTail {
  public:
   using Payload = std::shared_ptr<const std::string>;
+  using Audience = std::shared_ptr<const std::vector<std::string>>;  // the users an event is for
+  struct Event {
+    std::int64_t gseq = 0;
+    Payload payload;
+    Audience audience;
+    std::int64_t at_ms = 0;  // when it was stored
+  };
   using Events = std::vector<std::pair<std::int64_t, Payload>>;
+  struct Answer {
+    Events events;       // the user's events after the cursor, at most limit
+    std::int64_t cursor;  // where the next poll starts: past every event of theirs the tail holds
+  };
 
-  explicit SyncTail(std::size_t per_user = 256) : per_user_(per_user) {}
+  explicit SyncTail(std::size_t max_events = 1'000'000) : max_events_(max_events) {}
 
-  // REQUIRES: called after the event committed. at_ms: when it was stored. Keeps the newest
-  // per_user events of each user; a seq seen before is ignored.
-  void append(const std::string& user, std::int64_t seq, Payload payload, std::int64_t at_ms);
-  // The events after cursor (at most limit) if the tail holds cursor+1 and what follows it without
-  // a gap, or nothing if cursor is the newest event it knows; nullopt if the database must answer.
-  std::optional<Events> after(const std::string& user, std::int64_t cursor, std::size_t limit) const;
-  // Drops users without events for `idle`.
-  void forget_idle(std::chrono::steady_clock::duration idle);
-  // Drops events stored before cutoff_ms, as the database's pruning does, so that a cursor older
-  // than what is kept is answered by the database (410), not from memory. Users left with no
-  // events are forgotten.
+  // REQUIRES: the events committed. Adds them; returns the users with events that the tail can
+  // now answer (in gseq order, repeats possible). Events at or below what it holds are ignored.
+  std::vector<std::string> add(std::vector<Event> events);
+  // The user's events after cursor if the tail holds everything after it; nullopt if the
+  // database must answer.
+  std::optional<Answer> after(const std::string& user, std::int64_t cursor, std::size_t limit) const;
+  // Drops events stored before cutoff_ms (and the oldest beyond max_events): cursors before them
+  // go to the database.
   void forget_before(std::int64_t cutoff_ms);
+  // If events have waited above a gap for longer than `stuck`, gives up on the gap: the tail
+  // starts again after it. True if it did (the caller sends every waiting poll to the database).
+  bool skip_gap(std::chrono::steady_clock::duration stuck);
+  std::int64_t high() const;
   std::size_t users() const;
 
  private:
-  struct Entry {
-    Payload payload;
-    std::int64_t stored_at_ms;
-  };
-  struct Tail {
-    std::map<std::int64_t, Entry> events;  // by seq
-    std::chrono::steady_clock::time_point touched;
-  };
-  std::size_t per_user_;
+  void drop_front();  // REQUIRES: mutex_ held
+  void cover(Event event, std::vector<std::string>& woken);  // REQUIRES: mutex_ held
+
+  std::size_t max_events_;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Tail> tails_;
+  bool started_ = false;
+  std::int64_t low_ = 0, high_ = 0;   // holds every event in (low_, high_]
+  std::deque<Event> held_;             // those events, by gseq
+  std::unordered_map<std::string, std::deque<std::pair<std::int64_t, Payload>>> by_user_;
+  std::map<std::int64_t, Event> waiting_;  // above a gap
+  std::chrono::steady_clock::time_point gap_since_;
 };
 
 }  // namespace parley::messages

@@ -2,64 +2,90 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace parley::messages {
 namespace {
 
-SyncTail::Payload p(const char* s) { return std::make_shared<const std::string>(s); }
+SyncTail::Event ev(std::int64_t gseq, std::vector<std::string> users, std::int64_t at_ms = 0) {
+  return SyncTail::Event{gseq, std::make_shared<const std::string>("e" + std::to_string(gseq)),
+                         std::make_shared<const std::vector<std::string>>(std::move(users)), at_ms};
+}
 
-std::vector<std::int64_t> seqs(const SyncTail::Events& e) {
+std::vector<std::int64_t> gseqs(const SyncTail::Events& e) {
   std::vector<std::int64_t> out;
-  for (const auto& [s, _] : e) out.push_back(s);
+  for (const auto& [g, _] : e) out.push_back(g);
   return out;
 }
 
-TEST(SyncTail, ServesWhatItCoversAndDefersTheRest) {
-  SyncTail tail(3);
-  EXPECT_FALSE(tail.after("u", 0, 10));  // never seen: ask the database
-  tail.append("u", 5, p("e5"), 0);
-  tail.append("u", 6, p("e6"), 0);
-  EXPECT_EQ(seqs(*tail.after("u", 4, 10)), (std::vector<std::int64_t>{5, 6}));
-  EXPECT_EQ(seqs(*tail.after("u", 5, 10)), (std::vector<std::int64_t>{6}));
-  EXPECT_TRUE(tail.after("u", 6, 10)->empty());  // nothing newer
-  EXPECT_FALSE(tail.after("u", 3, 10));          // older than the tail
-  EXPECT_FALSE(tail.after("u", 7, 10));          // ahead of the tail: the database decides
-  EXPECT_EQ(seqs(*tail.after("u", 4, 1)), (std::vector<std::int64_t>{5}));
+using G = std::vector<std::int64_t>;
+using U = std::vector<std::string>;
+
+TEST(SyncTail, AnswersEachUserFromTheRunItHolds) {
+  SyncTail tail;
+  EXPECT_FALSE(tail.after("u", 0, 10));  // nothing held yet: ask the database
+  EXPECT_EQ(tail.add({ev(5, {"u", "v"}), ev(6, {"v"}), ev(7, {"u"})}), (U{"u", "v", "v", "u"}));
+  auto a = tail.after("u", 4, 10);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(gseqs(a->events), (G{5, 7}));
+  EXPECT_EQ(a->cursor, 7);
+  EXPECT_EQ(*a->events[0].second, "e5");
+  // v's cursor passes u's event; a user with nothing new gets the newest gseq as cursor.
+  EXPECT_EQ(gseqs(tail.after("v", 5, 10)->events), (G{6}));
+  EXPECT_EQ(tail.after("v", 5, 10)->cursor, 7);
+  EXPECT_TRUE(tail.after("w", 4, 10)->events.empty());
+  EXPECT_EQ(tail.after("w", 4, 10)->cursor, 7);
+  EXPECT_TRUE(tail.after("u", 7, 10)->events.empty());
+  EXPECT_FALSE(tail.after("u", 3, 10));  // older than the tail
+  EXPECT_FALSE(tail.after("u", 8, 10));  // ahead of it: the database decides
+  // A page that stops early ends its cursor at its last event.
+  auto page = tail.after("u", 4, 1);
+  EXPECT_EQ(gseqs(page->events), (G{5}));
+  EXPECT_EQ(page->cursor, 5);
 }
 
-TEST(SyncTail, KeepsABoundedContiguousTail) {
-  SyncTail tail(3);
-  for (int s = 1; s <= 5; ++s) tail.append("u", s, p("x"), 0);
+TEST(SyncTail, EventsAboveAGapWaitForIt) {
+  SyncTail tail;
+  tail.add({ev(1, {"u"})});
+  // 3 arrives (another replica's 2 is still on its way): not answerable yet, nobody woken.
+  EXPECT_TRUE(tail.add({ev(3, {"u"})}).empty());
+  EXPECT_TRUE(tail.after("u", 1, 10)->events.empty());
+  EXPECT_EQ(tail.after("u", 1, 10)->cursor, 1);  // not past the gap
+  EXPECT_EQ(tail.add({ev(2, {"v"})}), (U{"v", "u"}));
+  EXPECT_EQ(gseqs(tail.after("u", 1, 10)->events), (G{3}));
+  EXPECT_EQ(tail.after("v", 1, 10)->cursor, 3);
+  // Repeats and events from before the tail began are ignored.
+  EXPECT_TRUE(tail.add({ev(2, {"v"}), ev(0, {"u"})}).empty());
+  EXPECT_EQ(gseqs(tail.after("u", 1, 10)->events), (G{3}));
+}
+
+TEST(SyncTail, AGapThatStaysIsSkipped) {
+  SyncTail tail;
+  tail.add({ev(1, {"u"})});
+  tail.add({ev(3, {"u"}), ev(4, {"v"})});  // 2 never comes (a lost wake-up)
+  EXPECT_FALSE(tail.skip_gap(std::chrono::hours(1)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(tail.skip_gap(std::chrono::milliseconds(1)));
+  // Cursors before the gap now go to the database; the run after it is answered.
   EXPECT_FALSE(tail.after("u", 1, 10));
-  EXPECT_EQ(seqs(*tail.after("u", 2, 10)), (std::vector<std::int64_t>{3, 4, 5}));
-  tail.append("u", 9, p("after a gap"), 0);  // starts over rather than pretend 6..8 exist
-  EXPECT_FALSE(tail.after("u", 5, 10));
-  EXPECT_EQ(seqs(*tail.after("u", 8, 10)), (std::vector<std::int64_t>{9}));
-  tail.forget_idle(std::chrono::seconds(0));
-  EXPECT_EQ(tail.users(), 0u);
+  EXPECT_EQ(gseqs(tail.after("u", 2, 10)->events), (G{3}));
+  EXPECT_EQ(tail.after("u", 2, 10)->cursor, 4);
+  EXPECT_FALSE(tail.skip_gap(std::chrono::milliseconds(0)));  // no gap left
+  EXPECT_EQ(tail.add({ev(5, {"u"})}), (U{"u"}));
 }
 
-TEST(SyncTail, PruningLeavesOldCursorsToTheDatabase) {
-  SyncTail tail(10);
-  tail.append("u", 1, p("old"), 1000);
-  tail.append("u", 2, p("new"), 5000);
-  tail.forget_before(2000);  // the database pruned what was stored before 2000 ms
-  EXPECT_FALSE(tail.after("u", 0, 10));  // seq 1 is gone: the database answers (410)
-  EXPECT_EQ(seqs(*tail.after("u", 1, 10)), (std::vector<std::int64_t>{2}));
-}
-
-TEST(SyncTail, EventsArrivingOutOfOrderAreServedOnceTheGapCloses) {
-  // Replicas: another replica's events come with its wake-ups, later than this one's own.
-  SyncTail tail(10);
-  tail.append("u", 1, p("e1"), 0);
-  tail.append("u", 3, p("mine"), 0);  // 2 was committed elsewhere; its wake-up is on its way
-  EXPECT_EQ(seqs(*tail.after("u", 0, 10)), (std::vector<std::int64_t>{1}));  // up to the gap only
-  EXPECT_FALSE(tail.after("u", 1, 10));  // the gap: the database answers
-  EXPECT_TRUE(tail.after("u", 3, 10)->empty());
-  tail.append("u", 2, p("theirs"), 0);
-  tail.append("u", 2, p("again"), 0);  // a repeated wake-up changes nothing
-  auto all = *tail.after("u", 0, 10);
-  EXPECT_EQ(seqs(all), (std::vector<std::int64_t>{1, 2, 3}));
-  EXPECT_EQ(*all[1].second, "theirs");
+TEST(SyncTail, ForgetsOldEventsAndKeepsABoundedNumber) {
+  SyncTail tail(3);
+  tail.add({ev(1, {"u"}, 100), ev(2, {"v"}, 200), ev(3, {"u"}, 300), ev(4, {"u"}, 400)});
+  // Bounded: 1 went, so cursor 0 is the database's; 1 onwards is held.
+  EXPECT_FALSE(tail.after("u", 0, 10));
+  EXPECT_EQ(gseqs(tail.after("u", 1, 10)->events), (G{3, 4}));
+  tail.forget_before(350);  // 2 and 3 go
+  EXPECT_FALSE(tail.after("u", 2, 10));
+  EXPECT_EQ(gseqs(tail.after("u", 3, 10)->events), (G{4}));
+  EXPECT_TRUE(tail.after("v", 3, 10)->events.empty());
+  EXPECT_EQ(tail.users(), 1u);  // v has nothing held any more
+  EXPECT_EQ(tail.high(), 4);
 }
 
 }  // namespace

@@ -29,6 +29,8 @@ class Notifier {
   Task<bool> wait(std::string key, std::uint64_t seen, std::chrono::milliseconds timeout);
   // Any thread.
   void notify(const std::string& key);
+  // Any thread: notifies every key that has waiters or was seen before.
+  void notify_all();
   // Releases every waiter; later waits return at once.
   void shutdown();
   bool shutting_down() const { return shutdown_.load(); }
