@@ -101,7 +101,7 @@ const sample = (node) => {
   if (schema.format === 'date-time') return '2025-01-01T00:00:00.000Z';
   if (schema.type === 'integer') return 1;
   if (schema.type === 'boolean') return false;
-  if (schema.type === 'array') return [sample(schema.items)];
+  if (schema.type === 'array') return Array.from({ length: schema.minItems ?? 1 }, () => sample(schema.items));
   if (schema.type === 'object') {
     return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, sample(v)]));
   }

@@ -150,10 +150,18 @@ describe('cursors', () => {
     const started = Date.now();
     const page = assertPage(await sync(alice, { cursor, timeout_ms: '10000' }));
     assert.ok(Date.now() - started < 2000, 'did not answer at once');
-    assert.deepEqual(page.events.map((e) => e.type), ['conversation.created', 'message.created']);
-    assert.deepEqual(page.events[0].conversation.id, dm.id);
-    assert.deepEqual(page.events[1], { type: 'message.created', conversation_id: dm.id, message: m });
     assert.notEqual(page.cursor, cursor);
+    // With replicas, the one answering may not have heard of the message yet (it was written by
+    // another): then it comes with the next poll, at once too.
+    const events = [...page.events];
+    if (events.length < 2) {
+      const next = assertPage(await sync(alice, { cursor: page.cursor, timeout_ms: '10000' }));
+      assert.ok(Date.now() - started < 2000, 'the second poll did not answer at once');
+      events.push(...next.events);
+    }
+    assert.deepEqual(events.map((e) => e.type), ['conversation.created', 'message.created']);
+    assert.deepEqual(events[0].conversation.id, dm.id);
+    assert.deepEqual(events[1], { type: 'message.created', conversation_id: dm.id, message: m });
   });
 
   test('waits for an event: a message sent while the poll waits answers it well before the timeout', async () => {

@@ -1,0 +1,185 @@
+// The sync log's tables on SQLite and on a real MariaDB (started by the CTest fixture `mariadb`):
+// who reads which events through membership spans, pruning's floor, and, on MariaDB, that writers
+// on two connections (two replicas) commit in gseq order.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <thread>
+#include <unistd.h>
+
+#include "parley/storage/mysql_database.hpp"
+#include "parley/storage/sqlite_database.hpp"
+#include "store/messages_store.hpp"
+
+namespace parley::messages {
+namespace {
+
+using namespace std::chrono_literals;
+using storage::Tx;
+
+struct Backend {
+  std::string name;
+  // Opens the same database again on every call (another replica of the service).
+  std::function<std::unique_ptr<storage::Database>()> open;
+};
+
+Backend sqlite_backend() {
+  static int n = 0;
+  auto dir = std::filesystem::temp_directory_path() / ("parley-synclog-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / ("db" + std::to_string(++n) + ".db")).string();
+  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  return {"sqlite", [path] { return storage::open_sqlite({.path = path, .synchronous_full = false}); }};
+}
+
+Backend mariadb_backend() {
+  static int n = 0;
+  std::string name = "parley_synclog_" + std::to_string(::getpid()) + "_" + std::to_string(++n);
+  return {"mariadb", [name] {
+            storage::MysqlOptions o;
+            o.socket = PARLEY_TEST_MYSQL_SOCKET;
+            o.user = "root";
+            o.database = name;
+            o.reader_connections = 2;
+            return storage::open_mysql(o);
+          }};
+}
+
+class SyncLog : public ::testing::TestWithParam<std::function<Backend()>> {
+ protected:
+  void SetUp() override {
+    backend_ = GetParam()();
+    db_ = backend_.open();
+    db_->migrate(messages_migrations());
+  }
+  void write(const std::function<void(Tx&)>& fn) { db_->write_sync(fn); }
+  store::SyncRead read(const std::string& user, std::int64_t cursor, int limit = 100) {
+    store::SyncRead out;
+    db_->read_sync([&](Tx& tx) { out = store::read_sync(tx, user, cursor, limit); });
+    return out;
+  }
+  std::vector<std::string> payloads(const std::string& user, std::int64_t cursor) {
+    std::vector<std::string> out;
+    for (auto& [g, p] : read(user, cursor).events) out.push_back(p);
+    return out;
+  }
+  // A conversation's event, or one user's.
+  std::int64_t to_conversation(const std::string& conversation, const std::string& payload) {
+    std::int64_t g = 0;
+    write([&](Tx& tx) { g = store::append_events(tx, {{&conversation, nullptr, &payload}}, 1000); });
+    return g;
+  }
+  std::int64_t to_user(const std::string& user, const std::string& payload) {
+    std::int64_t g = 0;
+    write([&](Tx& tx) { g = store::append_events(tx, {{nullptr, &user, &payload}}, 1000); });
+    return g;
+  }
+  void join(const std::string& conversation, const std::string& user) {
+    write([&](Tx& tx) { store::add_member(tx, conversation, user, Role::member, "t", store::lock_sync_head(tx)); });
+  }
+  void leave(const std::string& conversation, const std::string& user) {
+    write([&](Tx& tx) { store::remove_member(tx, conversation, user, store::lock_sync_head(tx)); });
+  }
+
+  Backend backend_;
+  std::unique_ptr<storage::Database> db_;
+};
+
+using P = std::vector<std::string>;
+
+TEST_P(SyncLog, MembersReadAConversationsEventsOnlyWhileTheyAreIn) {
+  write([](Tx& tx) { store::insert_conversation(tx, ConversationRow{"c", "group", "T", "t", 0, "t"}, std::nullopt); });
+  to_conversation("c", "before anyone");
+  join("c", "ann");
+  to_conversation("c", "m1");
+  join("c", "ben");
+  to_conversation("c", "m2");
+  to_user("ben", "ben's own");
+  leave("c", "ann");
+  to_conversation("c", "m3");
+  join("c", "ann");
+  std::int64_t last = to_conversation("c", "m4");
+  to_conversation("other", "elsewhere");
+
+  EXPECT_EQ(payloads("ann", 0), (P{"m1", "m2", "m4"}));  // not m3: she was away
+  EXPECT_EQ(payloads("ben", 0), (P{"m2", "ben's own", "m3", "m4"}));
+  EXPECT_EQ(payloads("nobody", 0), P{});
+  // After a cursor: only what follows it, ascending, and the clock in the same answer.
+  auto r = read("ben", last - 1);
+  EXPECT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].first, last);
+  EXPECT_EQ(r.head.last, last + 1);
+  EXPECT_EQ(r.head.floor, 0);
+  EXPECT_EQ(r.head.epoch.size(), 16u);
+  // A page: the oldest first.
+  auto page = read("ben", 0, 2);
+  ASSERT_EQ(page.events.size(), 2u);
+  EXPECT_EQ(page.events[1].second, "ben's own");
+}
+
+TEST_P(SyncLog, GseqsAreConsecutiveInTheOrderGivenAndPruningRaisesTheFloor) {
+  std::string c = "c", u = "u", a = "a", b = "b", d = "d";
+  std::int64_t first = 0;
+  write([&](Tx& tx) { first = store::append_events(tx, {{&c, nullptr, &a}, {nullptr, &u, &b}, {&c, nullptr, &d}}, 1000); });
+  std::int64_t later = 0;
+  write([&](Tx& tx) { later = store::append_events(tx, {{nullptr, &u, &a}}, 5000); });
+  EXPECT_EQ(later, first + 3);
+  std::int64_t removed = 0;
+  write([&](Tx& tx) { removed = store::prune_events(tx, 2000, 100); });
+  EXPECT_EQ(removed, 3);  // the three stored at 1000
+  store::SyncHead head;
+  db_->read_sync([&](Tx& tx) { head = store::sync_head(tx); });
+  EXPECT_EQ(head.floor, first + 2);
+  EXPECT_EQ(head.last, later);
+  EXPECT_EQ(payloads("u", first + 2), (P{"a"}));
+  write([&](Tx& tx) { removed = store::prune_events(tx, 2000, 100); });
+  EXPECT_EQ(removed, 0);
+}
+
+TEST_P(SyncLog, TwoWritersCommitInGseqOrder) {
+  if (backend_.name != "mariadb") GTEST_SKIP() << "SQLite has one writer";
+  // Replica A takes gseqs and has not committed; replica B's append waits for A's commit, so a
+  // reader never sees B's gseq without A's lower one.
+  auto other = backend_.open();
+  std::string c = "c", p = "p";
+  std::promise<void> a_took;
+  std::atomic<bool> a_committed{false};
+  std::int64_t a_gseq = 0, b_gseq = 0;
+  std::thread a([&] {
+    db_->write_sync([&](Tx& tx) {
+      a_gseq = store::append_events(tx, {{&c, nullptr, &p}}, 1000);
+      a_took.set_value();
+      std::this_thread::sleep_for(300ms);
+    });
+    a_committed = true;
+  });
+  a_took.get_future().wait();
+  std::chrono::steady_clock::duration b_waited{};
+  store::SyncRead seen_meanwhile;
+  std::thread b([&] {
+    other->write_sync([&](Tx& tx) {
+      auto started = std::chrono::steady_clock::now();
+      b_gseq = store::append_events(tx, {{&c, nullptr, &p}}, 1000);
+      b_waited = std::chrono::steady_clock::now() - started;
+    });
+  });
+  std::this_thread::sleep_for(100ms);
+  db_->read_sync([&](Tx& tx) { seen_meanwhile = store::read_sync(tx, "x", 0, 10); });
+  a.join();
+  b.join();
+  EXPECT_EQ(seen_meanwhile.head.last, 0);  // neither had committed
+  EXPECT_GE(b_waited, 150ms);  // held back until A's commit, ~300 ms after A took its gseq
+  EXPECT_TRUE(a_committed);
+  EXPECT_EQ(b_gseq, a_gseq + 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SyncLog, ::testing::Values(std::function<Backend()>(sqlite_backend),
+                                                              std::function<Backend()>(mariadb_backend)),
+                         [](const auto& info) { return info.index == 0 ? "sqlite" : "mariadb"; });
+
+}  // namespace
+}  // namespace parley::messages
