@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Sends into one large group and times it: every message goes into the sync log of every member,
-// in the sender's transaction. Registers the members, has the first one create the group with
+// Sends into one large group and times it (each message is one row of the sync log, which every
+// member reads through their membership). Registers the members, has the first one create the group with
 // all the others, then sends one message at a time (latency of a single send), then from several
 // senders at once (throughput), and checks that a member's long poll received every message.
 // usage: node bench/group-fanout.mjs BASE_URL [members=1000] [messages=100] [senders=8]
