@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "parley/core/ids.hpp"
 #include "parley/events/outbox.hpp"
@@ -344,25 +345,66 @@ std::map<std::string, SendTarget> send_targets(Tx& tx, const std::vector<std::st
   return out;
 }
 
+std::map<std::string, std::vector<std::string>> current_members(Tx& tx, std::vector<std::string> conversation_ids) {
+  std::sort(conversation_ids.begin(), conversation_ids.end());
+  conversation_ids.erase(std::unique(conversation_ids.begin(), conversation_ids.end()), conversation_ids.end());
+  std::map<std::string, std::vector<std::string>> out;
+  in_chunks(conversation_ids.size(), 64, [&](std::size_t from, std::size_t to) {
+    std::vector<storage::Value> ids(conversation_ids.begin() + static_cast<std::ptrdiff_t>(from),
+                                    conversation_ids.begin() + static_cast<std::ptrdiff_t>(to));
+    for (const auto& r : tx.query("SELECT conversation_id, user_id FROM members WHERE conversation_id IN (" +
+                                      marks("?", to - from) + ")" + (mysql(tx) ? " LOCK IN SHARE MODE" : ""),
+                                  ids))
+      out[r.text(0)].push_back(r.text(1));
+  });
+  return out;
+}
+
 std::map<std::pair<std::string, std::string>, DirectFacts> direct_facts(
     Tx& tx, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  // Three plain lookups in one statement: the recipients' policies, the blocks between the pairs
+  // (either way) and their contacts. (One query block per pair with EXISTS subqueries cost
+  // MariaDB ~1.4 ms to optimize for a batch of 18; this ~0.3 ms.)
   std::map<std::pair<std::string, std::string>, DirectFacts> out;
+  // SQLite wants a row-value IN list as a VALUES subquery; MariaDB uses the index for the plain list.
+  const std::string open = mysql(tx) ? "(" : "(VALUES ";
   in_chunks(pairs.size(), 32, [&](std::size_t from, std::size_t to) {
-    std::string sql;
-    std::vector<storage::Value> params;
+    std::set<std::string> recipients;
+    std::set<std::pair<std::string, std::string>> blocks, contacts;
     for (std::size_t i = from; i < to; ++i) {
       const auto& [sender, recipient] = pairs[i];
-      auto [x, y] = ordered(sender, recipient);
-      if (i > from) sql += " UNION ALL ";
-      sql += "SELECT ?, p.dm_policy, "
-             "EXISTS (SELECT 1 FROM block_pairs WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?)), "
-             "EXISTS (SELECT 1 FROM contact_pairs WHERE user_a = ? AND user_b = ?) "
-             "FROM people p WHERE p.user_id = ?";
-      for (const auto& v : {std::to_string(i), sender, recipient, recipient, sender, x, y, recipient}) params.emplace_back(v);
+      recipients.insert(recipient);
+      blocks.emplace(sender, recipient);
+      blocks.emplace(recipient, sender);
+      contacts.insert(ordered(sender, recipient));
     }
-    for (const auto& r : tx.query(sql, params)) {
-      const auto& pair = pairs.at(static_cast<std::size_t>(std::stoll(r.text(0))));
-      out[pair] = DirectFacts{r.integer(2) != 0, r.text(1) == "contacts", r.integer(3) != 0};
+    std::vector<storage::Value> params(recipients.begin(), recipients.end());
+    for (const auto& set : {&blocks, &contacts})
+      for (const auto& [a, b] : *set) {
+        params.emplace_back(a);
+        params.emplace_back(b);
+      }
+    std::map<std::string, std::string> policy;
+    std::set<std::pair<std::string, std::string>> blocked, in_contact;
+    for (const auto& r : tx.query(
+             "SELECT 0, user_id, dm_policy FROM people WHERE user_id IN (" + marks("?", recipients.size()) + ") "
+             "UNION ALL SELECT 1, blocker_id, blocked_id FROM block_pairs WHERE (blocker_id, blocked_id) IN " + open +
+                 marks("(?, ?)", blocks.size()) + ") "
+             "UNION ALL SELECT 2, user_a, user_b FROM contact_pairs WHERE (user_a, user_b) IN " + open +
+                 marks("(?, ?)", contacts.size()) + ")",
+             params)) {
+      switch (r.integer(0)) {
+        case 0: policy[r.text(1)] = r.text(2); break;
+        case 1: blocked.emplace(r.text(1), r.text(2)); break;
+        default: in_contact.emplace(r.text(1), r.text(2)); break;
+      }
+    }
+    for (std::size_t i = from; i < to; ++i) {
+      const auto& [sender, recipient] = pairs[i];
+      auto p = policy.find(recipient);
+      if (p == policy.end()) continue;  // unknown recipient
+      out[pairs[i]] = DirectFacts{blocked.count({sender, recipient}) + blocked.count({recipient, sender}) > 0,
+                                  p->second == "contacts", in_contact.count(ordered(sender, recipient)) > 0};
     }
   });
   return out;

@@ -134,6 +134,9 @@ std::vector<ExportedMessage> export_history(Tx& tx, const std::string& conversat
                                             int limit, bool& has_more);
 
 // Sends, all of a group-commit batch at once: a few statements over many rows each.
+// The members of each conversation, read as they stand now (a locking read on MySQL, past the
+// transaction's snapshot).
+std::map<std::string, std::vector<std::string>> current_members(Tx& tx, std::vector<std::string> conversation_ids);
 // Kind and members of each conversation that exists and has members.
 std::map<std::string, SendTarget> send_targets(Tx& tx, const std::vector<std::string>& conversation_ids);
 // For each (sender, recipient) whose recipient is known: what decides whether sender may write

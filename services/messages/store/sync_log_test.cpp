@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <map>
 #include <thread>
 #include <unistd.h>
 
@@ -175,6 +176,44 @@ TEST_P(SyncLog, TwoWritersCommitInGseqOrder) {
   EXPECT_GE(b_waited, 150ms);  // held back until A's commit, ~300 ms after A took its gseq
   EXPECT_TRUE(a_committed);
   EXPECT_EQ(b_gseq, a_gseq + 1);
+}
+
+TEST_P(SyncLog, OnceTheClockIsTakenTheMemberListIsTheOneTheSpansSay) {
+  if (backend_.name != "mariadb") GTEST_SKIP() << "SQLite has one writer: its reads are never stale";
+  // Replica A's batch read the members early (its snapshot); meanwhile replica B adds ben and
+  // commits; then A appends a message event. The database gives it to ben (his span starts
+  // before it), so the audience A hands its tail and the other replicas must include him too.
+  write([](Tx& tx) {
+    store::insert_conversation(tx, ConversationRow{"c", "group", "T", "t", 0, "t"}, std::nullopt);
+    store::add_member(tx, "c", "ann", Role::owner, "t", store::lock_sync_head(tx));
+  });
+  auto other = backend_.open();
+  std::promise<void> a_read, b_committed;
+  std::vector<Member> a_snapshot;
+  std::map<std::string, std::vector<std::string>> a_audience;
+  std::int64_t a_gseq = 0;
+  std::thread a([&] {
+    db_->write_sync([&](Tx& tx) {
+      store::members(tx, "c");  // the snapshot is taken here
+      a_read.set_value();
+      b_committed.get_future().wait();
+      a_snapshot = store::members(tx, "c");
+      std::string c = "c", p = "hello";
+      a_gseq = store::append_events(tx, {{&c, nullptr, &p}}, 1000);
+      a_audience = store::current_members(tx, {"c"});
+    });
+  });
+  a_read.get_future().wait();
+  other->write_sync([&](Tx& tx) { store::add_member(tx, "c", "ben", Role::member, "t", store::lock_sync_head(tx)); });
+  b_committed.set_value();
+  a.join();
+  EXPECT_EQ(a_snapshot.size(), 1u);  // the plain read is stale: this is what the test is about
+  auto audience = a_audience["c"];
+  std::sort(audience.begin(), audience.end());
+  EXPECT_EQ(audience, (std::vector<std::string>{"ann", "ben"}));
+  auto ben = read("ben", 0);
+  ASSERT_EQ(ben.events.size(), 1u);
+  EXPECT_EQ(ben.events[0].first, a_gseq);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SyncLog, ::testing::Values(std::function<Backend()>(sqlite_backend),
