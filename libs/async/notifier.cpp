@@ -24,7 +24,7 @@ struct Notifier::Waiter {
 std::uint64_t Notifier::version(const std::string& key) const {
   std::lock_guard lock(mutex_);
   auto it = slots_.find(key);
-  return it == slots_.end() ? 0 : it->second.version;
+  return (it == slots_.end() ? 0 : it->second.version) + generation_;
 }
 
 Task<bool> Notifier::wait(std::string key, std::uint64_t seen, std::chrono::milliseconds timeout) {
@@ -41,7 +41,7 @@ Task<bool> Notifier::wait(std::string key, std::uint64_t seen, std::chrono::mill
     {
       std::lock_guard lock(mutex_);
       Slot& slot = slots_[key];
-      if (slot.version != seen || shutdown_) {
+      if (slot.version + generation_ != seen || shutdown_) {
         already = true;
       } else {
         slot.waiters.push_back(waiter);
@@ -89,8 +89,8 @@ void Notifier::notify_all() {
   std::vector<std::shared_ptr<Waiter>> wake;
   {
     std::lock_guard lock(mutex_);
+    ++generation_;  // also for keys without a slot yet: a version read before this is stale
     for (auto& [key, slot] : slots_) {
-      ++slot.version;
       for (auto& w : slot.waiters) wake.push_back(std::move(w));
       slot.waiters.clear();
     }

@@ -54,6 +54,14 @@ TEST(Notifier, NotifyAllWakesEveryWaiterAndLaterWaitsStillPark) {
   other.join();
   for (auto& w : waits) EXPECT_TRUE(w.get());
   EXPECT_EQ(n.waiting(), 0u);
+  // A key never waited on: a version read before notify_all is stale after it.
+  auto seen = n.version("never-seen");
+  n.notify_all();
+  asio::io_context ioc3;
+  auto stale = asio::co_spawn(ioc3, n.wait("never-seen", seen, 5s), asio::use_future);
+  ioc3.run_for(1s);
+  ASSERT_EQ(stale.wait_for(0s), std::future_status::ready);
+  EXPECT_TRUE(stale.get());
   // Unlike shutdown, it is not for ever: a new wait parks until its timeout.
   asio::io_context ioc2;
   auto later = asio::co_spawn(ioc2, n.wait("k0", n.version("k0"), 20ms), asio::use_future);

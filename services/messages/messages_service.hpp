@@ -37,6 +37,8 @@ class MessagesService final : public service::Service {
   // consumers: the replica of users, contacts, blocks and dm_policy
   void on_event(const events::Event& event);
   void prune_loop();
+  void tail_upkeep();
+  bool stopping();
 
   // handlers/conversations.cpp
   async::Task<http::Response> create_conversation(http::Request& request);

@@ -60,24 +60,40 @@ void MessagesService::stop() {
   outbox_.stop();
 }
 
-void MessagesService::prune_loop() {
+void MessagesService::tail_upkeep() {
   // The in-memory tail keeps about a minute of events: enough for devices that poll again right
   // after an answer (the common case it exists for), bounded however busy the server is. Older
-  // cursors are answered from the database. Every second: a gap in the tail that a lost wake-up
-  // left (or any event that never reached it) is skipped after a second, and the waiting polls
-  // ask the database.
-  constexpr auto kTailKeep = std::chrono::seconds(60), kTick = std::chrono::seconds(1);
+  // cursors are answered from the database.
+  constexpr auto kTailKeep = std::chrono::seconds(60), kStuck = std::chrono::seconds(1);
+  tail_.forget_before(time::to_unix_ms(time::now()) - std::chrono::duration_cast<std::chrono::milliseconds>(kTailKeep).count());
+  // Events that never reach the tail (a lost wake-up) would leave polls waiting for them: a gap
+  // that stays for a second is skipped, and so is a tail that stays behind the database's newest
+  // event (the lost wake-up was the last one); the waiting polls then ask the database.
+  bool restarted = tail_.skip_gap(kStuck);
+  if (!ctx_.single_process) {
+    try {
+      std::int64_t head = 0;
+      db_->read_sync([&](storage::Tx& tx) { head = store::sync_head(tx).last; });
+      restarted = tail_.check_head(head, kStuck) || restarted;
+    } catch (const std::exception& e) {
+      log::warn("sync tail: could not read the database's newest event", {{"error", e.what()}});
+    }
+  }
+  if (restarted) {
+    log::warn("sync tail: events missing for a second; waiting polls ask the database", {});
+    notifier_.notify_all();
+  }
+}
+
+void MessagesService::prune_loop() {
+  constexpr auto kTick = std::chrono::seconds(1);
   auto next_prune = std::chrono::steady_clock::now() + options_.prune_interval;
   for (;;) {
     {
       std::unique_lock lock(prune_mutex_);
       if (prune_cv_.wait_for(lock, kTick, [&] { return stopping_; })) return;
     }
-    tail_.forget_before(time::to_unix_ms(time::now()) - std::chrono::duration_cast<std::chrono::milliseconds>(kTailKeep).count());
-    if (tail_.skip_gap(std::chrono::seconds(1))) {
-      log::warn("sync tail: events missing for a second; waiting polls ask the database", {});
-      notifier_.notify_all();
-    }
+    tail_upkeep();
     if (std::chrono::steady_clock::now() < next_prune) continue;
     next_prune = std::chrono::steady_clock::now() + options_.prune_interval;
     try {
@@ -87,13 +103,19 @@ void MessagesService::prune_loop() {
       do {
         db_->write_sync([&](storage::Tx& tx) { removed = store::prune_events(tx, cutoff, 5000); });
         total += removed;
-      } while (removed > 0);
+        tail_upkeep();  // a long prune must not hold the tail's upkeep back
+      } while (removed > 0 && !stopping());
       tail_.forget_before(cutoff);
       if (total > 0) log::info("sync events pruned", {{"count", total}});
     } catch (const std::exception& e) {
       log::warn("pruning sync events failed", {{"error", e.what()}});
     }
   }
+}
+
+bool MessagesService::stopping() {
+  std::lock_guard lock(prune_mutex_);
+  return stopping_;
 }
 
 void MessagesService::on_event(const events::Event& e) {
@@ -309,6 +331,7 @@ void MessagesService::publish_wakes() {
       }
       messages.push_back(events::Event::make("sync.wake", "messages",
                                              {{"replica", replica_id_},
+                                              {"epoch", sync_epoch_},
                                               {"payloads", std::move(payloads)},
                                               {"audiences", std::move(audiences)},
                                               {"events", std::move(rows)}}));
@@ -324,6 +347,8 @@ void MessagesService::publish_wakes() {
 void MessagesService::on_wake(const events::Event& e) {
   if (auto from = e.data.if_contains("replica"); from && from->is_string() && from->as_string() == replica_id_)
     return;  // its own: the tail and the polls here had them at commit
+  if (auto epoch = e.data.if_contains("epoch"); !epoch || !epoch->is_string() || epoch->as_string() != sync_epoch_)
+    return;  // another database's log (a broker shared by two installations)
   auto payloads = e.data.if_contains("payloads");
   auto audiences = e.data.if_contains("audiences");
   auto rows = e.data.if_contains("events");

@@ -1,24 +1,32 @@
 #include "store/sync_tail.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace parley::messages {
 
-void SyncTail::cover(Event event, std::vector<std::string>& woken) {
+namespace {
+// Far enough for any real burst between two wake-ups; a gseq beyond it is not from this log.
+constexpr std::int64_t kMaxJump = 1'000'000'000;
+}  // namespace
+
+void SyncTail::cover(Event event, std::unordered_set<std::string>& woken) {
   high_ = event.gseq;
   if (event.audience)
     for (const auto& user : *event.audience) {
       by_user_[user].emplace_back(event.gseq, event.payload);
-      woken.push_back(user);
+      woken.insert(user);
+      ++entries_;
     }
   held_.push_back(std::move(event));
-  if (held_.size() > max_events_) drop_front();
+  while (entries_ > max_entries_ && held_.size() > 1) drop_front();
 }
 
 std::vector<std::string> SyncTail::add(std::vector<Event> events) {
-  std::vector<std::string> woken;
+  std::unordered_set<std::string> woken;
   std::lock_guard lock(mutex_);
-  if (events.empty()) return woken;
+  std::erase_if(events, [&](const Event& e) { return e.gseq <= 0 || (started_ && e.gseq - high_ > kMaxJump); });
+  if (events.empty()) return {};
   if (!started_) {
     // The first events seen: the tail starts just before the lowest of them.
     auto lowest = std::min_element(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.gseq < b.gseq; });
@@ -26,18 +34,16 @@ std::vector<std::string> SyncTail::add(std::vector<Event> events) {
     started_ = true;
   }
   bool had_gap = !waiting_.empty();
+  bool moved = false;
   for (auto& e : events)
     if (e.gseq > high_) waiting_.emplace(e.gseq, std::move(e));
   while (!waiting_.empty() && waiting_.begin()->first == high_ + 1) {
     cover(std::move(waiting_.begin()->second), woken);
     waiting_.erase(waiting_.begin());
+    moved = true;
   }
-  if (waiting_.empty()) {
-    had_gap = false;
-  } else if (!had_gap || !woken.empty()) {
-    gap_since_ = std::chrono::steady_clock::now();  // a new gap, or one that moved up
-  }
-  return woken;
+  if (!waiting_.empty() && (!had_gap || moved)) gap_since_ = std::chrono::steady_clock::now();  // a new gap
+  return {woken.begin(), woken.end()};
 }
 
 std::optional<SyncTail::Answer> SyncTail::after(const std::string& user, std::int64_t cursor, std::size_t limit) const {
@@ -60,7 +66,10 @@ void SyncTail::drop_front() {
       auto it = by_user_.find(user);
       if (it == by_user_.end()) continue;
       // The oldest event held is the oldest of each of its users.
-      if (!it->second.empty() && it->second.front().first == e.gseq) it->second.pop_front();
+      if (!it->second.empty() && it->second.front().first == e.gseq) {
+        it->second.pop_front();
+        --entries_;
+      }
       if (it->second.empty()) by_user_.erase(it);
     }
   low_ = e.gseq;
@@ -72,19 +81,44 @@ void SyncTail::forget_before(std::int64_t cutoff_ms) {
   while (!held_.empty() && held_.front().at_ms < cutoff_ms) drop_front();
 }
 
-bool SyncTail::skip_gap(std::chrono::steady_clock::duration stuck) {
-  std::lock_guard lock(mutex_);
-  if (waiting_.empty() || std::chrono::steady_clock::now() - gap_since_ < stuck) return false;
-  // What was held before the gap stays true, but the tail must be one run: start over after it.
+void SyncTail::restart_after(std::int64_t gseq) {
+  // What was held stays true, but the tail must be one run: it starts over after gseq, and
+  // cursors before that go to the database.
   held_.clear();
   by_user_.clear();
-  low_ = high_ = waiting_.begin()->first - 1;
-  std::vector<std::string> ignored;
+  entries_ = 0;
+  low_ = high_ = gseq;
+  while (!waiting_.empty() && waiting_.begin()->first <= gseq) waiting_.erase(waiting_.begin());
+  std::unordered_set<std::string> ignored;
   while (!waiting_.empty() && waiting_.begin()->first == high_ + 1) {
     cover(std::move(waiting_.begin()->second), ignored);
     waiting_.erase(waiting_.begin());
   }
   gap_since_ = std::chrono::steady_clock::now();
+}
+
+bool SyncTail::skip_gap(std::chrono::steady_clock::duration stuck) {
+  std::lock_guard lock(mutex_);
+  if (waiting_.empty() || std::chrono::steady_clock::now() - gap_since_ < stuck) return false;
+  restart_after(waiting_.begin()->first - 1);
+  return true;
+}
+
+bool SyncTail::check_head(std::int64_t database_head, std::chrono::steady_clock::duration stuck) {
+  std::lock_guard lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  if (!started_ || database_head <= high_) {
+    behind_ = 0;
+    return false;
+  }
+  if (behind_ == 0 || high_ >= behind_) {  // newly behind (or caught up with the last mark)
+    behind_ = database_head;
+    behind_since_ = now;
+    return false;
+  }
+  if (now - behind_since_ < stuck) return false;
+  restart_after(std::max(behind_, high_));  // everything up to the mark must have committed by now
+  behind_ = 0;
   return true;
 }
 

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -38,10 +39,11 @@ class SyncTail {
     std::int64_t cursor;  // where the next poll starts: past every event of theirs the tail holds
   };
 
-  explicit SyncTail(std::size_t max_events = 1'000'000) : max_events_(max_events) {}
+  // max_entries bounds the memory: one entry per event and user it is for.
+  explicit SyncTail(std::size_t max_entries = 2'000'000) : max_entries_(max_entries) {}
 
   // REQUIRES: the events committed. Adds them; returns the users with events that the tail can
-  // now answer (in gseq order, repeats possible). Events at or below what it holds are ignored.
+  // now answer (each once). Events at or below what it holds, and implausible gseqs, are ignored.
   std::vector<std::string> add(std::vector<Event> events);
   // The user's events after cursor if the tail holds everything after it; nullopt if the
   // database must answer.
@@ -52,14 +54,21 @@ class SyncTail {
   // If events have waited above a gap for longer than `stuck`, gives up on the gap: the tail
   // starts again after it. True if it did (the caller sends every waiting poll to the database).
   bool skip_gap(std::chrono::steady_clock::duration stuck);
+  // With replicas: the database's newest gseq. If the tail stays behind it for longer than
+  // `stuck` (the wake-up with the newest events was lost: no later event shows the gap), the tail
+  // starts again after it. True if it did (the caller sends every waiting poll to the database).
+  bool check_head(std::int64_t database_head, std::chrono::steady_clock::duration stuck);
   std::int64_t high() const;
   std::size_t users() const;
 
  private:
-  void drop_front();  // REQUIRES: mutex_ held
-  void cover(Event event, std::vector<std::string>& woken);  // REQUIRES: mutex_ held
+  // REQUIRES: mutex_ held.
+  void drop_front();
+  void cover(Event event, std::unordered_set<std::string>& woken);
+  void restart_after(std::int64_t gseq);
 
-  std::size_t max_events_;
+  std::size_t max_entries_;
+  std::size_t entries_ = 0;
   mutable std::mutex mutex_;
   bool started_ = false;
   std::int64_t low_ = 0, high_ = 0;   // holds every event in (low_, high_]
@@ -67,6 +76,8 @@ class SyncTail {
   std::unordered_map<std::string, std::deque<std::pair<std::int64_t, Payload>>> by_user_;
   std::map<std::int64_t, Event> waiting_;  // above a gap
   std::chrono::steady_clock::time_point gap_since_;
+  std::int64_t behind_ = 0;  // a database head the tail has not reached, and since when
+  std::chrono::steady_clock::time_point behind_since_;
 };
 
 }  // namespace parley::messages

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <limits>
 #include <thread>
 
 namespace parley::messages {
@@ -21,10 +23,15 @@ std::vector<std::int64_t> gseqs(const SyncTail::Events& e) {
 using G = std::vector<std::int64_t>;
 using U = std::vector<std::string>;
 
+U sorted(U users) {
+  std::sort(users.begin(), users.end());
+  return users;
+}
+
 TEST(SyncTail, AnswersEachUserFromTheRunItHolds) {
   SyncTail tail;
   EXPECT_FALSE(tail.after("u", 0, 10));  // nothing held yet: ask the database
-  EXPECT_EQ(tail.add({ev(5, {"u", "v"}), ev(6, {"v"}), ev(7, {"u"})}), (U{"u", "v", "v", "u"}));
+  EXPECT_EQ(sorted(tail.add({ev(5, {"u", "v"}), ev(6, {"v"}), ev(7, {"u"})})), (U{"u", "v"}));  // each once
   auto a = tail.after("u", 4, 10);
   ASSERT_TRUE(a);
   EXPECT_EQ(gseqs(a->events), (G{5, 7}));
@@ -51,7 +58,7 @@ TEST(SyncTail, EventsAboveAGapWaitForIt) {
   EXPECT_TRUE(tail.add({ev(3, {"u"})}).empty());
   EXPECT_TRUE(tail.after("u", 1, 10)->events.empty());
   EXPECT_EQ(tail.after("u", 1, 10)->cursor, 1);  // not past the gap
-  EXPECT_EQ(tail.add({ev(2, {"v"})}), (U{"v", "u"}));
+  EXPECT_EQ(sorted(tail.add({ev(2, {"v"})})), (U{"u", "v"}));
   EXPECT_EQ(gseqs(tail.after("u", 1, 10)->events), (G{3}));
   EXPECT_EQ(tail.after("v", 1, 10)->cursor, 3);
   // Repeats and events from before the tail began are ignored.
@@ -72,6 +79,45 @@ TEST(SyncTail, AGapThatStaysIsSkipped) {
   EXPECT_EQ(tail.after("u", 2, 10)->cursor, 4);
   EXPECT_FALSE(tail.skip_gap(std::chrono::milliseconds(0)));  // no gap left
   EXPECT_EQ(tail.add({ev(5, {"u"})}), (U{"u"}));
+}
+
+TEST(SyncTail, ATailBehindTheDatabaseForTooLongStartsAgainAfterIt) {
+  SyncTail tail;
+  EXPECT_FALSE(tail.check_head(10, std::chrono::milliseconds(0)));  // not started: nothing to do
+  tail.add({ev(1, {"u"})});
+  // The database has 2 and 3; their wake-up was lost, and no later event shows a gap.
+  EXPECT_FALSE(tail.check_head(3, std::chrono::milliseconds(1)));  // noticed, not yet stuck
+  tail.add({ev(2, {"u"})});  // 2 came after all; 3 did not
+  EXPECT_FALSE(tail.check_head(3, std::chrono::hours(1)));  // still within the time allowed
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_TRUE(tail.check_head(3, std::chrono::milliseconds(1)));
+  EXPECT_FALSE(tail.after("u", 2, 10));                  // the database has 3
+  EXPECT_TRUE(tail.after("u", 3, 10)->events.empty());  // after the restart, the tail answers again
+  EXPECT_EQ(tail.add({ev(4, {"u"})}), (U{"u"}));
+  EXPECT_FALSE(tail.check_head(4, std::chrono::milliseconds(0)));  // level with the database
+  // Behind, but catching up: each mark reached in time starts a new one.
+  EXPECT_FALSE(tail.check_head(5, std::chrono::milliseconds(50)));
+  tail.add({ev(5, {"u"})});
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  EXPECT_FALSE(tail.check_head(6, std::chrono::milliseconds(50)));  // 5 reached: 6 is the new mark
+  EXPECT_EQ(gseqs(tail.after("u", 3, 10)->events), (G{4, 5}));
+}
+
+TEST(SyncTail, IgnoresImplausibleGseqs) {
+  SyncTail tail;
+  EXPECT_TRUE(tail.add({ev(0, {"u"}), ev(-5, {"u"})}).empty());
+  tail.add({ev(1, {"u"})});
+  EXPECT_TRUE(tail.add({ev(std::numeric_limits<std::int64_t>::max(), {"u"})}).empty());
+  EXPECT_EQ(tail.add({ev(2, {"u"})}), (U{"u"}));  // nothing waits above a bogus gap
+  EXPECT_FALSE(tail.skip_gap(std::chrono::milliseconds(0)));
+}
+
+TEST(SyncTail, BoundsTheEntriesNotJustTheEvents) {
+  SyncTail tail(4);  // entries: one per event and user
+  tail.add({ev(1, {"a", "b", "c"}), ev(2, {"a", "b"})});
+  EXPECT_FALSE(tail.after("a", 0, 10));  // 1 went to keep 5 entries under 4
+  EXPECT_EQ(gseqs(tail.after("a", 1, 10)->events), (G{2}));
+  EXPECT_EQ(tail.users(), 2u);
 }
 
 TEST(SyncTail, ForgetsOldEventsAndKeepsABoundedNumber) {

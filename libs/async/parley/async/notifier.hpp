@@ -29,7 +29,8 @@ class Notifier {
   Task<bool> wait(std::string key, std::uint64_t seen, std::chrono::milliseconds timeout);
   // Any thread.
   void notify(const std::string& key);
-  // Any thread: notifies every key that has waiters or was seen before.
+  // Any thread: notifies every key, including those nobody waits on yet (a version read before
+  // this call is stale afterwards).
   void notify_all();
   // Releases every waiter; later waits return at once.
   void shutdown();
@@ -44,6 +45,7 @@ class Notifier {
   };
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
+  std::uint64_t generation_ = 0;  // notify_all() calls: part of every key's version
   std::atomic<bool> shutdown_{false};
   std::atomic<std::size_t> waiting_{0};
 };
