@@ -93,11 +93,15 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
   request.body = {};
   request.query = {};
   std::int64_t quiet = cursor;  // the cursor to answer with if nothing comes: past others' events
+  // With replicas, the tail learns of other replicas' events a moment after they commit (and
+  // notices within about two seconds if they never come). A poll shorter than that ("anything
+  // new right now?") asks the database before it answers "nothing", so that it sees what was
+  // written through another replica just before.
+  bool ask_database_at_end = !ctx_.single_process && timeout < std::chrono::seconds(2);
   for (;;) {
     auto seen = notifier_.version(me);
-    // The common case: the tail holds the cursor, and so knows every event after it (with
-    // replicas too: it holds only a gap-free run, and events that never reach it are noticed
-    // within about two seconds, when every waiting poll is woken to ask the database).
+    // The common case: the tail holds the cursor, and so knows every event after it that it has
+    // heard of; on its own it has heard of them all.
     if (auto cached = tail_.after(me, cursor, kMaxEvents)) {
       if (!cached->events.empty()) co_return page(encode_sync_cursor(cached->cursor), cached->events);
       quiet = cached->cursor;
@@ -105,9 +109,17 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
       auto found = co_await read_events(me, cursor);
       if (!found.events.empty()) co_return page(encode_sync_cursor(found.cursor), found.events);
       quiet = found.cursor;
+      ask_database_at_end = false;  // it just did
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || notifier_.shutting_down()) co_return page(encode_sync_cursor(quiet), SyncTail::Events{});
+    if (left.count() <= 0 || notifier_.shutting_down()) {
+      if (ask_database_at_end && !notifier_.shutting_down()) {
+        auto found = co_await read_events(me, cursor);
+        if (!found.events.empty()) co_return page(encode_sync_cursor(found.cursor), found.events);
+        quiet = found.cursor;
+      }
+      co_return page(encode_sync_cursor(quiet), SyncTail::Events{});
+    }
     co_await notifier_.wait(me, seen, left);
   }
 }
