@@ -200,26 +200,15 @@ void MessagesService::deliver(storage::Tx& tx, std::vector<Outgoing> events) {
   for (const auto& e : events)
     rows.push_back(e.conversation_id.empty() ? store::NewEvent{nullptr, &e.user_id, e.payload.get()}
                                              : store::NewEvent{&e.conversation_id, nullptr, e.payload.get()});
-  std::int64_t first = store::append_events(tx, rows, now);
-  if (tx.dialect() == storage::Dialect::mysql) {
-    // Who reads a conversation's event from the database is decided by the membership spans as
-    // they stand when the clock is taken. The member lists the callers read may be older (this
-    // transaction's snapshot; another replica may have added or removed a member since): read
-    // them again, with a locking read, now that the clock row is held, so that the tail and the
-    // other replicas' tails give each event to exactly the users the database would.
-    std::vector<std::string> ids;
-    for (const auto& e : events)
-      if (!e.conversation_id.empty()) ids.push_back(e.conversation_id);
-    if (!ids.empty()) {
-      auto now_in = store::current_members(tx, ids);
-      std::map<std::string, Audience> audiences;
-      for (auto& e : events) {
-        if (e.conversation_id.empty()) continue;
-        auto& a = audiences[e.conversation_id];
-        if (!a) a = std::make_shared<const std::vector<std::string>>(std::move(now_in[e.conversation_id]));
-        e.audience = a;
-      }
-    }
+  auto appended = store::append_events(tx, rows, now);
+  std::int64_t first = appended.first;
+  // Each conversation event goes, in memory, to the members the log gives it to.
+  std::map<std::string, Audience> audiences;
+  for (auto& e : events) {
+    if (e.conversation_id.empty()) continue;
+    auto& a = audiences[e.conversation_id];
+    if (!a) a = std::make_shared<const std::vector<std::string>>(std::move(appended.audiences[e.conversation_id]));
+    e.audience = a;
   }
   tx.after_commit([this, now, first, events = std::move(events)] {
     std::vector<SyncTail::Event> committed;
@@ -250,10 +239,7 @@ void MessagesService::deliver_to(storage::Tx& tx, const std::vector<std::string>
 }
 
 void MessagesService::deliver_to_members(storage::Tx& tx, const std::string& conversation_id, const std::string& payload) {
-  std::vector<std::string> users;
-  for (const auto& m : store::members(tx, conversation_id)) users.push_back(m.user_id);
-  deliver(tx, {Outgoing{conversation_id, {}, std::make_shared<const std::string>(payload),
-                        std::make_shared<const std::vector<std::string>>(std::move(users))}});
+  deliver(tx, {Outgoing{conversation_id, {}, std::make_shared<const std::string>(payload), nullptr}});
 }
 
 void MessagesService::deliver_conversation(storage::Tx& tx, const ConversationRow& c, const std::string& type,

@@ -155,8 +155,9 @@ async::Task<http::Response> MessagesService::add_member(http::Request& request) 
     if (store::members(tx, c.id).size() >= kMaxGroupMembers)
       throw Error::invalid_argument("a group has at most 1000 members", "user_id");
     std::string t = now();
-    store::add_member(tx, c.id, user, Role::member, t, store::lock_sync_head(tx));
+    // Locks in the order every writer takes them: the conversation, the sync clock, members.
     store::touch(tx, c.id, t);
+    store::add_member(tx, c.id, user, Role::member, t, store::lock_sync_head(tx));
     deliver_conversation(tx, c, "member.added", {}, {{"user_id", user}});
     outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", user}, {"added_by", me}});
     out = view(tx, c, me);
@@ -174,10 +175,10 @@ async::Task<http::Response> MessagesService::remove_member(http::Request& reques
     if (!t) throw Error::not_found("not a member");
     if (!may_remove(target == me, m.role, t->role))
       throw Error::permission_denied("you may not remove this member");
+    store::touch(tx, c.id, now());  // the conversation, the sync clock, members: the lock order
     store::remove_member(tx, c.id, target, store::lock_sync_head(tx));
     if (t->role == Role::owner)  // ownership passes on, so a group never lacks one
       if (auto heir = store::successor(tx, c.id)) store::set_role(tx, c.id, *heir, Role::owner);
-    store::touch(tx, c.id, now());
     deliver_conversation(tx, c, "member.removed", {target}, {{"user_id", target}});
     outbox_.add(tx, "member.removed", {{"conversation_id", c.id}, {"user_id", target}, {"removed_by", me}});
   });
@@ -211,8 +212,8 @@ async::Task<http::Response> MessagesService::join(http::Request& request) {
     if (!store::member(tx, c.id, me)) {
       if (store::members(tx, c.id).size() >= kMaxGroupMembers) throw Error::conflict("conflict", "the group is full");
       std::string t = now();
+      store::touch(tx, c.id, t);  // the conversation, the sync clock, members: the lock order
       store::add_member(tx, c.id, me, Role::member, t, store::lock_sync_head(tx));
-      store::touch(tx, c.id, t);
       deliver_conversation(tx, c, "member.added", {}, {{"user_id", me}});
       outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", me}, {"added_by", me}});
     }

@@ -177,26 +177,24 @@ void MessagesService::send_all(storage::Tx& tx, const std::vector<PendingSend*>&
       // retry finds it.
       throw storage::TransactionAborted("a retried send committed elsewhere meanwhile");
     }
-    std::vector<std::tuple<std::string, std::string, std::int64_t>> markers;
-    for (const auto& [key, seq] : read) markers.emplace_back(key.first, key.second, seq);
-    store::raise_read_markers(tx, markers);
     std::vector<Outgoing> sync_events;
     std::vector<std::pair<std::string, bj::object>> events;
-    std::map<std::string, Audience> audiences;  // each conversation's members, shared by its messages
     for (auto* s : accepted) {
       const auto& target = targets.at(s->conversation_id);
-      auto& audience = audiences[s->conversation_id];
-      if (!audience) audience = std::make_shared<const std::vector<std::string>>(target.member_ids);
       sync_events.push_back(Outgoing{s->conversation_id, {},
                                      std::make_shared<const std::string>(message_event("message.created", s->message)),
-                                     audience});
+                                     nullptr});
       events.emplace_back("message.created", bj::object{{"message", s->message.to_json()},
                                                          {"conversation_kind", target.kind},
                                                          {"member_ids", bj::value_from(target.member_ids)}});
     }
     outbox_.add_all(tx, std::move(events));
-    // Last: on MySQL the sync log's clock row stays locked from here to the commit.
+    // On MySQL the sync log's clock row stays locked from here to the commit: as late as
+    // possible, and before the members rows are written (every writer takes the clock first).
     deliver(tx, std::move(sync_events));
+    std::vector<std::tuple<std::string, std::string, std::int64_t>> markers;
+    for (const auto& [key, seq] : read) markers.emplace_back(key.first, key.second, seq);
+    store::raise_read_markers(tx, markers);
   }
   for (auto [repeat, first] : repeats) {
     repeat->message = first->message;
@@ -256,6 +254,7 @@ async::Task<http::Response> MessagesService::mark_read(http::Request& request) {
     auto [c, m] = membership(tx, request.param("id"), me);
     if (seq > c.last_seq) throw Error::invalid_argument("seq is beyond the last message", "seq");
     if (seq <= m.read_seq) return;  // markers only move forward
+    store::lock_sync_head(tx);  // the clock before the members row, as every writer takes them
     store::set_read(tx, c.id, me, seq);
     bj::object event{{"type", "read.updated"}, {"conversation_id", c.id}, {"conversation", view(tx, c, me)}};
     deliver_to(tx, {me}, bj::serialize(event));  // the reader's other devices

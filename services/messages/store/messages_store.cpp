@@ -308,6 +308,7 @@ std::optional<DirectFacts> direct_facts(Tx& tx, const std::string& sender, const
 }
 
 void erase_user(Tx& tx, const std::string& user_id) {
+  lock_sync_head(tx);  // the clock before the members rows, as every writer takes them
   tx.exec("DELETE FROM people WHERE user_id = ?", {user_id});
   tx.exec("DELETE FROM contact_pairs WHERE user_a = ? OR user_b = ?", {user_id, user_id});
   tx.exec("DELETE FROM block_pairs WHERE blocker_id = ? OR blocked_id = ?", {user_id, user_id});
@@ -706,8 +707,8 @@ std::int64_t lock_sync_head(Tx& tx) {
   return rows[0].integer(0);
 }
 
-std::int64_t append_events(Tx& tx, const std::vector<NewEvent>& events, std::int64_t now_ms) {
-  if (events.empty()) return 0;
+Appended append_events(Tx& tx, const std::vector<NewEvent>& events, std::int64_t now_ms) {
+  if (events.empty()) return {};
   auto n = static_cast<std::int64_t>(events.size());
   // The counter row hands out gseqs. On MySQL its lock is held until this transaction commits, so
   // transactions commit in gseq order and a reader never sees a gseq before a lower one commits:
@@ -739,7 +740,14 @@ std::int64_t append_events(Tx& tx, const std::vector<NewEvent>& events, std::int
               params);
     });
   }
-  return first;
+  // Who reads a conversation's event from the log is decided by the membership spans as they
+  // stand now that the clock is taken. A member list the caller read earlier may be older (on
+  // MySQL, the transaction's snapshot; another replica may have added or removed a member since):
+  // read them again, with a locking read, so that the in-memory tails get the same audience.
+  std::vector<std::string> ids;
+  for (const auto& e : events)
+    if (e.conversation_id) ids.push_back(*e.conversation_id);
+  return Appended{first, ids.empty() ? std::map<std::string, std::vector<std::string>>{} : current_members(tx, ids)};
 }
 
 SyncRead read_sync(Tx& tx, const std::string& user_id, std::int64_t cursor, int limit) {

@@ -174,8 +174,14 @@ struct NewEvent {
   const std::string* user_id = nullptr;          // ...or this, for one user's own
   const std::string* payload = nullptr;
 };
-// Appends events with consecutive gseqs in the order given; returns the first.
-std::int64_t append_events(Tx& tx, const std::vector<NewEvent>& events, std::int64_t now_ms);
+struct Appended {
+  std::int64_t first = 0;  // the first event's gseq; the others follow it in order
+  // The members of each conversation an event was for, read after the clock was taken: exactly
+  // the users who will read the event from the log.
+  std::map<std::string, std::vector<std::string>> audiences;
+};
+// Appends events with consecutive gseqs in the order given.
+Appended append_events(Tx& tx, const std::vector<NewEvent>& events, std::int64_t now_ms);
 struct SyncRead {
   std::vector<std::pair<std::int64_t, std::string>> events;  // (gseq, payload), ascending
   SyncHead head;

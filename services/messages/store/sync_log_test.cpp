@@ -71,12 +71,12 @@ class SyncLogBase : public ::testing::Test {
   // A conversation's event, or one user's.
   std::int64_t to_conversation(const std::string& conversation, const std::string& payload) {
     std::int64_t g = 0;
-    write([&](Tx& tx) { g = store::append_events(tx, {{&conversation, nullptr, &payload}}, 1000); });
+    write([&](Tx& tx) { g = store::append_events(tx, {{&conversation, nullptr, &payload}}, 1000).first; });
     return g;
   }
   std::int64_t to_user(const std::string& user, const std::string& payload) {
     std::int64_t g = 0;
-    write([&](Tx& tx) { g = store::append_events(tx, {{nullptr, &user, &payload}}, 1000); });
+    write([&](Tx& tx) { g = store::append_events(tx, {{nullptr, &user, &payload}}, 1000).first; });
     return g;
   }
   void join(const std::string& conversation, const std::string& user) {
@@ -137,9 +137,9 @@ TEST_P(SyncLog, MembersReadAConversationsEventsOnlyWhileTheyAreIn) {
 TEST_P(SyncLog, GseqsAreConsecutiveInTheOrderGivenAndPruningRaisesTheFloor) {
   std::string c = "c", u = "u", a = "a", b = "b", d = "d";
   std::int64_t first = 0;
-  write([&](Tx& tx) { first = store::append_events(tx, {{&c, nullptr, &a}, {nullptr, &u, &b}, {&c, nullptr, &d}}, 1000); });
+  write([&](Tx& tx) { first = store::append_events(tx, {{&c, nullptr, &a}, {nullptr, &u, &b}, {&c, nullptr, &d}}, 1000).first; });
   std::int64_t later = 0;
-  write([&](Tx& tx) { later = store::append_events(tx, {{nullptr, &u, &a}}, 5000); });
+  write([&](Tx& tx) { later = store::append_events(tx, {{nullptr, &u, &a}}, 5000).first; });
   EXPECT_EQ(later, first + 3);
   std::int64_t removed = 0;
   write([&](Tx& tx) { removed = store::prune_events(tx, 2000, 100); });
@@ -163,7 +163,7 @@ TEST_F(SyncLogReplicas, TwoWritersCommitInGseqOrder) {
   std::int64_t a_gseq = 0, b_gseq = 0;
   std::thread a([&] {
     db_->write_sync([&](Tx& tx) {
-      a_gseq = store::append_events(tx, {{&c, nullptr, &p}}, 1000);
+      a_gseq = store::append_events(tx, {{&c, nullptr, &p}}, 1000).first;
       a_took.set_value();
       std::this_thread::sleep_for(300ms);
     });
@@ -175,7 +175,7 @@ TEST_F(SyncLogReplicas, TwoWritersCommitInGseqOrder) {
   std::thread b([&] {
     other->write_sync([&](Tx& tx) {
       auto started = std::chrono::steady_clock::now();
-      b_gseq = store::append_events(tx, {{&c, nullptr, &p}}, 1000);
+      b_gseq = store::append_events(tx, {{&c, nullptr, &p}}, 1000).first;
       b_waited = std::chrono::steady_clock::now() - started;
     });
   });
@@ -209,8 +209,9 @@ TEST_F(SyncLogReplicas, OnceTheClockIsTakenTheMemberListIsTheOneTheSpansSay) {
       b_committed.get_future().wait();
       a_snapshot = store::members(tx, "c");
       std::string c = "c", p = "hello";
-      a_gseq = store::append_events(tx, {{&c, nullptr, &p}}, 1000);
-      a_audience = store::current_members(tx, {"c"});
+      auto appended = store::append_events(tx, {{&c, nullptr, &p}}, 1000);
+      a_gseq = appended.first;
+      a_audience = appended.audiences;
     });
   });
   a_read.get_future().wait();
