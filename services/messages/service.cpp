@@ -67,21 +67,35 @@ void MessagesService::tail_upkeep() {
   constexpr auto kTailKeep = std::chrono::seconds(60), kStuck = std::chrono::seconds(1);
   tail_.forget_before(time::to_unix_ms(time::now()) - std::chrono::duration_cast<std::chrono::milliseconds>(kTailKeep).count());
   // Events that never reach the tail (a lost wake-up) would leave polls waiting for them: a gap
-  // that stays for a second is skipped, and so is a tail that stays behind the database's newest
-  // event (the lost wake-up was the last one); the waiting polls then ask the database.
-  bool restarted = tail_.skip_gap(kStuck);
-  if (!ctx_.single_process) {
-    try {
-      std::int64_t head = 0;
-      db_->read_sync([&](storage::Tx& tx) { head = store::sync_head(tx).last; });
-      restarted = tail_.check_head(head, kStuck) || restarted;
-    } catch (const std::exception& e) {
-      log::warn("sync tail: could not read the database's newest event", {{"error", e.what()}});
+  // that stays for a second, or a tail that stays a second behind the database's newest event
+  // (with replicas: the lost wake-up was the last one), is filled from the database. If that
+  // cannot be done (too many, or pruned), the tail starts over after them and every waiting poll
+  // asks the database.
+  constexpr std::int64_t kMaxFill = 10'000;
+  try {
+    std::optional<std::int64_t> head;
+    if (!ctx_.single_process) db_->read_sync([&](storage::Tx& tx) { head = store::sync_head(tx).last; });
+    auto range = tail_.missing(head, kStuck);
+    if (!range) return;
+    std::optional<std::vector<store::LoggedEvent>> found;
+    if (range->to - range->from < kMaxFill)
+      db_->read_sync([&](storage::Tx& tx) { found = store::events_between(tx, range->from, range->to); });
+    if (found) {
+      std::vector<SyncTail::Event> events;
+      for (auto& e : *found)
+        events.push_back(SyncTail::Event{e.gseq, std::make_shared<const std::string>(std::move(e.payload)),
+                                         std::make_shared<const std::vector<std::string>>(std::move(e.audience)), e.at_ms});
+      log::info("sync tail: events missing for a second read from the database",
+                {{"from", range->from}, {"to", range->to}});
+      wake_local(tail_.add(std::move(events)));
+      return;
     }
-  }
-  if (restarted) {
-    log::warn("sync tail: events missing for a second; waiting polls ask the database", {});
+    log::warn("sync tail: events missing for a second; waiting polls ask the database",
+              {{"from", range->from}, {"to", range->to}});
+    tail_.restart_after(range->to);
     notifier_.notify_all();
+  } catch (const std::exception& e) {
+    log::warn("sync tail upkeep failed", {{"error", e.what()}});
   }
 }
 

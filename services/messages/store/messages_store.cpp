@@ -164,6 +164,7 @@ CREATE TABLE past_members (
   until_gseq INTEGER NOT NULL,
   PRIMARY KEY (user_id, conversation_id, until_gseq)
 ) WITHOUT ROWID;
+CREATE INDEX past_members_by_conversation ON past_members(conversation_id);
 )sql",
            R"sql(
 DROP TABLE user_events;
@@ -196,7 +197,8 @@ CREATE TABLE past_members (
   conversation_id VARCHAR(36) NOT NULL,
   since_gseq BIGINT NOT NULL,
   until_gseq BIGINT NOT NULL,
-  PRIMARY KEY (user_id, conversation_id, until_gseq)
+  PRIMARY KEY (user_id, conversation_id, until_gseq),
+  INDEX past_members_by_conversation (conversation_id)
 );
 )sql"}};
 }
@@ -776,6 +778,46 @@ SyncRead read_sync(Tx& tx, const std::string& user_id, std::int64_t cursor, int 
   }
   if (!head) throw storage::StorageError("sync_clock has no row");
   std::sort(out.events.begin(), out.events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+std::optional<std::vector<LoggedEvent>> events_between(Tx& tx, std::int64_t from, std::int64_t to) {
+  std::vector<LoggedEvent> out;
+  std::map<std::int64_t, std::string> conversation_of;  // gseq -> conversation, for conversation events
+  for (const auto& r : tx.query("SELECT 0, gseq, conversation_id, created_at_ms, payload FROM conversation_events "
+                                "WHERE gseq BETWEEN ? AND ? "
+                                "UNION ALL SELECT 1, gseq, user_id, created_at_ms, payload FROM user_events "
+                                "WHERE gseq BETWEEN ? AND ?",
+                                {from, to, from, to})) {
+    out.push_back(LoggedEvent{r.integer(1), r.text(4), r.integer(3), {}});
+    if (r.integer(0) == 0) conversation_of[r.integer(1)] = r.text(2);
+    else out.back().audience.push_back(r.text(2));
+  }
+  if (static_cast<std::int64_t>(out.size()) != to - from + 1) return std::nullopt;  // pruned, or not committed
+  // Each conversation event's audience: the members whose span holds it, as the log's reads do.
+  std::vector<std::string> ids;
+  for (const auto& [g, c] : conversation_of) ids.push_back(c);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::map<std::string, std::vector<std::tuple<std::string, std::int64_t, std::int64_t>>> spans;
+  in_chunks(ids.size(), 64, [&](std::size_t a, std::size_t b) {
+    std::vector<storage::Value> params;
+    for (int twice = 0; twice < 2; ++twice)
+      params.insert(params.end(), ids.begin() + static_cast<std::ptrdiff_t>(a), ids.begin() + static_cast<std::ptrdiff_t>(b));
+    for (const auto& r : tx.query("SELECT conversation_id, user_id, since_gseq, 9223372036854775807 FROM members "
+                                  "WHERE conversation_id IN (" + marks("?", b - a) + ") "
+                                  "UNION ALL SELECT conversation_id, user_id, since_gseq, until_gseq FROM past_members "
+                                  "WHERE conversation_id IN (" + marks("?", b - a) + ")",
+                                  params))
+      spans[r.text(0)].emplace_back(r.text(1), r.integer(2), r.integer(3));
+  });
+  for (auto& e : out) {
+    auto c = conversation_of.find(e.gseq);
+    if (c == conversation_of.end()) continue;
+    for (const auto& [user, since, until] : spans[c->second])
+      if (since < e.gseq && e.gseq <= until) e.audience.push_back(user);
+  }
+  std::sort(out.begin(), out.end(), [](const LoggedEvent& a, const LoggedEvent& b) { return a.gseq < b.gseq; });
   return out;
 }
 

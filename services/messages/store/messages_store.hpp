@@ -188,6 +188,17 @@ struct SyncRead {
 };
 // One statement: the clock, and the user's events after cursor (at most limit).
 SyncRead read_sync(Tx& tx, const std::string& user_id, std::int64_t cursor, int limit);
+// An event as the log holds it, with the users it is for (a conversation event's members by
+// their spans, or the one user).
+struct LoggedEvent {
+  std::int64_t gseq = 0;
+  std::string payload;
+  std::int64_t at_ms = 0;
+  std::vector<std::string> audience;
+};
+// Every event with from <= gseq <= to, ascending; nullopt if any of them is not there (pruned).
+// Call it in a read transaction (one snapshot).
+std::optional<std::vector<LoggedEvent>> events_between(Tx& tx, std::int64_t from, std::int64_t to);
 // Removes up to about batch events of each kind stored before older_than_ms; returns how many.
 std::int64_t prune_events(Tx& tx, std::int64_t older_than_ms, int batch);
 }  // namespace store

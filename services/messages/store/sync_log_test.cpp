@@ -9,6 +9,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <optional>
 #include <thread>
 #include <unistd.h>
 
@@ -151,6 +152,35 @@ TEST_P(SyncLog, GseqsAreConsecutiveInTheOrderGivenAndPruningRaisesTheFloor) {
   EXPECT_EQ(payloads("u", first + 2), (P{"a"}));
   write([&](Tx& tx) { removed = store::prune_events(tx, 2000, 100); });
   EXPECT_EQ(removed, 0);
+}
+
+TEST_P(SyncLog, EventsBetweenCarryTheUsersTheLogGivesThemTo) {
+  // What a tail that missed events reads back: each with the users the log's reads give it to.
+  write([](Tx& tx) { store::insert_conversation(tx, ConversationRow{"c", "group", "T", "t", 0, "t"}, std::nullopt); });
+  join("c", "ann");
+  std::int64_t m1 = to_conversation("c", "m1");
+  join("c", "ben");
+  std::int64_t own = to_user("ben", "ben's own");
+  leave("c", "ann");
+  std::int64_t m2 = to_conversation("c", "m2");
+  std::optional<std::vector<store::LoggedEvent>> got;
+  db_->read_sync([&](Tx& tx) { got = store::events_between(tx, m1, m2); });
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->size(), 3u);
+  auto users = [](std::vector<std::string> u) {
+    std::sort(u.begin(), u.end());
+    return u;
+  };
+  EXPECT_EQ((*got)[0].gseq, m1);
+  EXPECT_EQ((*got)[0].payload, "m1");
+  EXPECT_EQ(users((*got)[0].audience), (P{"ann"}));
+  EXPECT_EQ((*got)[1].gseq, own);
+  EXPECT_EQ(users((*got)[1].audience), (P{"ben"}));
+  EXPECT_EQ(users((*got)[2].audience), (P{"ben"}));  // ann had left
+  EXPECT_EQ((*got)[2].at_ms, 1000);
+  // A range with a hole (pruned, or never there) is refused.
+  db_->read_sync([&](Tx& tx) { got = store::events_between(tx, m1, m2 + 1); });
+  EXPECT_FALSE(got);
 }
 
 TEST_F(SyncLogReplicas, TwoWritersCommitInGseqOrder) {

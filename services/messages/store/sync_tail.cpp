@@ -81,45 +81,47 @@ void SyncTail::forget_before(std::int64_t cutoff_ms) {
   while (!held_.empty() && held_.front().at_ms < cutoff_ms) drop_front();
 }
 
-void SyncTail::restart_after(std::int64_t gseq) {
+void SyncTail::restart_locked(std::int64_t gseq) {
   // What was held stays true, but the tail must be one run: it starts over after gseq, and
   // cursors before that go to the database.
   held_.clear();
   by_user_.clear();
   entries_ = 0;
-  low_ = high_ = gseq;
-  while (!waiting_.empty() && waiting_.begin()->first <= gseq) waiting_.erase(waiting_.begin());
+  low_ = high_ = std::max(high_, gseq);
+  started_ = true;
+  while (!waiting_.empty() && waiting_.begin()->first <= high_) waiting_.erase(waiting_.begin());
   std::unordered_set<std::string> ignored;
   while (!waiting_.empty() && waiting_.begin()->first == high_ + 1) {
     cover(std::move(waiting_.begin()->second), ignored);
     waiting_.erase(waiting_.begin());
   }
   gap_since_ = std::chrono::steady_clock::now();
-}
-
-bool SyncTail::skip_gap(std::chrono::steady_clock::duration stuck) {
-  std::lock_guard lock(mutex_);
-  if (waiting_.empty() || std::chrono::steady_clock::now() - gap_since_ < stuck) return false;
-  restart_after(waiting_.begin()->first - 1);
-  return true;
-}
-
-bool SyncTail::check_head(std::int64_t database_head, std::chrono::steady_clock::duration stuck) {
-  std::lock_guard lock(mutex_);
-  auto now = std::chrono::steady_clock::now();
-  if (!started_ || database_head <= high_) {
-    behind_ = 0;
-    return false;
-  }
-  if (behind_ == 0 || high_ >= behind_) {  // newly behind (or caught up with the last mark)
-    behind_ = database_head;
-    behind_since_ = now;
-    return false;
-  }
-  if (now - behind_since_ < stuck) return false;
-  restart_after(std::max(behind_, high_));  // everything up to the mark must have committed by now
   behind_ = 0;
-  return true;
+}
+
+void SyncTail::restart_after(std::int64_t gseq) {
+  std::lock_guard lock(mutex_);
+  restart_locked(gseq);
+}
+
+std::optional<SyncTail::Range> SyncTail::missing(std::optional<std::int64_t> database_head,
+                                                  std::chrono::steady_clock::duration stuck) {
+  std::lock_guard lock(mutex_);
+  if (!started_) return std::nullopt;
+  auto now = std::chrono::steady_clock::now();
+  if (!waiting_.empty() && now - gap_since_ >= stuck) return Range{high_ + 1, waiting_.begin()->first - 1};
+  if (!database_head || *database_head <= high_) {
+    behind_ = 0;
+    return std::nullopt;
+  }
+  if (behind_ == 0 || high_ >= behind_) {  // newly behind, or it reached the last mark in time
+    behind_ = *database_head;
+    behind_since_ = now;
+    return std::nullopt;
+  }
+  if (now - behind_since_ < stuck) return std::nullopt;
+  // Everything up to the mark had committed when it was read: a second later it has not come.
+  return Range{high_ + 1, behind_};
 }
 
 std::int64_t SyncTail::high() const {

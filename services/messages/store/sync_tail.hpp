@@ -51,13 +51,18 @@ class SyncTail {
   // Drops events stored before cutoff_ms (and the oldest beyond max_events): cursors before them
   // go to the database.
   void forget_before(std::int64_t cutoff_ms);
-  // If events have waited above a gap for longer than `stuck`, gives up on the gap: the tail
-  // starts again after it. True if it did (the caller sends every waiting poll to the database).
-  bool skip_gap(std::chrono::steady_clock::duration stuck);
-  // With replicas: the database's newest gseq. If the tail stays behind it for longer than
-  // `stuck` (the wake-up with the newest events was lost: no later event shows the gap), the tail
-  // starts again after it. True if it did (the caller sends every waiting poll to the database).
-  bool check_head(std::int64_t database_head, std::chrono::steady_clock::duration stuck);
+  // The run of gseqs the tail has been missing for longer than `stuck`, if any: a gap below
+  // events that wait for it, or (with replicas, given the database's newest gseq) the events up
+  // to a database head it stayed behind (the wake-up with the newest events was lost, and no
+  // later event shows a gap). The caller reads them from the database and add()s them, or, if
+  // it cannot, restart_after() the run's end and sends every waiting poll to the database.
+  struct Range {
+    std::int64_t from, to;
+  };
+  std::optional<Range> missing(std::optional<std::int64_t> database_head, std::chrono::steady_clock::duration stuck);
+  // Gives up on everything up to gseq: the tail starts again after it (cursors before go to the
+  // database).
+  void restart_after(std::int64_t gseq);
   std::int64_t high() const;
   std::size_t users() const;
 
@@ -65,7 +70,7 @@ class SyncTail {
   // REQUIRES: mutex_ held.
   void drop_front();
   void cover(Event event, std::unordered_set<std::string>& woken);
-  void restart_after(std::int64_t gseq);
+  void restart_locked(std::int64_t gseq);
 
   std::size_t max_entries_;
   std::size_t entries_ = 0;

@@ -66,41 +66,53 @@ TEST(SyncTail, EventsAboveAGapWaitForIt) {
   EXPECT_EQ(gseqs(tail.after("u", 1, 10)->events), (G{3}));
 }
 
-TEST(SyncTail, AGapThatStaysIsSkipped) {
+TEST(SyncTail, AGapThatStaysIsReportedAndCanBeFilledOrGivenUp) {
   SyncTail tail;
   tail.add({ev(1, {"u"})});
-  tail.add({ev(3, {"u"}), ev(4, {"v"})});  // 2 never comes (a lost wake-up)
-  EXPECT_FALSE(tail.skip_gap(std::chrono::hours(1)));
+  tail.add({ev(4, {"u"}), ev(5, {"v"})});  // 2 and 3 never come (a lost wake-up)
+  EXPECT_FALSE(tail.missing(std::nullopt, std::chrono::hours(1)));  // not for long enough yet
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  EXPECT_TRUE(tail.skip_gap(std::chrono::milliseconds(1)));
-  // Cursors before the gap now go to the database; the run after it is answered.
-  EXPECT_FALSE(tail.after("u", 1, 10));
-  EXPECT_EQ(gseqs(tail.after("u", 2, 10)->events), (G{3}));
-  EXPECT_EQ(tail.after("u", 2, 10)->cursor, 4);
-  EXPECT_FALSE(tail.skip_gap(std::chrono::milliseconds(0)));  // no gap left
-  EXPECT_EQ(tail.add({ev(5, {"u"})}), (U{"u"}));
+  auto range = tail.missing(std::nullopt, std::chrono::milliseconds(1));
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->from, 2);
+  EXPECT_EQ(range->to, 3);
+  // Filled (from the database): the run goes on through what waited, and its users wake.
+  EXPECT_EQ(sorted(tail.add({ev(2, {"v"}), ev(3, {"u"})})), (U{"u", "v"}));
+  EXPECT_EQ(gseqs(tail.after("u", 1, 10)->events), (G{3, 4}));
+  EXPECT_FALSE(tail.missing(std::nullopt, std::chrono::milliseconds(0)));
+
+  // Given up: the tail starts again after the gap; cursors before it go to the database.
+  tail.add({ev(7, {"u"})});
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  range = tail.missing(std::nullopt, std::chrono::milliseconds(1));
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->to, 6);
+  tail.restart_after(range->to);
+  EXPECT_FALSE(tail.after("u", 5, 10));
+  EXPECT_EQ(gseqs(tail.after("u", 6, 10)->events), (G{7}));
 }
 
-TEST(SyncTail, ATailBehindTheDatabaseForTooLongStartsAgainAfterIt) {
+TEST(SyncTail, ATailBehindTheDatabaseForTooLongReportsWhatItMisses) {
   SyncTail tail;
-  EXPECT_FALSE(tail.check_head(10, std::chrono::milliseconds(0)));  // not started: nothing to do
+  EXPECT_FALSE(tail.missing(10, std::chrono::milliseconds(0)));  // not started: nothing to do
   tail.add({ev(1, {"u"})});
   // The database has 2 and 3; their wake-up was lost, and no later event shows a gap.
-  EXPECT_FALSE(tail.check_head(3, std::chrono::milliseconds(1)));  // noticed, not yet stuck
-  tail.add({ev(2, {"u"})});  // 2 came after all; 3 did not
-  EXPECT_FALSE(tail.check_head(3, std::chrono::hours(1)));  // still within the time allowed
+  EXPECT_FALSE(tail.missing(3, std::chrono::milliseconds(1)));  // noticed, not yet stuck
+  tail.add({ev(2, {"u"})});                                      // 2 came after all; 3 did not
+  EXPECT_FALSE(tail.missing(3, std::chrono::hours(1)));
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  EXPECT_TRUE(tail.check_head(3, std::chrono::milliseconds(1)));
-  EXPECT_FALSE(tail.after("u", 2, 10));                  // the database has 3
-  EXPECT_TRUE(tail.after("u", 3, 10)->events.empty());  // after the restart, the tail answers again
-  EXPECT_EQ(tail.add({ev(4, {"u"})}), (U{"u"}));
-  EXPECT_FALSE(tail.check_head(4, std::chrono::milliseconds(0)));  // level with the database
+  auto range = tail.missing(3, std::chrono::milliseconds(1));
+  ASSERT_TRUE(range);
+  EXPECT_EQ(range->from, 3);
+  EXPECT_EQ(range->to, 3);
+  EXPECT_EQ(tail.add({ev(3, {"u"})}), (U{"u"}));
+  EXPECT_FALSE(tail.missing(3, std::chrono::milliseconds(0)));  // level with the database
   // Behind, but catching up: each mark reached in time starts a new one.
-  EXPECT_FALSE(tail.check_head(5, std::chrono::milliseconds(50)));
-  tail.add({ev(5, {"u"})});
+  EXPECT_FALSE(tail.missing(5, std::chrono::milliseconds(50)));
+  tail.add({ev(4, {"u"}), ev(5, {"u"})});
   std::this_thread::sleep_for(std::chrono::milliseconds(60));
-  EXPECT_FALSE(tail.check_head(6, std::chrono::milliseconds(50)));  // 5 reached: 6 is the new mark
-  EXPECT_EQ(gseqs(tail.after("u", 3, 10)->events), (G{4, 5}));
+  EXPECT_FALSE(tail.missing(6, std::chrono::milliseconds(50)));  // 5 reached: 6 is the new mark
+  EXPECT_EQ(gseqs(tail.after("u", 2, 10)->events), (G{3, 4, 5}));
 }
 
 TEST(SyncTail, IgnoresImplausibleGseqs) {
@@ -109,7 +121,7 @@ TEST(SyncTail, IgnoresImplausibleGseqs) {
   tail.add({ev(1, {"u"})});
   EXPECT_TRUE(tail.add({ev(std::numeric_limits<std::int64_t>::max(), {"u"})}).empty());
   EXPECT_EQ(tail.add({ev(2, {"u"})}), (U{"u"}));  // nothing waits above a bogus gap
-  EXPECT_FALSE(tail.skip_gap(std::chrono::milliseconds(0)));
+  EXPECT_FALSE(tail.missing(std::nullopt, std::chrono::milliseconds(0)));
 }
 
 TEST(SyncTail, BoundsTheEntriesNotJustTheEvents) {
