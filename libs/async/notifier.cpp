@@ -21,10 +21,26 @@ struct Notifier::Waiter {
   }
 };
 
+std::uint64_t Notifier::version_locked(const std::string& key) const {
+  auto it = slots_.find(key);
+  return it == slots_.end() ? without_slot_ : it->second.version;
+}
+
 std::uint64_t Notifier::version(const std::string& key) const {
   std::lock_guard lock(mutex_);
-  auto it = slots_.find(key);
-  return (it == slots_.end() ? 0 : it->second.version) + generation_;
+  return version_locked(key);
+}
+
+std::size_t Notifier::keys() const {
+  std::lock_guard lock(mutex_);
+  return slots_.size();
+}
+
+void Notifier::forget_if_idle(std::unordered_map<std::string, Slot>::iterator it) {
+  if (!it->second.waiters.empty()) return;
+  // Keys without a slot take over its version, so that a version read from it stays comparable.
+  without_slot_ = std::max(without_slot_, it->second.version);
+  slots_.erase(it);
 }
 
 Task<bool> Notifier::wait(std::string key, std::uint64_t seen, std::chrono::milliseconds timeout) {
@@ -40,11 +56,12 @@ Task<bool> Notifier::wait(std::string key, std::uint64_t seen, std::chrono::mill
     }
     {
       std::lock_guard lock(mutex_);
-      Slot& slot = slots_[key];
-      if (slot.version + generation_ != seen || shutdown_) {
+      if (version_locked(key) != seen || shutdown_) {
         already = true;
       } else {
-        slot.waiters.push_back(waiter);
+        auto [it, fresh] = slots_.try_emplace(key);
+        if (fresh) it->second.version = without_slot_;
+        it->second.waiters.push_back(waiter);
         ++waiting_;
       }
     }
@@ -68,6 +85,7 @@ Task<bool> Notifier::wait(std::string key, std::uint64_t seen, std::chrono::mill
           --waiting_;
           break;
         }
+      forget_if_idle(it);
     }
   }
   co_return waiter->notified;
@@ -77,10 +95,16 @@ void Notifier::notify(const std::string& key) {
   std::vector<std::shared_ptr<Waiter>> wake;
   {
     std::lock_guard lock(mutex_);
-    Slot& slot = slots_[key];
-    ++slot.version;
-    wake.swap(slot.waiters);
-    waiting_ -= wake.size();
+    ++counter_;
+    auto it = slots_.find(key);
+    if (it == slots_.end()) {
+      without_slot_ = counter_;
+    } else {
+      it->second.version = counter_;
+      wake.swap(it->second.waiters);
+      waiting_ -= wake.size();
+      forget_if_idle(it);
+    }
   }
   for (auto& w : wake) w->finish(true);
 }
@@ -89,11 +113,10 @@ void Notifier::notify_all() {
   std::vector<std::shared_ptr<Waiter>> wake;
   {
     std::lock_guard lock(mutex_);
-    ++generation_;  // also for keys without a slot yet: a version read before this is stale
-    for (auto& [key, slot] : slots_) {
+    without_slot_ = ++counter_;  // every version read before this is stale now
+    for (auto& [key, slot] : slots_)
       for (auto& w : slot.waiters) wake.push_back(std::move(w));
-      slot.waiters.clear();
-    }
+    slots_.clear();
     waiting_ = 0;
   }
   for (auto& w : wake) w->finish(true);

@@ -69,6 +69,35 @@ TEST(Notifier, NotifyAllWakesEveryWaiterAndLaterWaitsStillPark) {
   EXPECT_FALSE(later.get());
 }
 
+TEST(Notifier, KeysNobodyWaitsOnTakeNoMemoryAndVersionsStayComparable) {
+  Notifier n;
+  for (int i = 0; i < 1000; ++i) n.notify("user" + std::to_string(i));
+  EXPECT_EQ(n.keys(), 0u);
+  // A waiter is woken and its key goes away; a version read while it was there is still stale
+  // after the notify, so a poll that looked in between does not park.
+  asio::io_context ioc;
+  auto first = asio::co_spawn(ioc, n.wait("k", n.version("k"), 5s), asio::use_future);
+  ioc.run_for(50ms);
+  EXPECT_EQ(n.keys(), 1u);
+  auto seen = n.version("k");
+  n.notify("k");
+  ioc.restart();
+  ioc.run_for(50ms);
+  EXPECT_TRUE(first.get());
+  EXPECT_EQ(n.keys(), 0u);
+  asio::io_context ioc2;
+  auto second = asio::co_spawn(ioc2, n.wait("k", seen, 5s), asio::use_future);
+  ioc2.run_for(1s);
+  ASSERT_EQ(second.wait_for(0s), std::future_status::ready);
+  EXPECT_TRUE(second.get());
+  // A timed-out waiter leaves no key behind either.
+  asio::io_context ioc3;
+  auto timed = asio::co_spawn(ioc3, n.wait("t", n.version("t"), 10ms), asio::use_future);
+  ioc3.run();
+  EXPECT_FALSE(timed.get());
+  EXPECT_EQ(n.keys(), 0u);
+}
+
 TEST(Notifier, TimesOutAndShutdownReleasesEveryone) {
   Notifier n;
   asio::io_context ioc;

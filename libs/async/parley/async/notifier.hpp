@@ -36,16 +36,27 @@ class Notifier {
   void shutdown();
   bool shutting_down() const { return shutdown_.load(); }
   std::size_t waiting() const { return waiting_.load(); }
+  // Keys somebody waits on (the only ones that take memory).
+  std::size_t keys() const;
 
  private:
   struct Waiter;
+  // A key has a slot only while somebody waits on it, so that notifying users who never poll
+  // here costs no memory. Versions come from one counter that every notify advances: a key's
+  // version is its slot's (the counter at its last notify), or, without a slot, the counter at
+  // the last notify of any key without one (or of a slot that went away). Equal versions thus
+  // mean no notify of that key in between; a notify of another key may wake a waiter spuriously
+  // (it looks again and waits again), never the other way round.
   struct Slot {
     std::uint64_t version = 0;
     std::vector<std::shared_ptr<Waiter>> waiters;
   };
+  std::uint64_t version_locked(const std::string& key) const;
+  void forget_if_idle(std::unordered_map<std::string, Slot>::iterator it);
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
-  std::uint64_t generation_ = 0;  // notify_all() calls: part of every key's version
+  std::uint64_t counter_ = 0;
+  std::uint64_t without_slot_ = 0;  // the version of every key without a slot
   std::atomic<bool> shutdown_{false};
   std::atomic<std::size_t> waiting_{0};
 };
