@@ -310,12 +310,14 @@ std::optional<DirectFacts> direct_facts(Tx& tx, const std::string& sender, const
 }
 
 void erase_user(Tx& tx, const std::string& user_id) {
-  lock_sync_head(tx);  // the clock before the members rows, as every writer takes them
   tx.exec("DELETE FROM people WHERE user_id = ?", {user_id});
   tx.exec("DELETE FROM contact_pairs WHERE user_a = ? OR user_b = ?", {user_id, user_id});
   tx.exec("DELETE FROM block_pairs WHERE blocker_id = ? OR blocked_id = ?", {user_id, user_id});
   tx.exec("DELETE FROM message_edits WHERE message_id IN (SELECT id FROM messages WHERE sender_id = ?)", {user_id});
   tx.exec("UPDATE messages SET body = NULL, deleted = 1 WHERE sender_id = ?", {user_id});
+  // Locks in the order every writer takes them: conversations and messages, the sync log's
+  // clock, members.
+  lock_sync_head(tx);
   // Groups they owned pass to the longest-standing admin or member, as when an owner leaves.
   auto owned = tx.query("SELECT conversation_id FROM members WHERE user_id = ? AND role = 'owner'", {user_id});
   tx.exec("DELETE FROM members WHERE user_id = ?", {user_id});

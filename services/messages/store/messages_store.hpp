@@ -166,7 +166,9 @@ struct SyncHead {
 };
 SyncHead sync_head(Tx& tx);
 // In a write: the newest gseq, locked on MySQL until the transaction ends (a membership span
-// starts or ends here).
+// starts or ends here). Lock order, so that writers on several replicas do not deadlock:
+// conversations and messages rows first, then the clock (this, or append_events), then members
+// rows (spans, read markers, roles).
 std::int64_t lock_sync_head(Tx& tx);
 // An event to append: for a conversation (every member reads it) or for one user.
 struct NewEvent {
