@@ -23,7 +23,7 @@ struct Notifier::Waiter {
 
 std::uint64_t Notifier::version_locked(const std::string& key) const {
   auto it = slots_.find(key);
-  return it == slots_.end() ? without_slot_ : it->second.version;
+  return it == slots_.end() ? std::max(bucket(key), all_) : it->second.version;
 }
 
 std::uint64_t Notifier::version(const std::string& key) const {
@@ -38,8 +38,9 @@ std::size_t Notifier::keys() const {
 
 void Notifier::forget_if_idle(std::unordered_map<std::string, Slot>::iterator it) {
   if (!it->second.waiters.empty()) return;
-  // Keys without a slot take over its version, so that a version read from it stays comparable.
-  without_slot_ = std::max(without_slot_, it->second.version);
+  // Its bucket takes over its version, so that a version read from it stays comparable.
+  auto& b = bucket(it->first);
+  b = std::max(b, it->second.version);
   slots_.erase(it);
 }
 
@@ -60,7 +61,7 @@ Task<bool> Notifier::wait(std::string key, std::uint64_t seen, std::chrono::mill
         already = true;
       } else {
         auto [it, fresh] = slots_.try_emplace(key);
-        if (fresh) it->second.version = without_slot_;
+        if (fresh) it->second.version = std::max(bucket(key), all_);
         it->second.waiters.push_back(waiter);
         ++waiting_;
       }
@@ -98,7 +99,7 @@ void Notifier::notify(const std::string& key) {
     ++counter_;
     auto it = slots_.find(key);
     if (it == slots_.end()) {
-      without_slot_ = counter_;
+      bucket(key) = counter_;
     } else {
       it->second.version = counter_;
       wake.swap(it->second.waiters);
@@ -113,7 +114,7 @@ void Notifier::notify_all() {
   std::vector<std::shared_ptr<Waiter>> wake;
   {
     std::lock_guard lock(mutex_);
-    without_slot_ = ++counter_;  // every version read before this is stale now
+    all_ = ++counter_;  // every version read before this is stale now
     for (auto& [key, slot] : slots_)
       for (auto& w : slot.waiters) wake.push_back(std::move(w));
     slots_.clear();

@@ -4,6 +4,7 @@
 // closes the race between "nothing new yet" and "park": wait() returns at once if the key was
 // notified after the caller read version().
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -43,10 +44,11 @@ class Notifier {
   struct Waiter;
   // A key has a slot only while somebody waits on it, so that notifying users who never poll
   // here costs no memory. Versions come from one counter that every notify advances: a key's
-  // version is its slot's (the counter at its last notify), or, without a slot, the counter at
-  // the last notify of any key without one (or of a slot that went away). Equal versions thus
-  // mean no notify of that key in between; a notify of another key may wake a waiter spuriously
-  // (it looks again and waits again), never the other way round.
+  // version is its slot's (the counter at its last notify), or, without a slot, its bucket's
+  // (the counter at the last notify of a key of that bucket without a slot, or of such a slot
+  // that went away), or the counter at the last notify_all if that is later. Equal versions thus
+  // mean no notify of that key in between; a notify of another key of the same bucket may wake a
+  // waiter spuriously (it looks again and waits again), never the other way round.
   struct Slot {
     std::uint64_t version = 0;
     std::vector<std::shared_ptr<Waiter>> waiters;
@@ -55,8 +57,12 @@ class Notifier {
   void forget_if_idle(std::unordered_map<std::string, Slot>::iterator it);
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Slot> slots_;
+  static constexpr std::size_t kBuckets = 4096;
+  std::uint64_t& bucket(const std::string& key) { return buckets_[std::hash<std::string>{}(key) % kBuckets]; }
+  const std::uint64_t& bucket(const std::string& key) const { return buckets_[std::hash<std::string>{}(key) % kBuckets]; }
   std::uint64_t counter_ = 0;
-  std::uint64_t without_slot_ = 0;  // the version of every key without a slot
+  std::uint64_t all_ = 0;  // the counter at the last notify_all
+  std::array<std::uint64_t, kBuckets> buckets_{};
   std::atomic<bool> shutdown_{false};
   std::atomic<std::size_t> waiting_{0};
 };
