@@ -93,13 +93,18 @@ void Outbox::kick() {
 }
 
 void Outbox::run() {
+  auto last_round = std::chrono::steady_clock::now() - options_.min_interval;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
       cv_.wait_for(lock, options_.poll_interval, [&] { return kicked_ || stopping_; });
       if (stopping_) return;
+      // Too soon after the last round: let more commits gather first.
+      cv_.wait_until(lock, last_round + options_.min_interval, [&] { return stopping_; });
+      if (stopping_) return;
       kicked_ = false;
     }
+    last_round = std::chrono::steady_clock::now();
     try {
       while (relay_once() == static_cast<std::size_t>(options_.batch)) {
       }

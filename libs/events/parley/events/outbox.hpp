@@ -26,6 +26,10 @@ struct OutboxOptions {
   std::chrono::milliseconds poll_interval{250};
   std::chrono::milliseconds retry_backoff{500};   // after the bus refused a publish
   int batch = 200;                                 // rows relayed per round
+  // Rounds start at least this far apart: under load, one round takes the events of many
+  // commits (a read, a publish and a delete for all of them) instead of one round per commit.
+  // A lone commit is relayed at once.
+  std::chrono::milliseconds min_interval{20};
 };
 
 class Outbox {
