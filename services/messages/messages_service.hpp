@@ -80,7 +80,8 @@ class MessagesService final : public service::Service {
   using Audience = SyncTail::Audience;
   // An event for the sync log: a conversation's (read by each member through their membership)
   // or one user's own. audience: who gets it, as the tail and the wake-ups need to know; for a
-  // conversation's event deliver() sets it from the log's own membership spans.
+  // conversation's event, the members the caller read in this transaction (or null), which
+  // deliver() replaces with what the log reads once it holds the clock wherever that may differ.
   struct Outgoing {
     std::string conversation_id;  // a conversation's event, or
     std::string user_id;          // one user's

@@ -212,16 +212,20 @@ void MessagesService::deliver(storage::Tx& tx, std::vector<Outgoing> events) {
   std::vector<store::NewEvent> rows;
   rows.reserve(events.size());
   for (const auto& e : events)
-    rows.push_back(e.conversation_id.empty() ? store::NewEvent{nullptr, &e.user_id, e.payload.get()}
-                                             : store::NewEvent{&e.conversation_id, nullptr, e.payload.get()});
+    rows.push_back(e.conversation_id.empty()
+                       ? store::NewEvent{nullptr, &e.user_id, e.payload.get()}
+                       : store::NewEvent{&e.conversation_id, nullptr, e.payload.get(), e.audience.get()});
   auto appended = store::append_events(tx, rows, now);
   std::int64_t first = appended.first;
-  // Each conversation event goes, in memory, to the members the log gives it to.
+  // Each conversation event goes, in memory, to the members the log gives it to: those the log
+  // read once the clock was taken, or (where it did not need to) those the caller read.
   std::map<std::string, Audience> audiences;
   for (auto& e : events) {
     if (e.conversation_id.empty()) continue;
+    auto read = appended.audiences.find(e.conversation_id);
+    if (read == appended.audiences.end()) continue;
     auto& a = audiences[e.conversation_id];
-    if (!a) a = std::make_shared<const std::vector<std::string>>(std::move(appended.audiences[e.conversation_id]));
+    if (!a) a = std::make_shared<const std::vector<std::string>>(std::move(read->second));
     e.audience = a;
   }
   tx.after_commit([this, now, first, events = std::move(events)] {

@@ -179,11 +179,14 @@ void MessagesService::send_all(storage::Tx& tx, const std::vector<PendingSend*>&
     }
     std::vector<Outgoing> sync_events;
     std::vector<std::pair<std::string, bj::object>> events;
+    std::map<std::string, Audience> audiences;  // each conversation's members as read above
     for (auto* s : accepted) {
       const auto& target = targets.at(s->conversation_id);
+      auto& audience = audiences[s->conversation_id];
+      if (!audience) audience = std::make_shared<const std::vector<std::string>>(target.member_ids);
       sync_events.push_back(Outgoing{s->conversation_id, {},
                                      std::make_shared<const std::string>(message_event("message.created", s->message)),
-                                     nullptr});
+                                     audience});
       events.emplace_back("message.created", bj::object{{"message", s->message.to_json()},
                                                          {"conversation_kind", target.kind},
                                                          {"member_ids", bj::value_from(target.member_ids)}});

@@ -750,8 +750,10 @@ Appended append_events(Tx& tx, const std::vector<NewEvent>& events, std::int64_t
   // read them again, with a locking read, so that the in-memory tails get the same audience.
   std::vector<std::string> ids;
   for (const auto& e : events)
-    if (e.conversation_id) ids.push_back(*e.conversation_id);
-  return Appended{first, ids.empty() ? std::map<std::string, std::vector<std::string>>{} : current_members(tx, ids)};
+    if (e.conversation_id && (mysql(tx) || !e.members)) ids.push_back(*e.conversation_id);
+  Appended out{first, ids.empty() ? std::map<std::string, std::vector<std::string>>{} : current_members(tx, ids)};
+  for (const auto& id : ids) out.audiences.try_emplace(id);  // a conversation without members: nobody
+  return out;
 }
 
 SyncRead read_sync(Tx& tx, const std::string& user_id, std::int64_t cursor, int limit) {

@@ -175,11 +175,15 @@ struct NewEvent {
   const std::string* conversation_id = nullptr;  // set for a conversation's event...
   const std::string* user_id = nullptr;          // ...or this, for one user's own
   const std::string* payload = nullptr;
+  // For a conversation's event: its members as the caller read them in this transaction, if it
+  // did (on SQLite, with one writer, they are current and are not read again).
+  const std::vector<std::string>* members = nullptr;
 };
 struct Appended {
   std::int64_t first = 0;  // the first event's gseq; the others follow it in order
-  // The members of each conversation an event was for, read after the clock was taken: exactly
-  // the users who will read the event from the log.
+  // The members of the conversations whose events' audiences had to be read after the clock was
+  // taken (all of them on MySQL, where the caller's read may be older; on SQLite those the caller
+  // did not give): exactly the users who will read the event from the log.
   std::map<std::string, std::vector<std::string>> audiences;
 };
 // Appends events with consecutive gseqs in the order given.

@@ -154,6 +154,23 @@ TEST_P(SyncLog, GseqsAreConsecutiveInTheOrderGivenAndPruningRaisesTheFloor) {
   EXPECT_EQ(removed, 0);
 }
 
+TEST_P(SyncLog, AnEventsAudienceIsReadAfterTheClockUnlessTheCallersListIsCurrent) {
+  write([](Tx& tx) { store::insert_conversation(tx, ConversationRow{"c", "group", "T", "t", 0, "t"}, std::nullopt); });
+  join("c", "ann");
+  std::string c = "c", p = "p";
+  std::vector<std::string> as_read = {"ann (as the caller read it)"};
+  store::Appended given, not_given;
+  write([&](Tx& tx) {
+    given = store::append_events(tx, {{&c, nullptr, &p, &as_read}}, 1000);
+    not_given = store::append_events(tx, {{&c, nullptr, &p}}, 1000);
+  });
+  EXPECT_EQ(not_given.audiences["c"], (P{"ann"}));
+  if (backend_.name == "mariadb")
+    EXPECT_EQ(given.audiences["c"], (P{"ann"}));  // the caller's read may predate the clock: read again
+  else
+    EXPECT_TRUE(given.audiences.empty());  // one writer: the caller's list is current, not read twice
+}
+
 TEST_P(SyncLog, EventsBetweenCarryTheUsersTheLogGivesThemTo) {
   // What a tail that missed events reads back: each with the users the log's reads give it to.
   write([](Tx& tx) { store::insert_conversation(tx, ConversationRow{"c", "group", "T", "t", 0, "t"}, std::nullopt); });
