@@ -67,7 +67,7 @@ std::int64_t MessagesService::parse_sync_cursor(const http::Request& request) co
 
 async::Task<MessagesService::SyncPage> MessagesService::read_events(std::string me, std::int64_t cursor) {
   store::SyncRead r;
-  co_await db_->read_statement([&](storage::Tx& tx) { r = store::read_sync(tx, me, cursor, kMaxEvents); });
+  co_await db_->read([&](storage::Tx& tx) { r = store::read_sync(tx, me, cursor, kMaxEvents); });
   // Pruned past it (an event after it may be gone), or past the end of the log (a database
   // restored from an older backup): the client starts over.
   if (cursor < r.head.floor || cursor > r.head.last || r.head.epoch != sync_epoch_)

@@ -192,7 +192,8 @@ struct SyncRead {
   std::vector<std::pair<std::int64_t, std::string>> events;  // (gseq, payload), ascending
   SyncHead head;
 };
-// One statement: the clock, and the user's events after cursor (at most limit).
+// The clock, and the user's events after cursor (at most limit). Several statements: run it in
+// one read transaction (Database::read), so that they read one snapshot.
 SyncRead read_sync(Tx& tx, const std::string& user_id, std::int64_t cursor, int limit);
 // An event as the log holds it, with the users it is for (a conversation event's members by
 // their spans, or the one user).

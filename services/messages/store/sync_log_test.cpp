@@ -200,6 +200,60 @@ TEST_P(SyncLog, EventsBetweenCarryTheUsersTheLogGivesThemTo) {
   EXPECT_FALSE(got);
 }
 
+// A device far behind pages through its backlog: every page holds the next events in gseq order
+// whichever conversation they are in, whether one conversation has more than a page of them or
+// the user is in more conversations than one statement reads (64), and nothing comes twice.
+TEST_P(SyncLog, PagingThroughABacklogOfManyConversationsGetsEveryEventOnceInOrder) {
+  const int kConversations = 70, kLimit = 30;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kConversations; ++i) ids.push_back("c" + std::to_string(i));
+  write([&](Tx& tx) {
+    for (const auto& id : ids) {
+      store::insert_conversation(tx, ConversationRow{id, "group", "T", "t", 0, "t"}, std::nullopt);
+      store::add_member(tx, id, "reader", Role::member, "t", store::lock_sync_head(tx));
+    }
+  });
+  std::int64_t start = 0;
+  db_->read_sync([&](Tx& tx) { start = store::sync_head(tx).last; });
+  std::vector<std::string> expected;
+  // A burst in one conversation (more than a page), then rounds across all of them, the
+  // reader's own events among them, one conversation left halfway and one the reader is not in.
+  for (int k = 0; k < 45; ++k) {
+    to_conversation("c0", "c0 burst " + std::to_string(k));
+    expected.push_back("c0 burst " + std::to_string(k));
+  }
+  for (int round = 0; round < 4; ++round) {
+    if (round == 2) leave("c69", "reader");
+    std::vector<std::string> payloads;
+    for (const auto& id : ids) payloads.push_back(id + " round " + std::to_string(round));
+    payloads.push_back("own " + std::to_string(round));
+    payloads.push_back("not mine " + std::to_string(round));
+    const std::string reader = "reader", elsewhere = "elsewhere";
+    std::vector<store::NewEvent> events;
+    for (int i = 0; i < kConversations; ++i) events.push_back({&ids[static_cast<std::size_t>(i)], nullptr, &payloads[static_cast<std::size_t>(i)]});
+    events.push_back({nullptr, &reader, &payloads[static_cast<std::size_t>(kConversations)]});
+    events.push_back({&elsewhere, nullptr, &payloads[static_cast<std::size_t>(kConversations) + 1]});
+    write([&](Tx& tx) { store::append_events(tx, events, 1000); });
+    for (int i = 0; i < kConversations; ++i)
+      if (!(i == 69 && round >= 2)) expected.push_back(payloads[static_cast<std::size_t>(i)]);
+    expected.push_back(payloads[static_cast<std::size_t>(kConversations)]);
+  }
+  std::vector<std::string> got;
+  std::int64_t cursor = start, last_gseq = start;
+  for (int pages = 0; pages < 100; ++pages) {
+    auto page = read("reader", cursor, kLimit);
+    if (page.events.empty()) break;
+    ASSERT_LE(page.events.size(), static_cast<std::size_t>(kLimit));
+    for (const auto& [g, p] : page.events) {
+      EXPECT_GT(g, last_gseq) << p;
+      last_gseq = g;
+      got.push_back(p);
+    }
+    cursor = page.events.back().first;
+  }
+  EXPECT_EQ(got, expected);
+}
+
 TEST_F(SyncLogReplicas, TwoWritersCommitInGseqOrder) {
   // Replica A takes gseqs and has not committed; replica B's append waits for A's commit, so a
   // reader never sees B's gseq without A's lower one.
