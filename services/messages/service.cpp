@@ -139,10 +139,11 @@ void MessagesService::on_event(const events::Event& e) {
   };
   events::handle_once(*db_, e, [&](storage::Tx& tx) {
     if (e.type == "user.registered") {
-      store::upsert_person(tx, field("user_id"), field("username"), "everyone");
+      store::add_person(tx, field("user_id"), field("username"));
     } else if (e.type == "user.profile_updated") {
       std::string policy = field("dm_policy");
-      store::upsert_person(tx, field("user_id"), field("username"), policy.empty() ? "everyone" : policy);
+      if (policy.empty()) store::add_person(tx, field("user_id"), field("username"));  // keeps the policy it has
+      else store::upsert_person(tx, field("user_id"), field("username"), policy);
     } else if (e.type == "user.deleted") {
       store::erase_user(tx, field("user_id"));
     } else if (e.type == "contact.accepted") {
@@ -262,21 +263,54 @@ void MessagesService::deliver_to_members(storage::Tx& tx, const std::string& con
 
 void MessagesService::deliver_conversation(storage::Tx& tx, const ConversationRow& c, const std::string& type,
                                            const std::vector<std::string>& extra_users, bj::object fields) {
-  // Each user's own view of the conversation (their unread count, say): one event per user.
+  // Each user's own view of the conversation: the same but for their unread count. The members
+  // and the last message are read once and the event serialized once (a group of 1,000 used to
+  // read its member list 1,000 times for one rename); only the count differs per user.
   auto current = store::conversation(tx, c.id).value_or(c);
-  std::vector<std::string> users;
-  for (const auto& m : store::members(tx, c.id)) users.push_back(m.user_id);
-  users.insert(users.end(), extra_users.begin(), extra_users.end());
-  std::vector<Outgoing> events;
-  events.reserve(users.size());
-  for (const auto& u : users) {
-    bj::object event = fields;
-    event["type"] = type;
-    event["conversation_id"] = c.id;
-    event["conversation"] = view(tx, current, u);
-    events.push_back(Outgoing{{}, u, std::make_shared<const std::string>(bj::serialize(event)),
-                              std::make_shared<const std::vector<std::string>>(1, u)});
+  auto members = store::members(tx, c.id);
+  bj::array member_list;
+  member_list.reserve(members.size());
+  for (const auto& m : members) member_list.push_back(bj::object{{"user_id", m.user_id}, {"role", role_name(m.role)}});
+  bj::value last = nullptr;
+  if (current.last_seq > 0)
+    if (auto m = store::message_by_seq(tx, current.id, current.last_seq)) last = m->to_json();
+  bj::object event = std::move(fields);
+  event["type"] = type;
+  event["conversation_id"] = c.id;
+  // unread_count last in the conversation, the conversation last in the event: the serialized
+  // text ends in `"unread_count":0}}`, and each user's count replaces that 0.
+  event["conversation"] = bj::object{{"id", current.id},
+                                     {"kind", current.kind},
+                                     {"title", current.title ? bj::value(*current.title) : bj::value(nullptr)},
+                                     {"members", std::move(member_list)},
+                                     {"created_at", current.created_at},
+                                     {"last_message", std::move(last)},
+                                     {"unread_count", 0}};
+  std::string text = bj::serialize(event);
+  constexpr std::string_view kTail = "\"unread_count\":0}}";
+  if (!text.ends_with(kTail)) throw std::logic_error("conversation event: unexpected layout");
+  if (type == "conversation.created") {
+    // Nothing is unread yet: every member's view is the same, stored once for all of them.
+    deliver_to_members(tx, c.id, text);
+    return;
   }
+  std::string head = text.substr(0, text.size() - 3);  // up to `"unread_count":`
+  auto counts = store::unread_counts(tx, c.id);
+  std::map<std::int64_t, std::shared_ptr<const std::string>> by_count;  // one text per distinct count
+  auto payload = [&](std::int64_t n) {
+    auto& p = by_count[n];
+    if (!p) p = std::make_shared<const std::string>(head + std::to_string(n) + "}}");
+    return p;
+  };
+  std::vector<Outgoing> events;
+  events.reserve(members.size() + extra_users.size());
+  for (const auto& m : members) {
+    auto n = counts.find(m.user_id);
+    events.push_back(Outgoing{{}, m.user_id, payload(n == counts.end() ? 0 : n->second),
+                              std::make_shared<const std::vector<std::string>>(1, m.user_id)});
+  }
+  for (const auto& u : extra_users)  // no longer a member: nothing unread
+    events.push_back(Outgoing{{}, u, payload(0), std::make_shared<const std::vector<std::string>>(1, u)});
   deliver(tx, std::move(events));
 }
 

@@ -366,6 +366,21 @@ describe('direct conversations', () => {
     assert.deepEqual(await allMessages(bob, dm.id), [before]);
   });
 
+  test('after a block nobody can edit their messages in it either (403, unchanged); deleting still works', async () => {
+    const [alice, bob] = await users(2);
+    const dm = await mustDirect(alice, bob);
+    const mine = await mustSay(alice, dm.id, 'before the block');
+    const theirs = await mustSay(bob, dm.id, 'mine too');
+    expectNoContent(await block(bob, alice));
+    await eventually(async () => expectError(await edit(alice, dm.id, mine.id, 'rewritten after the block'), 403, 'permission_denied'));
+    expectError(await edit(bob, dm.id, theirs.id, 'the blocker neither'), 403, 'permission_denied');
+    assert.deepEqual(await allMessages(bob, dm.id), [mine, theirs]);
+    expectNoContent(await deleteMessage(alice, dm.id, mine.id));
+    const after = await allMessages(bob, dm.id);
+    assert.equal(after[0].deleted, true);
+    assert.equal(after[0].body, null);
+  });
+
   test("switching to dm_policy contacts stops a non-contact from writing in an existing conversation", async () => {
     const [alice, bob] = await users(2);
     const dm = await mustDirect(alice, bob);
@@ -769,6 +784,20 @@ describe('removing members', () => {
 
 // --- invite codes ---------------------------------------------------------------------------
 describe('invite codes', () => {
+  test('when the last member leaves, the code stops working: nobody would be left to manage the group', async () => {
+    const [alice, bob, carol] = await users(3);
+    const g = await mustGroup(alice, [bob]);
+    const res = await inviteCode(alice, g.id);
+    assert.equal(res.status, 201, res.text);
+    expectNoContent(await removeMember(alice, g.id, alice.user.id));
+    const stillOne = await join(carol, res.body.code);  // bob is still there (and owner now)
+    assert.equal(stillOne.status, 200, stillOne.text);
+    expectNoContent(await removeMember(bob, g.id, bob.user.id));
+    expectNoContent(await removeMember(carol, g.id, carol.user.id));
+    expectError(await join(alice, res.body.code), 404, 'not_found');
+    expectError(await getConversation(alice, g.id), 404, 'not_found');
+  });
+
   test('the owner makes one: 201 {code, expires_at}; another user joins with it as member', async () => {
     const [alice, bob, carol] = await users(3);
     const g = await mustGroup(alice, [bob]);

@@ -142,6 +142,18 @@ describe('cursors', () => {
     assert.deepEqual(events.map(describeEvent), [['conversation.created', dm.id, null]]);
   });
 
+  test('an empty cursor (`cursor=`) is no cursor: at once, the current cursor and no events', async () => {
+    const [alice, bob] = await users(2);
+    const dm = await mustDirect(alice, bob);
+    const started = Date.now();
+    const page = assertPage(await sync(alice, { cursor: '', timeout_ms: '10000' }));
+    assert.ok(Date.now() - started < 2000, 'did not answer at once');
+    assert.deepEqual(page.events, []);
+    assert.equal(page.cursor, await cursorOf(alice));
+    await mustSay(bob, dm.id, 'after the empty cursor');
+    assert.deepEqual((await drain(alice, page.cursor)).events.map(describeEvent), [['message.created', dm.id, 1]]);
+  });
+
   test('with a cursor and events after it: answers at once, even with a long timeout', async () => {
     const [alice, bob] = await users(2);
     const cursor = await cursorOf(alice);
@@ -234,7 +246,7 @@ describe('cursors', () => {
 
   test('a malformed cursor answers 400 naming cursor', async () => {
     const [alice] = await users(1);
-    for (const cursor of ['garbage!', 'not a cursor', '', '%%%', "' OR 1=1 --", '-1', 'x'.repeat(5000)]) {
+    for (const cursor of ['garbage!', 'not a cursor', '%%%', "' OR 1=1 --", '-1', 'x'.repeat(5000)]) {
       expectInvalid(await sync(alice, { cursor, timeout_ms: '0' }), 'cursor');
     }
   });
@@ -332,6 +344,34 @@ describe('who gets which events', () => {
     assert.ok(!find(ownerEvents, 'member.removed').conversation.members.some((m) => m.user_id === ann.user.id));
     const read = find(benEvents, 'read.updated').conversation;
     assert.equal(read.unread_count, 0);
+  });
+
+  test('conversation and member events carry each member\'s own unread count', async () => {
+    const [owner, ann, ben] = await users(3);
+    const g = await mustGroup(owner, [ann, ben], 'Counts');
+    const start = new Map();
+    for (const who of [owner, ann, ben]) start.set(who, await cursorOf(who));
+    await mustSay(owner, g.id, 'one');
+    await mustSay(owner, g.id, 'two');
+    await mustSay(ann, g.id, 'three');
+    expectNoContent(await call('POST', `${convPath(g.id)}/read`, ben, { seq: 1 }));
+    await must(call('PATCH', convPath(g.id), owner, { title: 'Counted' }), 200, 'rename');
+    const renamedFor = async (who) =>
+      (await drain(who, start.get(who))).events.find((e) => e.type === 'conversation.updated').conversation;
+    // Sending marks the conversation read up to one's own message: the owner has ann's one unread,
+    // ann nothing, ben (who read up to 1) two.
+    const views = { owner: await renamedFor(owner), ann: await renamedFor(ann), ben: await renamedFor(ben) };
+    assert.deepEqual(Object.fromEntries(Object.entries(views).map(([k, v]) => [k, v.unread_count])), { owner: 1, ann: 0, ben: 2 });
+    for (const v of Object.values(views)) {
+      assert.equal(v.title, 'Counted');
+      assert.equal(v.last_message.body, 'three');
+      assert.equal(v.members.length, 3);
+    }
+    // The same count a fresh read of the conversation gives.
+    for (const [who, name] of [[owner, 'owner'], [ann, 'ann'], [ben, 'ben']]) {
+      const now = await must(call('GET', convPath(g.id), who), 200, 'get');
+      assert.equal(now.unread_count, views[name].unread_count, name);
+    }
   });
 
   test('a direct conversation: both sides get conversation.created and each message', async () => {

@@ -179,6 +179,8 @@ async::Task<http::Response> MessagesService::remove_member(http::Request& reques
     store::remove_member(tx, c.id, target, store::lock_sync_head(tx));
     if (t->role == Role::owner)  // ownership passes on, so a group never lacks one
       if (auto heir = store::successor(tx, c.id)) store::set_role(tx, c.id, *heir, Role::owner);
+    // The last one out revokes the invite code: nobody would be left to manage whoever joins.
+    if (store::members(tx, c.id).empty()) store::clear_invite(tx, c.id);
     deliver_conversation(tx, c, "member.removed", {target}, {{"user_id", target}});
     outbox_.add(tx, "member.removed", {{"conversation_id", c.id}, {"user_id", target}, {"removed_by", me}});
   });

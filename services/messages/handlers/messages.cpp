@@ -218,6 +218,13 @@ async::Task<http::Response> MessagesService::edit_message(http::Request& request
     if (!found) throw Error::not_found("no such message");
     if (found->sender_id != me) throw Error::permission_denied("only the sender may edit a message");
     if (found->deleted) throw Error::conflict("conflict", "the message was deleted");
+    if (c.kind == "direct") {  // an edit writes to the other side as a message does
+      std::optional<DirectFacts> facts;
+      for (const auto& other : store::members(tx, c.id))
+        if (other.user_id != me) facts = store::direct_facts(tx, me, other.user_id);
+      if (!facts) throw Error::permission_denied("the other side of this conversation is gone");
+      if (!may_message_directly(*facts)) throw Error::permission_denied("you cannot message this user");
+    }
     std::string t = now();
     store::edit_message(tx, *found, text, t);
     message = *found;

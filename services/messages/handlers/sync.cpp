@@ -81,7 +81,7 @@ async::Task<MessagesService::SyncPage> MessagesService::read_events(std::string 
 async::Task<http::Response> MessagesService::sync(http::Request& request) {
   auto me = ctx_.verifier.authenticate(request).sub;
   auto timeout = parse_timeout(request);
-  if (!request.query_param("cursor")) {
+  if (auto given = request.query_param("cursor"); !given || given->empty()) {  // `cursor=` too
     std::int64_t last = 0;
     co_await db_->read_statement([&](storage::Tx& tx) { last = store::sync_head(tx).last; });
     co_return page(encode_sync_cursor(last), SyncTail::Events{});

@@ -268,6 +268,12 @@ void upsert_person(Tx& tx, const std::string& user_id, const std::string& userna
           {user_id, username, dm_policy});
 }
 
+void add_person(Tx& tx, const std::string& user_id, const std::string& username) {
+  tx.exec(mysql(tx) ? "INSERT INTO people (user_id, username) VALUES (?, ?) ON DUPLICATE KEY UPDATE user_id = user_id"
+                    : "INSERT INTO people (user_id, username) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING",
+          {user_id, username});
+}
+
 void update_policy(Tx& tx, const std::string& user_id, const std::string& dm_policy) {
   tx.exec("UPDATE people SET dm_policy = ? WHERE user_id = ?", {dm_policy, user_id});
 }
@@ -582,8 +588,23 @@ std::int64_t unread(Tx& tx, const std::string& conversation_id, const std::strin
       .integer(0);
 }
 
+std::map<std::string, std::int64_t> unread_counts(Tx& tx, const std::string& conversation_id) {
+  std::map<std::string, std::int64_t> out;
+  for (const auto& r : tx.query("SELECT m.user_id, COUNT(x.seq) FROM members m LEFT JOIN messages x "
+                                "ON x.conversation_id = m.conversation_id AND x.seq > m.read_seq "
+                                "AND x.sender_id <> m.user_id AND x.deleted = 0 "
+                                "WHERE m.conversation_id = ? GROUP BY m.user_id",
+                                {conversation_id}))
+    out[r.text(0)] = r.integer(1);
+  return out;
+}
+
 void set_invite(Tx& tx, const std::string& id, const std::string& code, const std::string& expires_at) {
   tx.exec("UPDATE conversations SET invite_code = ?, invite_expires_at = ? WHERE id = ?", {code, expires_at, id});
+}
+
+void clear_invite(Tx& tx, const std::string& id) {
+  tx.exec("UPDATE conversations SET invite_code = NULL, invite_expires_at = NULL WHERE id = ?", {id});
 }
 
 std::optional<std::string> conversation_by_invite(Tx& tx, const std::string& code, const std::string& now) {

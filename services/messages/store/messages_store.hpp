@@ -81,6 +81,9 @@ using storage::Tx;
 
 // replica
 void upsert_person(Tx& tx, const std::string& user_id, const std::string& username, const std::string& dm_policy);
+// A new person (dm_policy "everyone"); one already known keeps what it has (user.registered may
+// arrive again after a user.profile_updated that set the policy).
+void add_person(Tx& tx, const std::string& user_id, const std::string& username);
 void update_policy(Tx& tx, const std::string& user_id, const std::string& dm_policy);
 std::optional<Person> person(Tx& tx, const std::string& user_id);
 void set_contacts(Tx& tx, const std::string& a, const std::string& b, bool contacts);
@@ -109,6 +112,9 @@ void set_role(Tx& tx, const std::string& conversation_id, const std::string& use
 std::optional<std::string> successor(Tx& tx, const std::string& conversation_id);
 void set_read(Tx& tx, const std::string& conversation_id, const std::string& user_id, std::int64_t seq);
 std::int64_t unread(Tx& tx, const std::string& conversation_id, const std::string& user_id, std::int64_t read_seq);
+// Each member's unread count (as unread() gives it), in one statement.
+std::map<std::string, std::int64_t> unread_counts(Tx& tx, const std::string& conversation_id);
+void clear_invite(Tx& tx, const std::string& id);
 void set_invite(Tx& tx, const std::string& id, const std::string& code, const std::string& expires_at);
 std::optional<std::string> conversation_by_invite(Tx& tx, const std::string& code, const std::string& now);
 // The caller's conversations, most recent activity first, after (activity, id).

@@ -254,6 +254,25 @@ TEST_P(SyncLog, PagingThroughABacklogOfManyConversationsGetsEveryEventOnceInOrde
   EXPECT_EQ(got, expected);
 }
 
+// The people replica fed by events: user.registered arriving again (redelivered after a
+// user.profile_updated that made the user contacts-only) must not open their direct messages.
+TEST_P(SyncLog, ARegistrationThatArrivesLateKeepsThePolicyAlreadyKnown) {
+  write([](Tx& tx) {
+    store::add_person(tx, "u", "ursula");
+    store::upsert_person(tx, "u", "ursula", "contacts");
+    store::add_person(tx, "u", "ursula");
+    store::add_person(tx, "v", "vera");
+  });
+  std::optional<Person> u, v;
+  db_->read_sync([&](Tx& tx) {
+    u = store::person(tx, "u");
+    v = store::person(tx, "v");
+  });
+  ASSERT_TRUE(u && v);
+  EXPECT_EQ(u->dm_policy, "contacts");
+  EXPECT_EQ(v->dm_policy, "everyone");
+}
+
 TEST_F(SyncLogReplicas, TwoWritersCommitInGseqOrder) {
   // Replica A takes gseqs and has not committed; replica B's append waits for A's commit, so a
   // reader never sees B's gseq without A's lower one.
