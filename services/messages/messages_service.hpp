@@ -39,6 +39,8 @@ class MessagesService final : public service::Service {
   void prune_loop();
   void tail_upkeep();
   bool stopping();
+  // Returns once every write queued before the call has committed and run its after-commit work.
+  void drain_writes();
 
   // handlers/conversations.cpp
   async::Task<http::Response> create_conversation(http::Request& request);

@@ -43,7 +43,21 @@ MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
                     [this] { return static_cast<double>(notifier_.waiting()); });
 }
 
-MessagesService::~MessagesService() { stop(); }
+MessagesService::~MessagesService() {
+  stop();
+  // Writes queued after stop() (an event consumer's, before the bus stopped) commit now, while
+  // what their after-commit work touches (tail, notifier, outbox) still exists: the members are
+  // destroyed in reverse order, the database last.
+  drain_writes();
+}
+
+void MessagesService::drain_writes() {
+  try {
+    db_->write_sync([](storage::Tx&) {});  // queued behind every write before it
+  } catch (const std::exception& e) {
+    log::warn("messages: writes not drained at stop", {{"error", e.what()}});
+  }
+}
 
 void MessagesService::start() {
   outbox_.start();
@@ -57,6 +71,7 @@ void MessagesService::stop() {
   }
   prune_cv_.notify_all();
   if (pruner_.joinable()) pruner_.join();
+  drain_writes();  // the outbox relays what they add, as it stops
   outbox_.stop();
 }
 

@@ -99,6 +99,42 @@ describe('concurrent senders', { skip: needsOwnServer }, () => {
 });
 
 describe('crash during a send storm', { skip: needsOwnServer }, () => {
+  test('SIGTERM during a send storm: the server exits 0, and every acknowledged message is stored once', async () => {
+    let server = await start();
+    servers.push(server);
+    const senders = [await registerUser(server.baseUrl), await registerUser(server.baseUrl)];
+    const conversationId = await group(server.baseUrl, senders[0], [senders[1]]);
+    const acked = new Map(); // client_id -> message
+    let stopping = false;
+    const storm = senders.flatMap((sender, s) => Array.from({ length: 8 }, async (_, lane) => {
+      for (let n = 0; !stopping; n++) {
+        const clientId = `t${s}-l${lane}-${n}`;
+        try {
+          const res = await api(server.baseUrl, 'POST', `/api/v1/conversations/${conversationId}/messages`, {
+            token: sender.access_token, body: { body: `storm ${clientId}`, client_id: clientId },
+          });
+          if (res.status === 201) acked.set(clientId, res.body);
+        } catch {
+          return; // the server went away under us
+        }
+      }
+    }));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const code = await server.stop(); // SIGTERM while sends are queued for the writer
+    stopping = true;
+    await Promise.all(storm);
+    assert.equal(code, 0, `exit after SIGTERM under load; output:\n${server.output()}`);
+    assert.ok(acked.size > 50, `only ${acked.size} messages were acknowledged before the stop`);
+
+    server = await start({ dataDir: server.dataDir });
+    servers.push(server);
+    const history = await fullHistory(server.baseUrl, senders[1], conversationId);
+    assertContiguous(history);
+    const byClient = new Map(history.map((m) => [m.client_id, m]));
+    assert.equal(byClient.size, history.length, 'no client_id twice');
+    for (const [clientId, message] of acked) assert.equal(byClient.get(clientId)?.id, message.id, `acknowledged ${clientId}`);
+  });
+
   test('after kill -9 every acknowledged message is in history and sync exactly once', async () => {
     let server = await start();
     servers.push(server);
