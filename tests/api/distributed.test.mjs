@@ -73,6 +73,25 @@ describe('distributed: one process per service on MariaDB and RabbitMQ', { skip:
     });
   });
 
+  test('both sides of a pair open their direct conversation at once on different replicas: one conversation, no error', async () => {
+    for (let round = 0; round < 8; ++round) {
+      const [alice, bob] = [await registerUser(procs.auth.baseUrl), await registerUser(procs.auth.baseUrl)];
+      const open = (who, other, at) => api(at.baseUrl, 'POST', '/api/v1/conversations', {
+        token: who.access_token, body: { kind: 'direct', user_id: other.user.id },
+      });
+      // Until both replicas have heard of both users (user.registered), they answer 404.
+      const [a, b] = await eventually(async () => {
+        const both = await Promise.all([open(alice, bob, procs.messages1), open(bob, alice, procs.messages2)]);
+        for (const r of both) assert.notEqual(r.status, 404, r.text);
+        return both;
+      });
+      for (const r of [a, b]) assert.ok(r.status === 200 || r.status === 201, `${r.status} ${r.text}`);
+      assert.equal(a.body.id, b.body.id);
+      const listed = await api(procs.messages1.baseUrl, 'GET', '/api/v1/conversations', { token: alice.access_token });
+      assert.deepEqual(listed.body.items.map((c) => c.id), [a.body.id]);
+    }
+  });
+
   test('a long poll held by one messages replica wakes for a message sent through the other', async () => {
     const alice = await registerUser(procs.auth.baseUrl);
     const bob = await registerUser(procs.auth.baseUrl);

@@ -13,6 +13,21 @@
 
 namespace parley::messages {
 
+namespace {
+// Each write checks first that what it inserts is not there yet; with replicas another one may
+// insert it between that check and this insert (both sides of a pair opening their direct
+// conversation at once, a join sent twice). The unique key refuses the second: the batch runs
+// again, and its check then finds the row (200, or 409 where that is the answer).
+template <class F>
+void taken_meanwhile_retries(F&& insert) {
+  try {
+    insert();
+  } catch (const storage::ConstraintViolation&) {
+    throw storage::TransactionAborted("inserted by another replica meanwhile");
+  }
+}
+}  // namespace
+
 namespace bj = boost::json;
 
 namespace {
@@ -47,7 +62,7 @@ async::Task<http::Response> MessagesService::create_conversation(http::Request& 
       std::string t = now();
       ConversationRow c{ids::uuid_v7(), "direct", std::nullopt, t, 0, t};
       auto [a, b] = me < other ? std::pair{me, other} : std::pair{other, me};
-      store::insert_conversation(tx, c, a + ":" + b);
+      taken_meanwhile_retries([&] { store::insert_conversation(tx, c, a + ":" + b); });
       std::int64_t since = store::lock_sync_head(tx);
       store::add_member(tx, c.id, me, Role::member, t, since);
       store::add_member(tx, c.id, other, Role::member, t, since);
@@ -157,7 +172,7 @@ async::Task<http::Response> MessagesService::add_member(http::Request& request) 
     std::string t = now();
     // Locks in the order every writer takes them: the conversation, the sync clock, members.
     store::touch(tx, c.id, t);
-    store::add_member(tx, c.id, user, Role::member, t, store::lock_sync_head(tx));
+    taken_meanwhile_retries([&] { store::add_member(tx, c.id, user, Role::member, t, store::lock_sync_head(tx)); });
     deliver_conversation(tx, c, "member.added", {}, {{"user_id", user}});
     outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", user}, {"added_by", me}});
     out = view(tx, c, me);
@@ -215,7 +230,7 @@ async::Task<http::Response> MessagesService::join(http::Request& request) {
       if (store::members(tx, c.id).size() >= kMaxGroupMembers) throw Error::conflict("conflict", "the group is full");
       std::string t = now();
       store::touch(tx, c.id, t);  // the conversation, the sync clock, members: the lock order
-      store::add_member(tx, c.id, me, Role::member, t, store::lock_sync_head(tx));
+      taken_meanwhile_retries([&] { store::add_member(tx, c.id, me, Role::member, t, store::lock_sync_head(tx)); });
       deliver_conversation(tx, c, "member.added", {}, {{"user_id", me}});
       outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", me}, {"added_by", me}});
     }
