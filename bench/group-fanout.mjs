@@ -2,7 +2,9 @@
 // Sends into one large group and times it (each message is one row of the sync log, which every
 // member reads through their membership). Registers the members, has the first one create the group with
 // all the others, then sends one message at a time (latency of a single send), then from several
-// senders at once (throughput), and checks that a member's long poll received every message.
+// senders at once (throughput), times a rename and a member leaving (conversation events: each
+// member gets their own view of the group), and checks that a member's long poll received every
+// message.
 // usage: node bench/group-fanout.mjs BASE_URL [members=1000] [messages=100] [senders=8]
 const [base, members = '1000', messages = '100', senders = '8'] = process.argv.slice(2);
 if (!base) {
@@ -40,12 +42,14 @@ await Promise.all(Array.from({ length: 8 }, async () => {  // Argon2id-bound: a 
 const owner = users[0];
 const memberIds = users.slice(1).map((u) => u.user.id);
 let group;
+const created = performance.now();
 for (let tries = 0; ; tries++) {  // behind a gateway, new accounts reach messages a moment later
   const res = await call('POST', '/api/v1/conversations', owner.access_token, { kind: 'group', title: 'everyone', member_ids: memberIds });
   if (res.status === 201) { group = res.body; break; }
   if (res.status !== 400 || tries > 200) must(res, 201, 'create group');
   await new Promise((r) => setTimeout(r, 50));
 }
+const createMs = performance.now() - created;
 const watcher = users[nMembers - 1];
 const cursor = must(await call('GET', '/api/v1/sync', watcher.access_token), 200, 'sync').cursor;
 
@@ -67,6 +71,16 @@ await Promise.all(Array.from({ length: nSenders }, async (_, s) => {
 }));
 const seconds = (performance.now() - t0) / 1000;
 
+// Conversation events go to every member with their own view (member list, unread count):
+// a rename, and a member leaving, each timed once.
+let t = performance.now();
+must(await call('PATCH', `/api/v1/conversations/${group.id}`, owner.access_token, { title: 'everyone, renamed' }), 200, 'rename');
+const renameMs = performance.now() - t;
+t = performance.now();
+const leaver = users[1];
+must(await call('DELETE', `/api/v1/conversations/${group.id}/members/${leaver.user.id}`, leaver.access_token), 204, 'leave');
+const leaveMs = performance.now() - t;
+
 // The watcher's long poll: every message, once.
 let got = 0, at = cursor;
 for (let polls = 0; got < nMessages && polls < 1000; polls++) {
@@ -80,5 +94,6 @@ console.log(`group fan-out: ${nMembers} members, ${nMessages} messages`);
 console.log(`  one at a time:   ${half} sends, p50 ${percentile(one, 50).toFixed(1)} ms, p99 ${percentile(one, 99).toFixed(1)} ms`);
 console.log(`  ${nSenders} senders at once: ${nMessages - half} sends in ${seconds.toFixed(2)} s = ${((nMessages - half) / seconds).toFixed(0)} msg/s ` +
   `(${(((nMessages - half) * nMembers) / seconds).toFixed(0)} sync events/s), p50 ${percentile(many, 50).toFixed(1)} ms, p99 ${percentile(many, 99).toFixed(1)} ms`);
+console.log(`  conversation events: create ${createMs.toFixed(0)} ms, rename ${renameMs.toFixed(0)} ms, a member leaving ${leaveMs.toFixed(0)} ms`);
 console.log(`  a member's long poll received ${got} of ${nMessages}`);
 process.exit(got === nMessages ? 0 : 1);
