@@ -89,6 +89,9 @@ class MessagesService final : public service::Service {
     std::string user_id;          // one user's
     SharedPayload payload;
     Audience audience;
+    // A user's event whose payload is body's text around fill: stored once for all who share it.
+    std::shared_ptr<const store::SharedBody> body = nullptr;
+    std::int64_t fill = 0;
   };
   // Appends events to the sync log with consecutive gseqs; once tx commits, adds them to the
   // in-memory tail, wakes their users' long polls and (with replicas) the other replicas.

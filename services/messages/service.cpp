@@ -229,7 +229,7 @@ void MessagesService::deliver(storage::Tx& tx, std::vector<Outgoing> events) {
   rows.reserve(events.size());
   for (const auto& e : events)
     rows.push_back(e.conversation_id.empty()
-                       ? store::NewEvent{nullptr, &e.user_id, e.payload.get()}
+                       ? store::NewEvent{nullptr, &e.user_id, e.payload.get(), nullptr, e.body.get(), e.fill}
                        : store::NewEvent{&e.conversation_id, nullptr, e.payload.get(), e.audience.get()});
   auto appended = store::append_events(tx, rows, now);
   std::int64_t first = appended.first;
@@ -309,23 +309,25 @@ void MessagesService::deliver_conversation(storage::Tx& tx, const ConversationRo
     deliver_to_members(tx, c.id, text);
     return;
   }
-  std::string head = text.substr(0, text.size() - 3);  // up to `"unread_count":`
+  // The log stores the text once (head and tail) and each member's count beside it.
+  auto body = std::make_shared<const store::SharedBody>(store::SharedBody{text.substr(0, text.size() - 3), "}}"});
   auto counts = store::unread_counts(tx, c.id);
   std::map<std::int64_t, std::shared_ptr<const std::string>> by_count;  // one text per distinct count
   auto payload = [&](std::int64_t n) {
     auto& p = by_count[n];
-    if (!p) p = std::make_shared<const std::string>(head + std::to_string(n) + "}}");
+    if (!p) p = std::make_shared<const std::string>(body->head + std::to_string(n) + body->tail);
     return p;
   };
   std::vector<Outgoing> events;
   events.reserve(members.size() + extra_users.size());
+  auto add = [&](const std::string& user, std::int64_t n) {
+    events.push_back(Outgoing{{}, user, payload(n), std::make_shared<const std::vector<std::string>>(1, user), body, n});
+  };
   for (const auto& m : members) {
     auto n = counts.find(m.user_id);
-    events.push_back(Outgoing{{}, m.user_id, payload(n == counts.end() ? 0 : n->second),
-                              std::make_shared<const std::vector<std::string>>(1, m.user_id)});
+    add(m.user_id, n == counts.end() ? 0 : n->second);
   }
-  for (const auto& u : extra_users)  // no longer a member: nothing unread
-    events.push_back(Outgoing{{}, u, payload(0), std::make_shared<const std::vector<std::string>>(1, u)});
+  for (const auto& u : extra_users) add(u, 0);  // no longer a member: nothing unread
   deliver(tx, std::move(events));
 }
 

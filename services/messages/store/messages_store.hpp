@@ -177,6 +177,11 @@ SyncHead sync_head(Tx& tx);
 // rows (spans, read markers, roles).
 std::int64_t lock_sync_head(Tx& tx);
 // An event to append: for a conversation (every member reads it) or for one user.
+// Text that many users' events share but for one number: an event's payload is head + the
+// number + tail.
+struct SharedBody {
+  std::string head, tail;
+};
 struct NewEvent {
   const std::string* conversation_id = nullptr;  // set for a conversation's event...
   const std::string* user_id = nullptr;          // ...or this, for one user's own
@@ -184,6 +189,10 @@ struct NewEvent {
   // For a conversation's event: its members as the caller read them in this transaction, if it
   // did (on SQLite, with one writer, they are current and are not read again).
   const std::vector<std::string>* members = nullptr;
+  // For a user's event: its payload is body->head + fill + body->tail (payload says the same),
+  // stored once for all the events of this call that share the body.
+  const SharedBody* body = nullptr;
+  std::int64_t fill = 0;
 };
 struct Appended {
   std::int64_t first = 0;  // the first event's gseq; the others follow it in order

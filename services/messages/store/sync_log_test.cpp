@@ -273,6 +273,42 @@ TEST_P(SyncLog, ARegistrationThatArrivesLateKeepsThePolicyAlreadyKnown) {
   EXPECT_EQ(v->dm_policy, "everyone");
 }
 
+// Users' events that share a body but for their own number (a group's member events with each
+// member's unread count) read back whole, from the log and from a range, and pruning takes the
+// body once its events are gone.
+TEST_P(SyncLog, EventsSharingABodyReadBackWholeAndThePruneTakesTheBody) {
+  const std::string ann = "ann", ben = "ben", cid = "c";
+  store::SharedBody body{R"({"type":"member.added","n":)", "}}"};
+  const std::string a_text = body.head + "3" + body.tail, b_text = body.head + "0" + body.tail, plain = "plain";
+  std::int64_t first = 0;
+  write([&](Tx& tx) {
+    store::insert_conversation(tx, ConversationRow{cid, "group", "T", "t", 0, "t"}, std::nullopt);
+    store::add_member(tx, cid, ann, Role::member, "t", store::lock_sync_head(tx));
+    std::vector<store::NewEvent> events{{nullptr, &ann, &a_text, nullptr, &body, 3},
+                                        {nullptr, &ben, &b_text, nullptr, &body, 0},
+                                        {nullptr, &ann, &plain}};
+    first = store::append_events(tx, events, 1000).first;
+  });
+  EXPECT_EQ(payloads(ann, first - 1), (P{a_text, plain}));
+  EXPECT_EQ(payloads(ben, first - 1), (P{b_text}));
+  std::optional<std::vector<store::LoggedEvent>> range;
+  db_->read_sync([&](Tx& tx) { range = store::events_between(tx, first, first + 2); });
+  ASSERT_TRUE(range);
+  ASSERT_EQ(range->size(), 3u);
+  EXPECT_EQ((*range)[0].payload, a_text);
+  EXPECT_EQ((*range)[1].payload, b_text);
+  EXPECT_EQ((*range)[1].audience, (P{ben}));
+  EXPECT_EQ((*range)[2].payload, plain);
+  auto bodies = [&] {
+    std::int64_t n = 0;
+    db_->read_sync([&](Tx& tx) { n = tx.query("SELECT COUNT(*) FROM event_bodies")[0].integer(0); });
+    return n;
+  };
+  EXPECT_EQ(bodies(), 1);
+  write([&](Tx& tx) { store::prune_events(tx, 2000, 1000); });
+  EXPECT_EQ(bodies(), 0);
+}
+
 TEST_F(SyncLogReplicas, TwoWritersCommitInGseqOrder) {
   // Replica A takes gseqs and has not committed; replica B's append waits for A's commit, so a
   // reader never sees B's gseq without A's lower one.
