@@ -195,23 +195,33 @@ void MessagesService::add_routes(http::Router& router) {
                               bind(&MessagesService::internal_messages));
 }
 
-bj::object MessagesService::view(storage::Tx& tx, const ConversationRow& c, const std::string& viewer) {
-  bj::array members;
-  std::int64_t read_seq = -1;
-  for (const auto& m : store::members(tx, c.id)) {
-    members.push_back(bj::object{{"user_id", m.user_id}, {"role", role_name(m.role)}});
-    if (m.user_id == viewer) read_seq = m.read_seq;
-  }
+namespace {
+// A conversation as API.md shows it, but for the viewer's unread count (last, so that the
+// serialized text ends in it: deliver_conversation relies on that).
+bj::object conversation_json(storage::Tx& tx, const ConversationRow& c, const std::vector<Member>& members,
+                             std::int64_t unread_count) {
+  bj::array list;
+  list.reserve(members.size());
+  for (const auto& m : members) list.push_back(bj::object{{"user_id", m.user_id}, {"role", role_name(m.role)}});
   bj::value last = nullptr;
   if (c.last_seq > 0)
     if (auto m = store::message_by_seq(tx, c.id, c.last_seq)) last = m->to_json();
   return bj::object{{"id", c.id},
                     {"kind", c.kind},
                     {"title", c.title ? bj::value(*c.title) : bj::value(nullptr)},
-                    {"members", members},
+                    {"members", std::move(list)},
                     {"created_at", c.created_at},
-                    {"last_message", last},
-                    {"unread_count", read_seq < 0 ? 0 : store::unread(tx, c.id, viewer, read_seq)}};
+                    {"last_message", std::move(last)},
+                    {"unread_count", unread_count}};
+}
+}  // namespace
+
+bj::object MessagesService::view(storage::Tx& tx, const ConversationRow& c, const std::string& viewer) {
+  auto members = store::members(tx, c.id);
+  std::int64_t read_seq = -1;
+  for (const auto& m : members)
+    if (m.user_id == viewer) read_seq = m.read_seq;
+  return conversation_json(tx, c, members, read_seq < 0 ? 0 : store::unread(tx, c.id, viewer, read_seq));
 }
 
 std::pair<ConversationRow, Member> MessagesService::membership(storage::Tx& tx, const std::string& conversation_id,
@@ -283,24 +293,12 @@ void MessagesService::deliver_conversation(storage::Tx& tx, const ConversationRo
   // read its member list 1,000 times for one rename); only the count differs per user.
   auto current = store::conversation(tx, c.id).value_or(c);
   auto members = store::members(tx, c.id);
-  bj::array member_list;
-  member_list.reserve(members.size());
-  for (const auto& m : members) member_list.push_back(bj::object{{"user_id", m.user_id}, {"role", role_name(m.role)}});
-  bj::value last = nullptr;
-  if (current.last_seq > 0)
-    if (auto m = store::message_by_seq(tx, current.id, current.last_seq)) last = m->to_json();
   bj::object event = std::move(fields);
   event["type"] = type;
   event["conversation_id"] = c.id;
   // unread_count last in the conversation, the conversation last in the event: the serialized
   // text ends in `"unread_count":0}}`, and each user's count replaces that 0.
-  event["conversation"] = bj::object{{"id", current.id},
-                                     {"kind", current.kind},
-                                     {"title", current.title ? bj::value(*current.title) : bj::value(nullptr)},
-                                     {"members", std::move(member_list)},
-                                     {"created_at", current.created_at},
-                                     {"last_message", std::move(last)},
-                                     {"unread_count", 0}};
+  event["conversation"] = conversation_json(tx, current, members, 0);
   std::string text = bj::serialize(event);
   constexpr std::string_view kTail = "\"unread_count\":0}}";
   if (!text.ends_with(kTail)) throw std::logic_error("conversation event: unexpected layout");
