@@ -101,7 +101,12 @@ async::Task<Response> with_deadline(const Handler& handler, Request& request, st
         executor, [&handler, shared]() -> async::Task<Response> { co_return co_await handler(*shared); },
         [state](std::exception_ptr e, Response r) { state->finish(e, std::move(r)); });
     timer.async_wait([state](boost::system::error_code ec) {
-      if (!ec) state->finish(std::make_exception_ptr(Error::unavailable("request deadline exceeded")), {});
+      // The handler goes on: a write it started may still take effect (a send repeated with its
+      // client_id is then answered 200 with the message, not stored twice). Say so.
+      if (!ec)
+        state->finish(std::make_exception_ptr(Error::unavailable(
+                          "request deadline exceeded; it may still take effect (repeat a send with the same client_id)")),
+                      {});
     });
   });
   timer.cancel();
