@@ -282,6 +282,46 @@ describe('password change', () => {
     expectError(await login(base(), current.user.username, PASSWORD), 401, 'invalid_credentials');
   });
 
+  test('logins with the old password racing the change: none of their sessions outlives it', { skip: needsOwnServer }, async () => {
+    // A server of its own: many logins from one address in a moment, many with a stale password.
+    const own = await start({ env: { PARLEY_LOGIN_MAX_PER_IP: '100000', PARLEY_LOGIN_MAX_FAILURES: '100000' } });
+    try {
+      const at = own.baseUrl;
+      const user = await registerUser(at);
+      const newPassword = 'a brand new password';
+      // The change verifies the current password, hashes the new one, commits. Logins sent
+      // meanwhile read the old hash at once and verify on the hashing pool after it: those that
+      // verify after the commit hold a password that is no longer valid.
+      const changing = api(at, 'POST', '/api/v1/auth/password', {
+        token: user.access_token, body: { current_password: PASSWORD, new_password: newPassword },
+      });
+      const logins = [];
+      for (let wave = 0; wave < 12; ++wave) {
+        for (let k = 0; k < 3; ++k) logins.push(login(at, user.user.username));
+        await new Promise((resolve) => setTimeout(resolve, 4));
+      }
+      const changed = await changing;
+      assert.equal(changed.status, 204, changed.text);
+      let refused = 0;
+      for (const res of await Promise.all(logins)) {
+        if (res.status !== 200) {
+          expectError(res, 401, 'invalid_credentials');
+          ++refused;
+          continue;
+        }
+        // It finished before the change, which revoked it with every other session.
+        expectError(await api(at, 'GET', '/api/v1/users/me', { token: res.body.access_token }), 401, 'unauthenticated');
+        expectError(await api(at, 'POST', '/api/v1/auth/refresh', { body: { refresh_token: res.body.refresh_token } }),
+          401, 'unauthenticated');
+      }
+      console.log(`# ${refused} of ${logins.length} logins came after the change and were refused`);
+      expectError(await login(at, user.user.username, PASSWORD), 401, 'invalid_credentials');
+      assert.equal((await login(at, user.user.username, newPassword)).status, 200);
+    } finally {
+      await stopCleanly(own);
+    }
+  });
+
   test('wrong current password, too short new one, no token', async () => {
     const { access_token } = await registerUser(base());
     const wrongCurrent = { current_password: 'wrong password!', new_password: 'long enough' };

@@ -141,7 +141,11 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
   bool gone = false;
   co_await db_->write([&](storage::Tx& tx) {
     gone = false;  // this may be a second run, after a deadlock
-    if (!store::find_user(tx, user->id)) {  // deleted meanwhile
+    // The password was checked against the hash read before hashing: if the account was deleted
+    // or its password changed meanwhile (which revoked every other session), this login is one
+    // with a password that is no longer valid, and must neither start a session nor rehash.
+    auto current = store::find_user(tx, user->id);
+    if (!current || current->password_hash != user->password_hash) {
       gone = true;
       return;
     }
@@ -181,7 +185,16 @@ async::Task<http::Response> AuthService::refresh(http::Request& request) {
       return;
     }
     if (record->expires_at_ms <= now_ms()) return;
-    store::mark_refresh_used(tx, hash, now_ms());
+    if (!store::mark_refresh_used(tx, hash, now_ms())) {
+      // Used meanwhile through another auth replica (the read above did not lock): the same
+      // token twice, as above.
+      store::revoke_session(tx, record->session_id, record->user_id, now);
+      outbox_.add(tx, "session.revoked", {{"session_id", record->session_id},
+                                          {"user_id", record->user_id},
+                                          {"reason", "refresh_token_reuse"}});
+      outcome = Outcome::reused;
+      return;
+    }
     store::touch_session(tx, record->session_id, now);
     tokens = rotate(tx, record->user_id, record->session_id);
     outcome = Outcome::rotated;

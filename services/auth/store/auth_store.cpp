@@ -164,8 +164,9 @@ std::optional<RefreshRecord> find_refresh(Tx& tx, const std::string& token_hash)
   return RefreshRecord{r.text(0), r.text(1), r.integer(2), r.optional_integer(3), !r.is_null(4)};
 }
 
-void mark_refresh_used(Tx& tx, const std::string& token_hash, std::int64_t now_ms) {
-  tx.exec("UPDATE refresh_tokens SET used_at_ms = ? WHERE token_hash = ?", {now_ms, token_hash});
+bool mark_refresh_used(Tx& tx, const std::string& token_hash, std::int64_t now_ms) {
+  return tx.exec("UPDATE refresh_tokens SET used_at_ms = ? WHERE token_hash = ? AND used_at_ms IS NULL",
+                 {now_ms, token_hash}) == 1;
 }
 
 }  // namespace store

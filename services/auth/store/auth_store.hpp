@@ -68,7 +68,8 @@ std::vector<SessionHistoryRecord> session_history(Tx& tx, const std::string& use
 void insert_refresh(Tx& tx, const std::string& token_hash, const std::string& session_id,
                     std::int64_t now_ms, std::int64_t expires_at_ms);
 std::optional<RefreshRecord> find_refresh(Tx& tx, const std::string& token_hash);
-void mark_refresh_used(Tx& tx, const std::string& token_hash, std::int64_t now_ms);
+// False if it was used already (by a concurrent request through another replica).
+bool mark_refresh_used(Tx& tx, const std::string& token_hash, std::int64_t now_ms);
 }  // namespace store
 
 }  // namespace parley::auth
