@@ -32,7 +32,7 @@ class AuthService final : public service::Service {
   // service::Service
   std::string_view name() const override { return "auth"; }
   void add_routes(http::Router& router) override;
-  void start() override { outbox_.start(); }
+  void start() override;
   // The hashing pool first: logins still queued finish (and resume their requests) while the
   // server's I/O contexts exist; the pool's destructor would run them after those are gone.
   void stop() override {

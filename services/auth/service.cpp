@@ -26,6 +26,21 @@ AuthOptions AuthOptions::from_env() {
   return o;
 }
 
+void AuthService::start() {
+  // Revocations reach token verifiers as events, which a process that was not running missed:
+  // this one (and, in the all-in-one, every service) refuses again the sessions revoked and the
+  // accounts deleted within the longest access-token lifetime.
+  auto since = time::now() - std::chrono::hours(1);
+  store::Revocations recent;
+  db_->read_sync([&](storage::Tx& tx) {
+    recent = store::recent_revocations(tx, time::format_rfc3339(since), time::to_unix_ms(since));
+  });
+  auto until = time::now() + std::chrono::hours(1);
+  for (const auto& sid : recent.sessions) ctx_.verifier.revoke_session(sid, until);
+  for (const auto& uid : recent.users) ctx_.verifier.revoke_user(uid, until);
+  outbox_.start();
+}
+
 AuthService::AuthService(service::Context& ctx, AuthOptions options)
     : ctx_(ctx),
       options_(options),

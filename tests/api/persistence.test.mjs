@@ -26,3 +26,30 @@ test('accounts and sessions survive a restart', { skip: needsOwnServer }, async 
   assert.equal(me.status, 200, me.text);
   assert.equal(me.body.id, alice.user.id);
 });
+
+test('after a restart, access tokens of logged-out sessions and deleted accounts are still refused', { skip: needsOwnServer }, async () => {
+  server = await start();
+  const alice = await registerUser(server.baseUrl);
+  const bob = await registerUser(server.baseUrl);
+  const conversations = (token) => api(server.baseUrl, 'GET', '/api/v1/conversations', { token });
+  const out = await api(server.baseUrl, 'POST', '/api/v1/auth/logout', {
+    token: alice.access_token, body: { refresh_token: alice.refresh_token },
+  });
+  assert.equal(out.status, 204, out.text);
+  const gone = await api(server.baseUrl, 'DELETE', '/api/v1/auth/account', {
+    token: bob.access_token, body: { password: bob.password },
+  });
+  assert.equal(gone.status, 202, gone.text);
+  for (const who of [alice, bob]) assert.equal((await conversations(who.access_token)).status, 401);
+
+  assert.equal(await server.stop(), 0, server.output());
+  server = await start({ dataDir: server.dataDir });
+  // The tokens themselves are still unexpired and well signed: only the revocations refuse them.
+  for (const who of [alice, bob]) {
+    const res = await conversations(who.access_token);
+    assert.equal(res.status, 401, `${who.user.username}: ${res.status} ${res.text}`);
+  }
+  const fresh = await login(server.baseUrl, alice.user.username);
+  assert.equal(fresh.status, 200, fresh.text);
+  assert.equal((await conversations(fresh.body.access_token)).status, 200);
+});

@@ -299,7 +299,7 @@ async::Task<http::Response> AuthService::delete_account(http::Request& request) 
     throw Error::invalid_credentials();
   }
   co_await db_->write([&](storage::Tx& tx) {
-    store::delete_user(tx, claims.sub);
+    store::delete_user(tx, claims.sub, now_ms());
     outbox_.add(tx, "user.deleted", {{"user_id", claims.sub}, {"username", user->username}});
   });
   co_await service::publish_now(ctx_, outbox_);

@@ -65,7 +65,17 @@ CREATE TABLE refresh_tokens (
   INDEX refresh_tokens_by_session (session_id),
   FOREIGN KEY (session_id) REFERENCES sessions(id) ON DELETE CASCADE
 ) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-)sql" + events::outbox_inbox_schema(storage::Dialect::mysql)}};
+)sql" + events::outbox_inbox_schema(storage::Dialect::mysql)},
+          // Deleted accounts, for an hour (the longest an access token lives): their sessions go
+          // with the account, and a restarted process must still refuse their tokens.
+          {2,
+           R"sql(
+CREATE TABLE deleted_users (user_id TEXT PRIMARY KEY, deleted_at_ms INTEGER NOT NULL);
+)sql",
+           R"sql(
+CREATE TABLE deleted_users (user_id VARCHAR(36) PRIMARY KEY, deleted_at_ms BIGINT NOT NULL)
+  CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+)sql"}};
 }
 
 namespace store {
@@ -111,8 +121,19 @@ void update_password(Tx& tx, const std::string& user_id, const std::string& hash
   tx.exec("UPDATE users SET password_hash = ? WHERE id = ?", {hash, user_id});
 }
 
-void delete_user(Tx& tx, const std::string& user_id) {
+void delete_user(Tx& tx, const std::string& user_id, std::int64_t now_ms) {
   tx.exec("DELETE FROM users WHERE id = ?", {user_id});
+  tx.exec("DELETE FROM deleted_users WHERE deleted_at_ms < ?", {now_ms - 3'600'000});
+  tx.exec("INSERT INTO deleted_users (user_id, deleted_at_ms) VALUES (?, ?)", {user_id, now_ms});
+}
+
+Revocations recent_revocations(Tx& tx, const std::string& since, std::int64_t since_ms) {
+  Revocations out;
+  for (const auto& r : tx.query("SELECT id FROM sessions WHERE revoked_at >= ?", {since}))
+    out.sessions.push_back(r.text(0));
+  for (const auto& r : tx.query("SELECT user_id FROM deleted_users WHERE deleted_at_ms >= ?", {since_ms}))
+    out.users.push_back(r.text(0));
+  return out;
 }
 
 void insert_session(Tx& tx, const SessionRecord& s) {

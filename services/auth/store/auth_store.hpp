@@ -53,7 +53,14 @@ bool username_exists(Tx& tx, const std::string& username);
 bool email_exists(Tx& tx, const std::string& email_lower);
 void insert_user(Tx& tx, const UserRecord& user);
 void update_password(Tx& tx, const std::string& user_id, const std::string& hash);
-void delete_user(Tx& tx, const std::string& user_id);
+// Deletes the account (its sessions and refresh tokens with it) and remembers it was deleted.
+void delete_user(Tx& tx, const std::string& user_id, std::int64_t now_ms);
+// Sessions revoked and accounts deleted since then (RFC 3339 and Unix ms of the same moment):
+// what a restarted process must refuse again.
+struct Revocations {
+  std::vector<std::string> sessions, users;
+};
+Revocations recent_revocations(Tx& tx, const std::string& since, std::int64_t since_ms);
 
 void insert_session(Tx& tx, const SessionRecord& session);
 void touch_session(Tx& tx, const std::string& session_id, const std::string& now);
