@@ -28,6 +28,7 @@ test('accounts and sessions survive a restart', { skip: needsOwnServer }, async 
 });
 
 test('after a restart, access tokens of logged-out sessions and deleted accounts are still refused', { skip: needsOwnServer }, async () => {
+  await stopCleanly(server);  // the previous test's; after() stops the last one
   server = await start();
   const alice = await registerUser(server.baseUrl);
   const bob = await registerUser(server.baseUrl);
