@@ -165,6 +165,19 @@ describe('login throttling', () => {
     assert.equal((await login(throttledBase(), other.user.username)).status, 200);
   });
 
+  test('per account, at once: a burst of guesses gets no more checks than the failures allowed', { skip: needsOwnServer }, async (t) => {
+    const limit = 3;
+    const own = await start({ env: { PARLEY_LOGIN_MAX_FAILURES: String(limit), PARLEY_LOGIN_MAX_PER_IP: '100000' } });
+    t.after(() => stopCleanly(own));
+    const { user } = await registerUser(own.baseUrl);
+    const answers = await Promise.all(Array.from({ length: 24 }, () => login(own.baseUrl, user.username, 'wrong password!')));
+    const checked = answers.filter((res) => res.status === 401);
+    for (const res of checked) expectError(res, 401, 'invalid_credentials');
+    for (const res of answers.filter((r) => r.status !== 401)) expectRateLimited(res);
+    assert.ok(checked.length <= limit, `${checked.length} guesses were checked; the limit is ${limit}`);
+    expectRateLimited(await login(own.baseUrl, user.username));  // locked, even with the right password
+  });
+
   test('per client address', { skip: needsOwnServer }, async (t) => {
     const perIp = 3;
     const limited = await start({ env: { PARLEY_LOGIN_MAX_PER_IP: String(perIp) } });

@@ -49,4 +49,31 @@ void LoginThrottle::record_success(std::string_view account) {
   accounts_.erase(std::string(account));
 }
 
+std::int64_t LoginThrottle::begin_check(std::string_view account, time::TimePoint now) {
+  std::lock_guard lock(mutex_);
+  std::string key(account);
+  int failures = 0;
+  if (auto it = accounts_.find(key); it != accounts_.end()) {
+    // Locked by failures alone: until the oldest that counts leaves the window.
+    if (auto ms = wait(it->second, options_.max_failures_per_account, options_.account_window, now); ms > 0) return ms;
+    failures = static_cast<int>(it->second.size());
+  }
+  int in_flight = 0;
+  if (auto c = checking_.find(key); c != checking_.end()) in_flight = c->second;
+  // The places left are taken by checks in flight, which end within a second or so.
+  if (failures + in_flight >= options_.max_failures_per_account) return 1000;
+  ++checking_[key];
+  return 0;
+}
+
+void LoginThrottle::finish_check(std::string_view account, Outcome outcome, time::TimePoint now) {
+  std::string key(account);
+  {
+    std::lock_guard lock(mutex_);
+    if (auto c = checking_.find(key); c != checking_.end() && --c->second <= 0) checking_.erase(c);
+  }
+  if (outcome == Outcome::failed) record_failure(account, now);
+  else if (outcome == Outcome::succeeded) record_success(account);
+}
+
 }  // namespace parley::auth

@@ -31,6 +31,16 @@ class LoginThrottle {
   void record_failure(std::string_view account, time::TimePoint now);
   void record_success(std::string_view account);
 
+  // A login's password check holds a place among the account's allowed failures while it runs,
+  // so that checks started together cannot all run before the first failure is counted (they
+  // would get past the limit many times over). Returns milliseconds to wait if the account's
+  // failures and checks in flight fill the limit, else 0 and the place is taken; finish_check
+  // gives it back, counting a failure or clearing them on success (or neither: the check did
+  // not run to its end).
+  enum class Outcome { failed, succeeded, unfinished };
+  std::int64_t begin_check(std::string_view account, time::TimePoint now);
+  void finish_check(std::string_view account, Outcome outcome, time::TimePoint now);
+
  private:
   using Window = std::deque<time::TimePoint>;
   static std::int64_t wait(Window& w, int limit, std::chrono::milliseconds window, time::TimePoint now);
@@ -40,6 +50,7 @@ class LoginThrottle {
   std::mutex mutex_;
   std::unordered_map<std::string, Window> accounts_;
   std::unordered_map<std::string, Window> addresses_;
+  std::unordered_map<std::string, int> checking_;  // checks in flight per account
 };
 
 }  // namespace parley::auth

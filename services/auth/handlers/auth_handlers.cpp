@@ -120,7 +120,14 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
   std::optional<UserRecord> user;
   co_await db_->read([&](storage::Tx& tx) { user = store::find_user_by_login(tx, login); });
   std::string account = user ? user->id : "login:" + login;
-  throw_if_throttled(account);
+  // The check holds a place among the account's allowed failures until it ends.
+  if (auto wait = throttle_.begin_check(account, time::now()); wait > 0) throw Error::rate_limited(wait);
+  struct Check {
+    LoginThrottle& throttle;
+    const std::string& account;
+    LoginThrottle::Outcome outcome = LoginThrottle::Outcome::unfinished;
+    ~Check() { throttle.finish_check(account, outcome, time::now()); }
+  } check{throttle_, account};
 
   // Unknown users cost one Argon2id verification too, and answer exactly like a wrong password.
   auto [ok, rehash] = co_await hash_pool_.run([&]() -> std::pair<bool, std::string> {
@@ -131,11 +138,8 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
     if (!hasher_.verify(user->password_hash, password)) return {false, {}};
     return {true, hasher_.needs_rehash(user->password_hash) ? hasher_.hash(password) : std::string()};
   });
-  if (!ok) {
-    throttle_.record_failure(account, time::now());
-    throw Error::invalid_credentials();
-  }
-  throttle_.record_success(account);
+  check.outcome = ok ? LoginThrottle::Outcome::succeeded : LoginThrottle::Outcome::failed;
+  if (!ok) throw Error::invalid_credentials();
 
   TokenPair tokens;
   bool gone = false;
