@@ -179,26 +179,18 @@ async::Task<http::Response> AuthService::refresh(http::Request& request) {
     auto record = store::find_refresh(tx, hash);
     if (!record || record->session_revoked) return;
     std::string now = time::format_rfc3339(time::now());
-    if (record->used_at_ms) {
-      // Theft detection: a rotated token came back. Revoke the whole session.
+    // Theft detection: a rotated token came back. Revoke the whole session.
+    auto reused = [&] {
       store::revoke_session(tx, record->session_id, record->user_id, now);
       outbox_.add(tx, "session.revoked", {{"session_id", record->session_id},
                                           {"user_id", record->user_id},
                                           {"reason", "refresh_token_reuse"}});
       outcome = Outcome::reused;
-      return;
-    }
+    };
+    if (record->used_at_ms) return reused();
     if (record->expires_at_ms <= now_ms()) return;
-    if (!store::mark_refresh_used(tx, hash, now_ms())) {
-      // Used meanwhile through another auth replica (the read above did not lock): the same
-      // token twice, as above.
-      store::revoke_session(tx, record->session_id, record->user_id, now);
-      outbox_.add(tx, "session.revoked", {{"session_id", record->session_id},
-                                          {"user_id", record->user_id},
-                                          {"reason", "refresh_token_reuse"}});
-      outcome = Outcome::reused;
-      return;
-    }
+    // Used meanwhile through another auth replica (the read above did not lock): reuse too.
+    if (!store::mark_refresh_used(tx, hash, now_ms())) return reused();
     store::touch_session(tx, record->session_id, now);
     tokens = rotate(tx, record->user_id, record->session_id);
     outcome = Outcome::rotated;
