@@ -12,6 +12,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// A wait with a stale version (read before the key was notified) answers at once, true.
+void expect_answered_at_once(Notifier& n, const std::string& key, std::uint64_t seen) {
+  asio::io_context ioc;
+  auto wait = asio::co_spawn(ioc, n.wait(key, seen, 5s), asio::use_future);
+  ioc.run_for(1s);
+  ASSERT_EQ(wait.wait_for(0s), std::future_status::ready);
+  EXPECT_TRUE(wait.get());
+}
+
 TEST(Notifier, WakesAWaiterFromAnotherThread) {
   Notifier n;
   asio::io_context ioc;
@@ -57,11 +66,7 @@ TEST(Notifier, NotifyAllWakesEveryWaiterAndLaterWaitsStillPark) {
   // A key never waited on: a version read before notify_all is stale after it.
   auto seen = n.version("never-seen");
   n.notify_all();
-  asio::io_context ioc3;
-  auto stale = asio::co_spawn(ioc3, n.wait("never-seen", seen, 5s), asio::use_future);
-  ioc3.run_for(1s);
-  ASSERT_EQ(stale.wait_for(0s), std::future_status::ready);
-  EXPECT_TRUE(stale.get());
+  expect_answered_at_once(n, "never-seen", seen);
   // Unlike shutdown, it is not for ever: a new wait parks until its timeout.
   asio::io_context ioc2;
   auto later = asio::co_spawn(ioc2, n.wait("k0", n.version("k0"), 20ms), asio::use_future);
@@ -97,11 +102,7 @@ TEST(Notifier, KeysNobodyWaitsOnTakeNoMemoryAndVersionsStayComparable) {
   ioc.run_for(50ms);
   EXPECT_TRUE(first.get());
   EXPECT_EQ(n.keys(), 0u);
-  asio::io_context ioc2;
-  auto second = asio::co_spawn(ioc2, n.wait("k", seen, 5s), asio::use_future);
-  ioc2.run_for(1s);
-  ASSERT_EQ(second.wait_for(0s), std::future_status::ready);
-  EXPECT_TRUE(second.get());
+  expect_answered_at_once(n, "k", seen);
   // A timed-out waiter leaves no key behind either.
   asio::io_context ioc3;
   auto timed = asio::co_spawn(ioc3, n.wait("t", n.version("t"), 10ms), asio::use_future);
