@@ -298,10 +298,25 @@ class SqliteDatabase final : public detail::BatchingDatabase {
   static int on_wal_commit(void* self, sqlite3* handle, const char*, int frames) {
     auto* db = static_cast<SqliteDatabase*>(self);
     if (frames < db->checkpoint_signalled_at_) db->checkpoint_signalled_at_ = 0;  // the WAL started over
+    if (frames < db->options_.wal_restart_frames) db->wal_growth_warned_ = false;
     if (frames >= db->options_.wal_restart_frames) {
-      if (sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr) != SQLITE_OK)
+      // Without waiting: RESTART would otherwise call the busy handler until every reader has
+      // left the old WAL, and the writer (every write of the process) would stand still for as
+      // long as the longest read, up to busy_timeout_ms, after every commit. Busy is expected now
+      // and then (the background checkpoint holds the checkpoint lock, or a reader still reads
+      // the old WAL): what can be copied back is, and the next commit tries again. Only a WAL
+      // that goes on growing means trouble (a read that never ends): said once until it restarts.
+      sqlite3_busy_timeout(handle, 0);
+      int rc = sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+      sqlite3_busy_timeout(handle, db->options_.busy_timeout_ms);
+      if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
         log::warn("sqlite checkpoint (restart) failed; retried after the next commit",
                   {{"database", db->options_.path}, {"error", sqlite3_errmsg(handle)}});
+      else if (rc != SQLITE_OK && frames >= 4 * db->options_.wal_restart_frames && !db->wal_growth_warned_) {
+        db->wal_growth_warned_ = true;
+        log::warn("sqlite WAL keeps growing: a reader or checkpoint keeps it from starting over",
+                  {{"database", db->options_.path}, {"wal_frames", frames}});
+      }
       db->checkpoint_signalled_at_ = 0;
     } else if (frames >= db->checkpoint_signalled_at_ + db->options_.checkpoint_every_frames) {
       db->checkpoint_signalled_at_ = frames;
@@ -325,7 +340,9 @@ class SqliteDatabase final : public detail::BatchingDatabase {
         if (stopping_) break;
         checkpoint_wanted_ = false;
       }
-      if (sqlite3_wal_checkpoint_v2(conn.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) != SQLITE_OK)
+      // Busy: the writer is starting the WAL over, which checkpoints too.
+      int rc = sqlite3_wal_checkpoint_v2(conn.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
         log::warn("sqlite checkpoint failed", {{"database", options_.path}, {"error", sqlite3_errmsg(conn.handle())}});
     }
   }
@@ -337,6 +354,7 @@ class SqliteDatabase final : public detail::BatchingDatabase {
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
   int checkpoint_signalled_at_ = 0;  // WAL frames at the last signal (writer thread only)
+  bool wal_growth_warned_ = false;   // writer thread only
   bool stopping_ = false;
   std::thread checkpointer_;
 };
