@@ -2,10 +2,14 @@
 // rate on an open-loop schedule (a message's latency counts from when it was due, so queueing
 // shows), receives through long polls, and prints sent, delivered, lost, duplicates, throughput
 // and delivery latency percentiles. A second mode holds many idle long polls and reports the
-// server's RSS per poll.
+// server's RSS per poll. A third measures the floor: what one HTTP exchange costs on this machine
+// (a bare GET /livez, and an authenticated long poll that has nothing to answer), in CPU of the
+// server and of this client, to put a bound on messages per second that no storage work can lift.
 //
-// usage: message_load HOST PORT load  USERS RATE SECONDS SEND_CONNECTIONS   (RATE 0: as fast as possible)
+// usage: message_load HOST PORT load  USERS RATE SECONDS SEND_CONNECTIONS [SERVER_PID]
+//                                     (RATE 0: as fast as possible; with SERVER_PID, CPU per message)
 //        message_load HOST PORT idle   POLLS SERVER_PID
+//        message_load HOST PORT floor  SECONDS CONNECTIONS SERVER_PID
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -27,6 +31,7 @@
 #include <deque>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <future>
 #include <map>
@@ -111,6 +116,30 @@ long rss_kib(int status_fd) {
   return line ? std::atol(line + 6) : -1;
 }
 
+// CPU seconds (user + system) a process has used so far, from /proc/PID/stat.
+double process_cpu_s(int pid) {
+  if (pid <= 0) return 0;
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return 0;
+  char text[2048];
+  std::size_t n = std::fread(text, 1, sizeof text - 1, f);
+  std::fclose(f);
+  text[n] = '\0';
+  // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+  const char* p = std::strrchr(text, ')');
+  if (!p) return 0;
+  unsigned long utime = 0, stime = 0;
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return 0;
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+double own_cpu_s() {
+  rusage r{};
+  ::getrusage(RUSAGE_SELF, &r);
+  auto s = [](timeval t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return s(r.ru_utime) + s(r.ru_stime);
+}
+
 awaitable<std::vector<User>> make_users(std::size_t n, bool pair) {
   std::string prefix = "lg" + std::to_string(std::random_device{}() % 1000000) + "_";
   std::vector<User> users(n);
@@ -171,14 +200,15 @@ T run(asio::io_context& ioc, awaitable<T> task) {
   return f.get();
 }
 
-int load(std::size_t n_users, double rate, int seconds, std::size_t send_connections) {
+int load(std::size_t n_users, double rate, int seconds, std::size_t send_connections, int server_pid) {
   asio::io_context ioc;
   auto users = run(ioc, make_users(n_users, true));
   auto t0 = Clock::now();
   auto send_end = t0 + std::chrono::seconds(seconds);
   auto ns = [&](Clock::time_point t) { return std::chrono::duration_cast<std::chrono::nanoseconds>(t - t0).count(); };
 
-  long sent = 0, failed = 0, delivered = 0, duplicates = 0;
+  long sent = 0, failed = 0, delivered = 0, duplicates = 0, poll_answers = 0, poll_events = 0;
+  double server_cpu0 = process_cpu_s(server_pid), own_cpu0 = own_cpu_s();
   std::vector<double> latency_ms;
   std::unordered_map<std::string, std::unordered_set<std::string>> seen;  // recipient -> message ids
   std::unordered_set<std::string> acked;                                   // recipient|message id
@@ -194,6 +224,8 @@ int load(std::size_t n_users, double rate, int seconds, std::size_t send_connect
         auto now = Clock::now();
         auto v = json::parse(res.body());
         user->cursor = std::string(v.at("cursor").as_string());
+        ++poll_answers;
+        poll_events += static_cast<long>(v.at("events").as_array().size());
         for (auto& e : v.at("events").as_array()) {
           if (e.at("type").as_string() != "message.created") continue;
           auto& m = e.at("message").as_object();
@@ -276,6 +308,7 @@ int load(std::size_t n_users, double rate, int seconds, std::size_t send_connect
   while (delivered + duplicates < sent && Clock::now() < drain_until) ioc.run_one_for(std::chrono::milliseconds(10));
   receiving = false;
   auto total_time = std::chrono::duration<double>(Clock::now() - t0).count();
+  double server_cpu = process_cpu_s(server_pid) - server_cpu0, own_cpu = own_cpu_s() - own_cpu0;
   ioc.stop();
 
   std::printf("message load: %zu users in %zu direct conversations, %zu send connections, %s for %d s\n", n_users,
@@ -287,7 +320,63 @@ int load(std::size_t n_users, double rate, int seconds, std::size_t send_connect
   std::printf("  delivered/s:       %.0f msg/s (over %.1f s incl. drain)\n", static_cast<double>(delivered) / total_time, total_time);
   std::printf("  delivery latency:  p50 %.2f ms  p99 %.2f ms  p999 %.2f ms  max %.2f ms\n", pct(latency_ms, 0.5),
               pct(latency_ms, 0.99), pct(latency_ms, 0.999), pct(latency_ms, 1.0));
+  // Each message is one send plus its share of the long-poll answers (the recipient's, and the
+  // sender's own echo): the HTTP exchanges per message bound the rate together with the floor.
+  if (delivered > 0)
+    std::printf("  HTTP exchanges:    %.2f per delivered message (sends + %ld poll answers, %.2f events each)\n",
+                static_cast<double>(sent + poll_answers) / static_cast<double>(delivered), poll_answers,
+                poll_answers ? static_cast<double>(poll_events) / static_cast<double>(poll_answers) : 0.0);
+  if (server_pid > 0 && delivered > 0)
+    std::printf("  CPU per message:   server %.0f us, load generator %.0f us\n", server_cpu * 1e6 / static_cast<double>(delivered),
+                own_cpu * 1e6 / static_cast<double>(delivered));
   return (failed == 0 && duplicates == 0 && delivered == sent) ? 0 : 1;
+}
+
+// The cost of one HTTP/1.1 exchange here, with nothing behind it: CONNECTIONS keep-alive
+// connections send back to back for SECONDS, first GET /livez, then an authenticated long poll
+// whose user has nothing new (timeout_ms=0: auth, the in-memory tail, a small JSON answer).
+int floor_run(int seconds, std::size_t connections, int server_pid) {
+  asio::io_context ioc;
+  auto users = run(ioc, make_users(1, false));
+  auto& u = users[0];
+  std::string poll = "/api/v1/sync?timeout_ms=0&cursor=" + u.cursor;
+  int status = 0;
+  for (int phase = 0; phase < 2; ++phase) {
+    long done = 0, bad = 0;
+    std::size_t finished = 0;
+    auto end = Clock::now() + std::chrono::seconds(seconds);
+    double server0 = process_cpu_s(server_pid), own0 = own_cpu_s();
+    auto t0 = Clock::now();
+    for (std::size_t i = 0; i < connections; ++i)
+      asio::co_spawn(ioc, [&]() -> awaitable<void> {
+        auto c = co_await connect();
+        while (Clock::now() < end) {
+          http::response<http::string_body> res;
+          if (phase == 0)
+            res = co_await call(*c, http::verb::get, "/livez");
+          else
+            res = co_await call(*c, http::verb::get, poll, u.token);
+          if (res.result_int() == 200)
+            ++done;
+          else
+            ++bad;
+        }
+        ++finished;
+      }, asio::detached);
+    ioc.restart();
+    while (finished < connections) ioc.run_one();
+    double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+    double server = process_cpu_s(server_pid) - server0, own = own_cpu_s() - own0;
+    std::printf("floor, %s: %zu connections, %.0f exchanges/s (%ld failed)\n",
+                phase == 0 ? "GET /livez" : "empty authenticated long poll", connections,
+                static_cast<double>(done) / elapsed, bad);
+    if (done > 0)
+      std::printf("  CPU per exchange:  server %.1f us, load generator %.1f us, together %.1f us\n",
+                  server * 1e6 / static_cast<double>(done), own * 1e6 / static_cast<double>(done),
+                  (server + own) * 1e6 / static_cast<double>(done));
+    if (bad > 0) status = 1;
+  }
+  return status;
 }
 
 int idle(std::size_t polls, int server_pid) {
@@ -332,14 +421,17 @@ int idle(std::size_t polls, int server_pid) {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s HOST PORT load USERS RATE SECONDS SEND_CONNECTIONS | idle POLLS SERVER_PID\n", argv[0]);
+    std::fprintf(stderr, "usage: %s HOST PORT load USERS RATE SECONDS SEND_CONNECTIONS [SERVER_PID] | idle POLLS SERVER_PID"
+                         " | floor SECONDS CONNECTIONS SERVER_PID\n", argv[0]);
     return 2;
   }
   g_host = argv[1];
   g_port = static_cast<unsigned short>(std::atoi(argv[2]));
   std::string mode = argv[3];
   try {
-    if (mode == "load" && argc >= 8) return load(std::stoul(argv[4]), std::stod(argv[5]), std::atoi(argv[6]), std::stoul(argv[7]));
+    if (mode == "load" && argc >= 8)
+      return load(std::stoul(argv[4]), std::stod(argv[5]), std::atoi(argv[6]), std::stoul(argv[7]), argc >= 9 ? std::atoi(argv[8]) : 0);
+    if (mode == "floor" && argc >= 7) return floor_run(std::atoi(argv[4]), std::stoul(argv[5]), std::atoi(argv[6]));
     if (mode == "idle" && argc >= 6) return idle(std::stoul(argv[4]), std::atoi(argv[5]));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "message_load: %s\n", e.what());
