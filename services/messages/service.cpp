@@ -60,6 +60,16 @@ void MessagesService::drain_writes() {
 }
 
 void MessagesService::start() {
+  // The in-memory tail starts at the database's newest event: it knows at once that nobody has
+  // anything newer (until the first event after a start, every poll read the database). Events
+  // committed meanwhile by other replicas are found by tail_upkeep() as usual.
+  try {
+    std::int64_t head = 0;
+    db_->read_sync([&](storage::Tx& tx) { head = store::sync_head(tx).last; });
+    tail_.restart_after(head);
+  } catch (const std::exception& e) {
+    log::warn("sync tail: cannot read the log's head; polls ask the database until the first event", {{"error", e.what()}});
+  }
   outbox_.start();
   pruner_ = std::thread([this] { prune_loop(); });
 }

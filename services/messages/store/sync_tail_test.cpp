@@ -51,6 +51,26 @@ TEST(SyncTail, AnswersEachUserFromTheRunItHolds) {
   EXPECT_EQ(page->cursor, 5);
 }
 
+// A process starts its tail at the database's newest event: it then knows at once that nobody has
+// anything newer (until the first event after a start every poll asked the database).
+TEST(SyncTail, StartedAtTheDatabaseHeadItAnswersBeforeAnyEvent) {
+  SyncTail tail;
+  tail.restart_after(41);
+  auto a = tail.after("u", 41, 10);
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->events.empty());
+  EXPECT_EQ(a->cursor, 41);
+  EXPECT_FALSE(tail.after("u", 40, 10));  // older: the database answers
+  EXPECT_FALSE(tail.after("u", 42, 10));  // ahead of what it knows
+  EXPECT_EQ(tail.add({ev(42, {"u"})}), (U{"u"}));
+  a = tail.after("u", 41, 10);
+  ASSERT_TRUE(a);
+  EXPECT_EQ(gseqs(a->events), (G{42}));
+  // An event that skips one waits for the gap as usual.
+  EXPECT_TRUE(tail.add({ev(44, {"u"})}).empty());
+  EXPECT_EQ(tail.after("u", 42, 10)->cursor, 42);
+}
+
 TEST(SyncTail, EventsAboveAGapWaitForIt) {
   SyncTail tail;
   tail.add({ev(1, {"u"})});
