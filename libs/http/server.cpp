@@ -46,8 +46,13 @@ bool sane_request_id(std::string_view id) {
 }
 
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {
+    boost::system::error_code ec;
+    auto remote = stream.socket().remote_endpoint(ec);
+    if (!ec) remote_ip = remote.address().to_string();
+  }
   beast::tcp_stream stream;
+  std::string remote_ip;  // the peer's address, read once (a getpeername call per request before)
   std::atomic<bool> idle{true};
 };
 
@@ -129,7 +134,7 @@ struct Server::Impl {
     return Response::text(e.status(), e.envelope(), "application/json; charset=utf-8");
   }
 
-  asio::awaitable<void> write(Connection& conn, const Response& r, unsigned version, bool keep_alive,
+  asio::awaitable<void> write(Connection& conn, Response r, unsigned version, bool keep_alive,
                               const std::string& request_id) {
     bhttp::response<bhttp::string_body> res;
     res.version(version);
@@ -139,7 +144,7 @@ struct Server::Impl {
     if (!request_id.empty()) res.set("X-Request-Id", request_id);
     res.set(bhttp::field::cache_control, "no-store");
     res.set("X-Content-Type-Options", "nosniff");
-    res.body() = r.body;
+    res.body() = std::move(r.body);
     res.keep_alive(keep_alive);
     res.prepare_payload();
     conn.stream.expires_after(options.write_timeout);
@@ -179,9 +184,7 @@ struct Server::Impl {
       for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    boost::system::error_code rec;
-    auto remote = conn.stream.socket().remote_endpoint(rec);
-    request.remote_ip = rec ? "" : remote.address().to_string();
+    request.remote_ip = conn.remote_ip;
     if (options.trust_forwarded_for) {
       auto real = request.header("x-real-ip");
       if (!real.empty() && real.size() <= 64) request.remote_ip = std::string(real);
@@ -236,7 +239,7 @@ struct Server::Impl {
         response = co_await router.dispatch(request);
       }
       keep_alive = keep_alive && !stopping;
-      co_await write(*conn, response, version, keep_alive, request.request_id);
+      co_await write(*conn, std::move(response), version, keep_alive, request.request_id);
       if (!keep_alive) break;
     }
     boost::system::error_code ec;
