@@ -27,13 +27,19 @@ DatabaseFactory sqlite(bool durable) {
 INSTANTIATE_TEST_SUITE_P(Sqlite, DatabaseContract, ::testing::Values(sqlite(false), sqlite(true)),
                          [](const auto& info) { return info.index == 0 ? "sqlite" : "sqlite_durable"; });
 
-// Under writes that never pause, the writer's next transaction always begins before a background
-// checkpoint has caught up; the WAL must still start over now and then instead of growing.
-TEST(Sqlite, TheWalStaysBoundedUnderWritesThatNeverPause) {
-  auto dir = std::filesystem::temp_directory_path() / ("parley-sqlite-wal-" + std::to_string(::getpid()));
+// A database file of its own for a test, with no WAL or shared-memory file left from an earlier run.
+std::string fresh_database_path(const std::string& prefix) {
+  auto dir = std::filesystem::temp_directory_path() / (prefix + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / "wal.db").string();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  return path;
+}
+
+// Under writes that never pause, the writer's next transaction always begins before a background
+// checkpoint has caught up; the WAL must still start over now and then instead of growing.
+TEST(Sqlite, TheWalStaysBoundedUnderWritesThatNeverPause) {
+  auto path = fresh_database_path("parley-sqlite-wal-");
   auto db = open_sqlite({.path = path, .synchronous_full = true, .checkpoint_every_frames = 20,
                          .wal_restart_frames = 100});
   db->migrate({{1, "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)", ""}});
@@ -66,10 +72,7 @@ TEST(Sqlite, TheWalStaysBoundedUnderWritesThatNeverPause) {
 // every commit); a WAL that goes on growing is worth one warning, not one per commit; once the
 // read is done the WAL starts over.
 TEST(Sqlite, AReadThatLastsNeitherStallsTheWriterNorStopsTheWalStartingOver) {
-  auto dir = std::filesystem::temp_directory_path() / ("parley-sqlite-held-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / "wal.db").string();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  auto path = fresh_database_path("parley-sqlite-held-");
   auto db = open_sqlite({.path = path, .synchronous_full = true, .busy_timeout_ms = 100,
                          .checkpoint_every_frames = 20, .wal_restart_frames = 100});
   db->migrate({{1, "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)", ""}});
