@@ -2,13 +2,15 @@
 
 #include <future>
 
+#include "parley/core/error.hpp"
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
 
 namespace parley::storage::detail {
 
-GroupCommitWriter::GroupCommitWriter(std::string name, WriterBackend& backend, std::size_t max_batch)
-    : name_(std::move(name)), backend_(backend), max_batch_(max_batch) {
+GroupCommitWriter::GroupCommitWriter(std::string name, WriterBackend& backend, std::size_t max_batch,
+                                     std::size_t max_queued)
+    : name_(std::move(name)), backend_(backend), max_batch_(max_batch), max_queued_(max_queued) {
   if (backend_.defers_sync())
     syncer_ = std::thread([this] {
       name_this_thread("sync " + name_);
@@ -38,16 +40,18 @@ GroupCommitWriter::~GroupCommitWriter() {
 }
 
 async::Task<void> GroupCommitWriter::write(std::function<void(Tx&)> fn) {
-  co_await async::suspend([&](async::Resume resume) { enqueue(Job{std::move(fn), std::move(resume)}); });
+  co_await async::suspend([&](async::Resume resume) { enqueue(Job{std::move(fn), std::move(resume)}, true); });
 }
 
 void GroupCommitWriter::write_sync(std::function<void(Tx&)> fn) {
   std::promise<void> promise;
   auto future = promise.get_future();
-  enqueue(Job{std::move(fn), [&promise](std::exception_ptr e) {
+  enqueue(Job{std::move(fn),
+              [&promise](std::exception_ptr e) {
                 if (e) promise.set_exception(e);
                 else promise.set_value();
-              }});
+              }},
+          false);
   future.get();
 }
 
@@ -56,11 +60,15 @@ std::size_t GroupCommitWriter::queued() const {
   return queue_.size();
 }
 
-void GroupCommitWriter::enqueue(Job job) {
+void GroupCommitWriter::enqueue(Job job, bool bounded) {
   {
     std::lock_guard lock(mutex_);
     if (stopping_) {
       job.done(std::make_exception_ptr(StorageError("database is closing")));
+      return;
+    }
+    if (bounded && queue_.size() >= max_queued_) {
+      job.done(std::make_exception_ptr(Error::unavailable("too many writes waiting for the database " + name_)));
       return;
     }
     queue_.push_back(std::move(job));

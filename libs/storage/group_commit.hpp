@@ -89,8 +89,12 @@ class BatchTx final : public Tx {
 
 class GroupCommitWriter {
  public:
-  // name: for the thread and logs. backend is used only from the writer thread.
-  GroupCommitWriter(std::string name, WriterBackend& backend, std::size_t max_batch);
+  // name: for the thread and logs. backend is used only from the writer thread. max_queued bounds
+  // the writes of write() (requests) waiting for the writer: past it they fail at once with
+  // Error::unavailable (503) instead of waiting behind minutes of others (a database that stopped
+  // answering would otherwise collect every retry in memory and commit them all, long after their
+  // clients were told it failed). write_sync() (the process's own threads, few) is not bounded.
+  GroupCommitWriter(std::string name, WriterBackend& backend, std::size_t max_batch, std::size_t max_queued = 8192);
   ~GroupCommitWriter();  // drains the queue, then joins
   GroupCommitWriter(const GroupCommitWriter&) = delete;
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
@@ -110,7 +114,7 @@ class GroupCommitWriter {
     std::vector<Job> jobs;
     std::vector<std::exception_ptr> errors;
   };
-  void enqueue(Job job);
+  void enqueue(Job job, bool bounded);
   void loop();
   void commit_batch(std::vector<Job>& batch);
   // Thrown by try_batch, with the transaction rolled back, when a job failed in a batch run
@@ -125,6 +129,7 @@ class GroupCommitWriter {
   std::string name_;
   WriterBackend& backend_;
   std::size_t max_batch_;
+  std::size_t max_queued_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Job> queue_;

@@ -5,8 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <algorithm>
 #include <chrono>
 #include <future>
+
+#include "parley/core/error.hpp"
 
 namespace parley::storage::detail {
 namespace {
@@ -103,6 +110,68 @@ TEST(GroupCommitDeferredSync, AFailedWriteIsReportedAndTheOthersStillCommit) {
   bool ran = false;
   writer.write_sync([&](Tx& tx) { tx.after_commit([&] { ran = true; }); });
   EXPECT_TRUE(ran);
+}
+
+// Requests' writes wait in a bounded queue: past the bound they fail at once with 503 (before, a
+// database that stopped answering collected every retry in memory and committed them all much
+// later), while the writes already queued still commit. The process's own write_sync is not
+// bounded.
+TEST(GroupCommit, RequestWritesPastTheQueueBoundFailAtOnceAndTheQueuedOnesStillCommit) {
+  namespace asio = boost::asio;
+  GatedBackend backend;
+  backend.open_gate();
+  std::atomic<int> committed{0};
+  {
+    GroupCommitWriter writer("test", backend, 512, 4);
+    std::promise<void> started, release;
+    auto released = release.get_future().share();
+    std::thread busy([&] {
+      writer.write_sync([&](Tx&) {
+        started.set_value();
+        released.wait();  // the writer is held here while the others queue
+      });
+    });
+    started.get_future().wait();
+    asio::io_context ioc;
+    std::vector<std::future<void>> writes;
+    for (int i = 0; i < 6; ++i)
+      writes.push_back(asio::co_spawn(ioc, writer.write([&](Tx& tx) { tx.after_commit([&] { ++committed; }); }),
+                                      asio::use_future));
+    for (int round = 0; round < 3; ++round) {
+      ioc.restart();
+      ioc.poll();
+    }
+    int refused = 0;
+    for (auto& w : writes) {
+      if (w.wait_for(0s) != std::future_status::ready) continue;
+      try {
+        w.get();
+        ADD_FAILURE() << "a write completed while the writer was held";
+      } catch (const Error& e) {
+        EXPECT_EQ(e.status(), 503);
+        ++refused;
+      }
+    }
+    EXPECT_EQ(refused, 2);  // the fifth and sixth, at once
+    std::thread own([&] { writer.write_sync([&](Tx& tx) { tx.after_commit([&] { ++committed; }); }); });
+    release.set_value();
+    busy.join();
+    own.join();
+    auto pending = [&] {
+      return std::count_if(writes.begin(), writes.end(),
+                           [](auto& w) { return w.valid() && w.wait_for(0s) != std::future_status::ready; });
+    };
+    for (int i = 0; i < 400 && pending() > 0; ++i) {
+      ioc.restart();
+      ioc.run_for(5ms);
+    }
+    for (auto& w : writes) {
+      if (w.valid()) {
+        EXPECT_NO_THROW(w.get());
+      }
+    }
+  }
+  EXPECT_EQ(committed, 5);  // the four queued and the process's own
 }
 
 // A backend on which any transaction with more than one write deadlocks (TransactionAborted at
