@@ -43,6 +43,41 @@ TEST(MysqlUrl, ParsesWhatTheSettingsTableDocuments) {
   EXPECT_THROW(parse_mysql_url("postgres://u@h/db"), std::invalid_argument);
   EXPECT_THROW(parse_mysql_url("mysql://u@h/"), std::invalid_argument);
   EXPECT_THROW(parse_mysql_url("mysql://h/db"), std::invalid_argument);
+  // The name goes into CREATE DATABASE `name`: nothing that could leave the quotes.
+  EXPECT_THROW(parse_mysql_url("mysql://u@h/a%60b"), std::invalid_argument);
+  EXPECT_THROW(parse_mysql_url("mysql://u@h/a%20b"), std::invalid_argument);
+  EXPECT_EQ(parse_mysql_url("mysql://u@h/Parley_2$").database, "Parley_2$");
+  EXPECT_EQ(parse_mysql_url("mysql://u@h/parley_%7Bservice%7D").database, "parley_{service}");
+  EXPECT_THROW(open_mysql(options("a`b")), std::invalid_argument);
+}
+
+// A replica that starts while another migrates waits for it, however long that takes, rather
+// than failing on its statement timeout (or, past the lock's wait, migrating at the same time).
+TEST(Mysql, AMigrationWaitsForAnotherProcesssMigrationLongerThanTheStatementTimeout) {
+  std::string name = "parley_migrate_wait_" + std::to_string(::getpid());
+  auto quick = options(name);
+  quick.io_timeout = std::chrono::seconds(1);
+  auto holder = open_mysql(options(name));
+  holder->read_sync([&](Tx& tx) {  // the lock a migrating replica holds, on a pooled connection
+    EXPECT_EQ(tx.query("SELECT GET_LOCK(?, 0)", {"parley_migrate_" + name})[0].integer(0), 1);
+  });
+  auto db = open_mysql(quick);
+  std::atomic<bool> migrated{false};
+  std::string error;
+  std::thread starting([&] {
+    try {
+      db->migrate({{1, "", "CREATE TABLE t (id INT PRIMARY KEY)"}});
+      migrated = true;
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_FALSE(migrated);  // still waiting, past its 1 s statement timeout
+  holder.reset();          // the other replica finished: its connections close, the lock goes
+  starting.join();
+  ASSERT_TRUE(migrated) << error;
+  db->write_sync([](Tx& tx) { tx.exec("INSERT INTO t (id) VALUES (1)"); });
 }
 
 TEST(Mysql, ALeaseIsHeldByOneProcessAtATimeAndPassesOnWhenItGoes) {

@@ -5,6 +5,7 @@
 #include <errmsg.h>
 
 #include <boost/url/parse.hpp>
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -15,6 +16,14 @@
 #include "parley/core/log.hpp"
 
 namespace parley::storage {
+
+void check_database_name(std::string_view name) {
+  // The name is also written into SQL (CREATE DATABASE `name`), where it cannot be a parameter.
+  if (name.size() > 64 || !std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$';
+      }))
+    throw std::invalid_argument("database name may hold only letters, digits, _ and $ (at most 64)");
+}
 
 MysqlOptions parse_mysql_url(std::string_view text) {
   auto url = boost::urls::parse_uri(text);
@@ -27,6 +36,9 @@ MysqlOptions parse_mysql_url(std::string_view text) {
   std::string path(url->path());
   if (path.size() < 2) throw std::invalid_argument("names no database");
   o.database = path.substr(1);
+  std::string plain = o.database;  // "{service}" is replaced by each service's name later
+  for (auto at = plain.find("{service}"); at != std::string::npos; at = plain.find("{service}")) plain.erase(at, 9);
+  check_database_name(plain);
   for (auto param : url->params())
     if (param.key == "socket") o.socket = std::string(param.value);
   if (o.user.empty()) throw std::invalid_argument("names no user");
@@ -35,10 +47,14 @@ MysqlOptions parse_mysql_url(std::string_view text) {
 
 namespace {
 
+// MySQL 8.0.24+ sends this before closing a connection idle past wait_timeout (MariaDB just
+// closes it); libmariadb's headers do not name it.
+constexpr unsigned kClientInteractionTimeout = 4031;
+
 bool connection_error(unsigned code) {
   return code == CR_SERVER_GONE_ERROR || code == CR_SERVER_LOST || code == CR_CONNECTION_ERROR ||
          code == CR_CONN_HOST_ERROR || code == CR_SERVER_LOST_EXTENDED || code == ER_CONNECTION_KILLED ||
-         code == ER_SERVER_SHUTDOWN;
+         code == ER_SERVER_SHUTDOWN || code == kClientInteractionTimeout;
 }
 
 class Connection {
@@ -335,9 +351,21 @@ class MysqlDatabase final : public detail::BatchingDatabase {
 
   void migrate(const std::vector<Migration>& migrations) override {
     // DDL commits implicitly in MySQL, so a migration is not atomic; an advisory lock keeps
-    // replicas starting together from applying one twice.
-    Connection conn(options_);
-    conn.run("SELECT GET_LOCK(?, 60)", {"parley_migrate_" + options_.database}, nullptr);
+    // replicas starting together from applying one twice. A migration may rebuild a large table,
+    // and another replica may wait for it: this connection waits as long as that takes (with the
+    // usual statement timeout it gave up while the server went on, so a finished migration was
+    // never recorded and the next start failed on it; and a lock not granted was not noticed).
+    MysqlOptions patient = options_;
+    patient.io_timeout = std::chrono::hours(24);
+    Connection conn(patient);
+    std::string lock = "parley_migrate_" + options_.database;
+    for (int minutes = 0;; ++minutes) {
+      auto got = conn.run("SELECT GET_LOCK(?, 60)", {lock}, nullptr);
+      if (!got.empty() && !got[0].is_null(0) && got[0].integer(0) == 1) break;
+      if (minutes >= 60)
+        throw StorageError("mysql: another process has held the migration lock of " + options_.database + " for an hour");
+      log::info("waiting for another process to finish migrating", {{"database", options_.database}});
+    }
     try {
       conn.step("CREATE TABLE IF NOT EXISTS schema_migrations (version INT PRIMARY KEY, applied_at VARCHAR(32) NOT NULL)");
       for (const Migration& m : migrations) {
@@ -349,10 +377,13 @@ class MysqlDatabase final : public detail::BatchingDatabase {
         log::info("migration applied", {{"database", options_.database}, {"version", m.version}});
       }
     } catch (...) {
-      conn.run("SELECT RELEASE_LOCK(?)", {"parley_migrate_" + options_.database}, nullptr);
+      try {
+        conn.run("SELECT RELEASE_LOCK(?)", {lock}, nullptr);
+      } catch (const std::exception&) {  // the connection is gone, and the lock with it
+      }
       throw;
     }
-    conn.run("SELECT RELEASE_LOCK(?)", {"parley_migrate_" + options_.database}, nullptr);
+    conn.run("SELECT RELEASE_LOCK(?)", {lock}, nullptr);
   }
 
  private:
@@ -371,6 +402,7 @@ class MysqlDatabase final : public detail::BatchingDatabase {
 }  // namespace
 
 std::unique_ptr<Database> open_mysql(MysqlOptions options) {
+  check_database_name(options.database);
   return std::make_unique<MysqlDatabase>(std::move(options));
 }
 

@@ -25,10 +25,13 @@ struct MysqlOptions {
 // mysql://user:password@host:port/database or mysql://user@localhost/database?socket=/path.
 // Throws std::invalid_argument naming what is wrong.
 MysqlOptions parse_mysql_url(std::string_view url);
+// Throws std::invalid_argument unless name is 1-64 letters, digits, _ or $.
+void check_database_name(std::string_view name);
 
 // MariaDB 10.11 / MySQL 8 through libmariadb: one writer connection that group-commits (a write
 // that fails undoes only itself), a pool of reader connections, reconnection after the server
 // restarts (the batch in flight fails with 503; later ones succeed), per-statement timeouts.
+// Throws std::invalid_argument for a database name check_database_name refuses.
 std::unique_ptr<Database> open_mysql(MysqlOptions options);
 
 }  // namespace parley::storage
