@@ -231,6 +231,8 @@ void Verifier::revoke_user(const std::string& sub, time::TimePoint until) {
   revoked_users_[sub] = until;
 }
 
+void Verifier::recheck(const Claims& claims) const { check_times(claims, time::now()); }
+
 bool Verifier::revoked(const Claims& c, time::TimePoint now) const {
   std::lock_guard lock(mutex_);
   auto s = revoked_sessions_.find(c.sid);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  api, eventually, expectError, expectInvalid, login, needsOwnServer, registerUser, start, useServer, TIMESTAMP,
+  api, decodeJwt, eventually, expectError, expectInvalid, login, needsOwnServer, registerUser, start, useServer, TIMESTAMP,
 } from './lib/harness.mjs';
 
 const server = useServer();
@@ -121,6 +121,24 @@ describe('authentication', () => {
     expectError(await sync(undefined), 401, 'unauthenticated');
     expectError(await sync({ access_token: 'garbage' }), 401, 'unauthenticated');
     expectError(await sync(undefined, { cursor: 'MA', timeout_ms: '0' }), 401, 'unauthenticated');
+  });
+
+  test('a poll waiting while its session is revoked gets 401 when an event comes, not the event', async () => {
+    const [alice, bob] = await users(2);
+    const conv = await mustDirect(bob, alice);
+    const phone = (await login(base(), alice.user.username)).body;  // alice's second device
+    const { cursor } = assertPage(await sync(phone));
+    const waiting = sync(phone, { cursor, timeout_ms: '20000' });
+    await sleep(300);  // parked
+    const sid = decodeJwt(phone.access_token).payload.sid;
+    assert.equal((await call('DELETE', `/api/v1/auth/sessions/${sid}`, alice)).status, 204);  // "sign out my phone"
+    await eventually(async () => expectError(await sync(phone, { timeout_ms: '0' }), 401, 'unauthenticated'));
+    await mustSay(bob, conv.id, 'not for the signed-out phone');
+    const res = await waiting;
+    expectError(res, 401, 'unauthenticated');
+    // alice's other session still gets it
+    const page = assertPage(await sync(alice, { cursor, timeout_ms: '0' }));
+    assert.deepEqual(page.events.filter((e) => e.type === 'message.created').map((e) => e.message.body), ['not for the signed-out phone']);
   });
 });
 

@@ -79,7 +79,8 @@ async::Task<MessagesService::SyncPage> MessagesService::read_events(std::string 
 }
 
 async::Task<http::Response> MessagesService::sync(http::Request& request) {
-  auto me = ctx_.verifier.authenticate(request).sub;
+  auto claims = ctx_.verifier.authenticate(request);
+  const auto& me = claims.sub;
   auto timeout = parse_timeout(request);
   if (auto given = request.query_param("cursor"); !given || given->empty()) {  // `cursor=` too
     std::int64_t last = 0;
@@ -98,7 +99,10 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
   // new right now?") asks the database before it answers "nothing", so that it sees what was
   // written through another replica just before.
   bool ask_database_at_end = !ctx_.single_process && timeout < std::chrono::seconds(2);
-  for (;;) {
+  for (bool waited = false;; waited = true) {
+    // A session revoked (logged out, password changed, account deleted) while the poll waited
+    // gets no more events through it.
+    if (waited) ctx_.verifier.recheck(claims);
     auto seen = notifier_.version(me);
     // The common case: the tail holds the cursor, and so knows every event after it that it has
     // heard of; on its own it has heard of them all.

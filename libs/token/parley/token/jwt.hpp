@@ -65,6 +65,9 @@ class Verifier {
   Claims verify(std::string_view token, time::TimePoint now) const;
   // Verifies the request's "Authorization: Bearer" token (and that its session is not revoked).
   Claims authenticate(const http::Request& request) const;
+  // For a request that waited (a long poll): throws Error::unauthenticated if its token has
+  // expired or its session or user has been revoked since authenticate().
+  void recheck(const Claims& claims) const;
 
   // Refuses tokens of this session (or, with revoke_user, of this user) until they would have
   // expired anyway. Fed by session.revoked and user.deleted events.
