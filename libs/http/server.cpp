@@ -134,7 +134,8 @@ struct Server::Impl {
     return Response::text(e.status(), e.envelope(), "application/json; charset=utf-8");
   }
 
-  asio::awaitable<void> write(Connection& conn, Response r, unsigned version, bool keep_alive,
+  // Sends r (its body is moved out).
+  asio::awaitable<void> write(Connection& conn, Response& r, unsigned version, bool keep_alive,
                               const std::string& request_id) {
     bhttp::response<bhttp::string_body> res;
     res.version(version);
@@ -167,10 +168,15 @@ struct Server::Impl {
     conn.stream.socket().close(ec);
   }
 
+  // The client's X-Request-Id if it sent a sane one, else a new id.
+  static std::string request_id_of(const bhttp::request<bhttp::string_body>& msg) {
+    std::string_view client_id(msg["X-Request-Id"].data(), msg["X-Request-Id"].size());
+    return sane_request_id(client_id) ? std::string(client_id) : ids::uuid_v7();
+  }
+
   // Builds the handler's Request from Beast's message; answers bad targets itself.
   std::optional<Response> to_request(bhttp::request<bhttp::string_body>& msg, Connection& conn, Request& request) {
-    std::string_view client_id(msg["X-Request-Id"].data(), msg["X-Request-Id"].size());
-    request.request_id = sane_request_id(client_id) ? std::string(client_id) : ids::uuid_v7();
+    request.request_id = request_id_of(msg);
     std::string_view target(msg.target().data(), msg.target().size());
     if (target.size() > options.target_limit) return simple_error(Error(414, "invalid_argument", "request target too long"));
     auto url = boost::urls::parse_origin_form(target);
@@ -210,9 +216,20 @@ struct Server::Impl {
         // minute should not also hold Beast's copy of the request.
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-        parser.body_limit(options.body_limit);
-        auto [ec, bytes] = co_await bhttp::async_read(conn->stream, buffer, parser, use_tuple);
+        // The header first, whole, so that a refusal of its body can carry the client's request
+        // id (Beast refuses a Content-Length over the limit at that field, before later ones).
+        parser.body_limit(boost::none);
+        auto [ec, bytes] = co_await bhttp::async_read_header(conn->stream, buffer, parser, use_tuple);
         conn->idle = false;
+        if (!ec) {
+          auto length = parser.content_length();
+          if (length && *length > options.body_limit) {
+            ec = bhttp::error::body_limit;
+          } else {
+            parser.body_limit(options.body_limit);  // for a chunked body
+            std::tie(ec, bytes) = co_await bhttp::async_read(conn->stream, buffer, parser, use_tuple);
+          }
+        }
         if (ec) {
           if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
               ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
@@ -221,7 +238,11 @@ struct Server::Impl {
           Error e = ec == bhttp::error::body_limit   ? Error::payload_too_large()
                     : ec == bhttp::error::header_limit ? Error(431, "invalid_argument", "request headers too large")
                                                        : Error(400, "invalid_argument", "malformed HTTP request");
-          co_await write(*conn, simple_error(e), 11, false, ids::uuid_v7());
+          // Locals, not temporaries, as co_await's arguments: GCC 12 destroys some temporaries
+          // of a co_await expression twice (a conditional's above all).
+          std::string id = parser.is_header_done() ? request_id_of(parser.get()) : ids::uuid_v7();
+          Response refusal = simple_error(e);
+          co_await write(*conn, refusal, 11, false, id);
           co_await linger_close(*conn);
           co_return;
         }
@@ -239,7 +260,7 @@ struct Server::Impl {
         response = co_await router.dispatch(request);
       }
       keep_alive = keep_alive && !stopping;
-      co_await write(*conn, std::move(response), version, keep_alive, request.request_id);
+      co_await write(*conn, response, version, keep_alive, request.request_id);
       if (!keep_alive) break;
     }
     boost::system::error_code ec;

@@ -98,6 +98,13 @@ describe('X-Request-Id', () => {
     }
   });
 
+  test('a sane client id is echoed when the body is refused as too large', async () => {
+    const rawBody = `{"login": "${'a'.repeat(2 * 1024 * 1024)}", "password": "12345678"}`;
+    const res = await api(base(), 'POST', '/api/v1/auth/login', { rawBody, headers: { 'x-request-id': 'big-body-7' } });
+    expectError(res, 413, 'payload_too_large');
+    assert.equal(res.headers.get('x-request-id'), 'big-body-7');
+  });
+
   test('an insane client id is replaced', async () => {
     for (const sent of ['x'.repeat(200), 'has spaces', 'semi;colon', '<script>']) {
       const got = await idOf('/api/v1/auth/jwks', sent);
