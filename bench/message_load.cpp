@@ -298,8 +298,10 @@ int load(std::size_t n_users, double rate, int seconds, std::size_t send_connect
           ++failed;
         }
       }
+    }, [&](std::exception_ptr e) {  // a connection the server dropped (or a server gone) ends its sender
+      if (e) ++failed;
       ++senders_done;
-    }, asio::detached);
+    });
 
   ioc.restart();
   while (senders_done < send_connections) ioc.run_one();
