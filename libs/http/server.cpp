@@ -1,5 +1,8 @@
 #include "parley/http/server.hpp"
 
+#include <sys/socket.h>
+#include <cerrno>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -45,7 +48,7 @@ bool sane_request_id(std::string_view id) {
   return true;
 }
 
-struct Connection {
+struct Connection final : http::ClientWatch, std::enable_shared_from_this<Connection> {
   explicit Connection(tcp::socket socket) : stream(std::move(socket)) {
     boost::system::error_code ec;
     auto remote = stream.socket().remote_endpoint(ec);
@@ -54,6 +57,52 @@ struct Connection {
   beast::tcp_stream stream;
   std::string remote_ip;  // the peer's address, read once (a getpeername call per request before)
   std::atomic<bool> idle{true};
+
+  // ClientWatch: while a handler waits, the socket becoming readable means the client either
+  // closed (a peek reads 0 bytes, or fails) or sent more (a pipelined request: it is still there).
+  void watch(std::function<void()> fn) override {
+    if (gone_) {
+      fn();
+      return;
+    }
+    on_gone_ = std::move(fn);
+    if (!watching_) arm();
+  }
+  bool gone() const override { return gone_; }
+  // After the handler: no more calls; a wait still pending is cancelled (nothing else is pending
+  // on the socket between reading a request and writing its answer).
+  void unwatch() {
+    on_gone_ = nullptr;
+    ++generation_;
+    if (watching_) {
+      watching_ = false;
+      boost::system::error_code ec;
+      stream.socket().cancel(ec);
+    }
+  }
+
+ private:
+  void arm() {
+    watching_ = true;
+    stream.socket().async_wait(tcp::socket::wait_read,
+                               [self = shared_from_this(), generation = generation_](boost::system::error_code ec) {
+                                 if (generation != self->generation_) return;  // unwatched meanwhile
+                                 self->watching_ = false;
+                                 if (ec) return;
+                                 char byte;
+                                 ssize_t n = ::recv(self->stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+                                 if (n > 0) return;  // more from the client: it is there
+                                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+                                   if (self->on_gone_) self->arm();
+                                   return;
+                                 }
+                                 self->gone_ = true;
+                                 if (auto fn = std::exchange(self->on_gone_, nullptr)) fn();
+                               });
+  }
+  std::function<void()> on_gone_;
+  bool watching_ = false, gone_ = false;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace
@@ -199,6 +248,52 @@ struct Server::Impl {
     return std::nullopt;
   }
 
+  enum class Read { request, closed, refused };
+
+  // Reads the next request into request (or a refusal of it into early). Its own coroutine, so
+  // that Beast's parser and read state live in a frame of their own, freed before the handler
+  // runs: a long poll that waits for a minute holds neither (the session's frame would keep
+  // room for them all along).
+  asio::awaitable<Read> read_request(Connection& conn, beast::flat_buffer& buffer, Request& request,
+                                     std::optional<Response>& early, unsigned& version, bool& keep_alive) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+    // The header first, whole, so that a refusal of its body can carry the client's request id
+    // (Beast refuses a Content-Length over the limit at that field, before later ones).
+    parser.body_limit(boost::none);
+    auto [ec, bytes] = co_await bhttp::async_read_header(conn.stream, buffer, parser, use_tuple);
+    conn.idle = false;
+    if (!ec) {
+      auto length = parser.content_length();
+      if (length && *length > options.body_limit) {
+        ec = bhttp::error::body_limit;
+      } else {
+        parser.body_limit(options.body_limit);  // for a chunked body
+        std::tie(ec, bytes) = co_await bhttp::async_read(conn.stream, buffer, parser, use_tuple);
+      }
+    }
+    if (ec) {
+      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+          ec == asio::error::connection_reset || ec == asio::error::eof || ec == asio::error::bad_descriptor)
+        co_return Read::closed;
+      Error e = ec == bhttp::error::body_limit     ? Error::payload_too_large()
+                : ec == bhttp::error::header_limit ? Error(431, "invalid_argument", "request headers too large")
+                                                   : Error(400, "invalid_argument", "malformed HTTP request");
+      // Locals, not temporaries, as co_await's arguments: GCC 12 destroys some temporaries of a
+      // co_await expression twice (a conditional's above all).
+      std::string id = parser.is_header_done() ? request_id_of(parser.get()) : ids::uuid_v7();
+      Response refusal = simple_error(e);
+      co_await write(conn, refusal, 11, false, id);
+      co_await linger_close(conn);
+      co_return Read::refused;
+    }
+    auto& msg = parser.get();
+    version = msg.version();
+    keep_alive = msg.keep_alive() && !stopping;
+    early = to_request(msg, conn, request);
+    co_return Read::request;
+  }
+
   asio::awaitable<void> session(std::shared_ptr<Connection> conn) {
     beast::flat_buffer buffer;
     bool first = true;
@@ -211,53 +306,18 @@ struct Server::Impl {
       std::optional<Response> early;
       unsigned version = 11;
       bool keep_alive = false;
-      {
-        // The parser lives only until the Request is built: a long poll that then waits for a
-        // minute should not also hold Beast's copy of the request.
-        bhttp::request_parser<bhttp::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
-        // The header first, whole, so that a refusal of its body can carry the client's request
-        // id (Beast refuses a Content-Length over the limit at that field, before later ones).
-        parser.body_limit(boost::none);
-        auto [ec, bytes] = co_await bhttp::async_read_header(conn->stream, buffer, parser, use_tuple);
-        conn->idle = false;
-        if (!ec) {
-          auto length = parser.content_length();
-          if (length && *length > options.body_limit) {
-            ec = bhttp::error::body_limit;
-          } else {
-            parser.body_limit(options.body_limit);  // for a chunked body
-            std::tie(ec, bytes) = co_await bhttp::async_read(conn->stream, buffer, parser, use_tuple);
-          }
-        }
-        if (ec) {
-          if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
-              ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
-              ec == asio::error::eof || ec == asio::error::bad_descriptor)
-            break;
-          Error e = ec == bhttp::error::body_limit   ? Error::payload_too_large()
-                    : ec == bhttp::error::header_limit ? Error(431, "invalid_argument", "request headers too large")
-                                                       : Error(400, "invalid_argument", "malformed HTTP request");
-          // Locals, not temporaries, as co_await's arguments: GCC 12 destroys some temporaries
-          // of a co_await expression twice (a conditional's above all).
-          std::string id = parser.is_header_done() ? request_id_of(parser.get()) : ids::uuid_v7();
-          Response refusal = simple_error(e);
-          co_await write(*conn, refusal, 11, false, id);
-          co_await linger_close(*conn);
-          co_return;
-        }
-        auto& msg = parser.get();
-        version = msg.version();
-        keep_alive = msg.keep_alive() && !stopping;
-        early = to_request(msg, *conn, request);
-      }
+      Read read = co_await read_request(*conn, buffer, request, early, version, keep_alive);
+      if (read == Read::closed) break;
+      if (read == Read::refused) co_return;
       if (buffer.size() == 0) buffer.shrink_to_fit();  // nothing pipelined: give the memory back
       Response response;
       if (early) {
         response = std::move(*early);
       } else {
         conn->stream.expires_never();
+        request.client = conn.get();
         response = co_await router.dispatch(request);
+        conn->unwatch();
       }
       keep_alive = keep_alive && !stopping;
       co_await write(*conn, response, version, keep_alive, request.request_id);

@@ -1,7 +1,11 @@
 // Hostile or sloppy input, request ids, routing errors, load; and the operations endpoints.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { api, expectError, expectInvalid, login, registerUser, useServer, externalBaseUrl, opsUrl } from './lib/harness.mjs';
+import net from 'node:net';
+import { once } from 'node:events';
+import {
+  api, eventually, expectError, expectInvalid, login, registerUser, useServer, externalBaseUrl, opsUrl,
+} from './lib/harness.mjs';
 
 let alice; // a registered user, for authenticated calls
 const server = useServer({ setup: async (baseUrl) => (alice = await registerUser(baseUrl)) });
@@ -190,7 +194,7 @@ describe('operations', () => {
   });
 
   test('metrics show open long polls, database write queues and outbox depth', {
-    skip: externalBaseUrl && 'one process holding every service (the all-in-one) is what this reads',
+    skip: externalBaseUrl ? 'one process holding every service (the all-in-one) is what this reads' : false,
   }, async () => {
     const scrape = async () => (await api(base(), 'GET', '/metrics')).text;
     const idle = await scrape();
@@ -208,5 +212,28 @@ describe('operations', () => {
     assert.equal(gauge(await scrape()), waitingBefore + 1, 'a parked poll is counted');
     assert.equal((await poll).status, 200);
     assert.equal(gauge(await scrape()), waitingBefore, 'and uncounted once answered');
+  });
+
+  test('a waiting poll whose client hangs up is let go at once, not at its timeout', {
+    skip: externalBaseUrl ? 'one process holding every service (the all-in-one) is what this reads' : false,
+  }, async () => {
+    const gauge = async () => Number((await api(base(), 'GET', '/metrics')).text.match(/^parley_sync_waiting_polls (\S+)/m)?.[1]);
+    const before = await gauge();
+    const cursor = (await api(base(), 'GET', '/api/v1/sync', { token: alice.access_token })).body.cursor;
+    const { hostname: host, port } = new URL(base());
+    const sockets = [];
+    for (let i = 0; i < 5; i++) {  // a client that opens polls and drops them, again and again
+      const socket = net.connect(Number(port), host);
+      await once(socket, 'connect');
+      socket.write(`GET /api/v1/sync?cursor=${encodeURIComponent(cursor)}&timeout_ms=60000 HTTP/1.1\r\n` +
+        `Host: ${host}\r\nAuthorization: Bearer ${alice.access_token}\r\n\r\n`);
+      sockets.push(socket);
+    }
+    await eventually(async () => assert.equal(await gauge(), before + 5, 'the polls are parked'));
+    for (const socket of sockets) socket.destroy();
+    await eventually(async () => assert.equal(await gauge(), before, 'the polls were let go'), 3000);
+    // The server is fine and a poll still waits and answers as before.
+    const poll = await api(base(), 'GET', `/api/v1/sync?cursor=${encodeURIComponent(cursor)}&timeout_ms=300`, { token: alice.access_token });
+    assert.equal(poll.status, 200, poll.text);
   });
 });

@@ -89,10 +89,12 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
   }
   std::int64_t cursor = parse_sync_cursor(request);
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto watch_from = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   // What a parked poll keeps should be small: the headers (a JWT among them) are not needed now.
   request.headers = {};
   request.body = {};
   request.query = {};
+  claims.jti = std::string();  // only the session, user and times are checked again
   std::int64_t quiet = cursor;  // the cursor to answer with if nothing comes: past others' events
   // With replicas, the tail learns of other replicas' events a moment after they commit (and
   // notices within about two seconds if they never come). A poll shorter than that ("anything
@@ -124,7 +126,20 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
       }
       co_return page(encode_sync_cursor(quiet), SyncTail::Events{});
     }
-    co_await notifier_.wait(me, seen, left);
+    // A client that closes its connection meanwhile ends the wait (the wake-up is the user's: any
+    // other poll of theirs looks again, finds nothing, and waits on). Watching costs a little per
+    // parked poll, and most are answered within moments: only a poll still waiting after a
+    // second is watched.
+    auto wait_for = left;
+    if (request.client) {
+      if (request.client->gone()) co_return page(encode_sync_cursor(quiet), SyncTail::Events{});
+      auto now = std::chrono::steady_clock::now();
+      if (now >= watch_from)  // (me lives in this frame, which outlives the watch: the server ends it when we return)
+        request.client->watch([this, &me] { notifier_.notify(me); });
+      else
+        wait_for = std::min(left, std::chrono::ceil<std::chrono::milliseconds>(watch_from - now));
+    }
+    co_await notifier_.wait(me, seen, wait_for);
   }
 }
 

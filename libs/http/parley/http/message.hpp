@@ -2,6 +2,7 @@
 // Plain request and response types: what handlers see. No Beast here.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +13,18 @@
 #include <boost/json/fwd.hpp>
 
 namespace parley::http {
+
+// The connection a request came on, for handlers that wait (long polls): tells them when the
+// client goes away, so that a poll whose client closed its connection does not keep its socket,
+// coroutine and timer until its timeout. Used on the connection's own thread only.
+class ClientWatch {
+ public:
+  virtual ~ClientWatch() = default;
+  // Calls fn once if the client closes its connection while the request is handled (at once if
+  // it already has). One fn at a time: a later call replaces it.
+  virtual void watch(std::function<void()> fn) = 0;
+  virtual bool gone() const = 0;
+};
 
 struct Request {
   std::string method;   // "GET", "POST", ...
@@ -25,6 +38,7 @@ struct Request {
   std::map<std::string, std::string, std::less<>> params;  // path parameters from the route
   std::string route;  // the matched route pattern, e.g. "/api/v1/users/{id}"
   std::chrono::steady_clock::time_point deadline;
+  ClientWatch* client = nullptr;  // set by the server while the request is handled
 
   // First header with this (lowercase) name, or empty.
   std::string_view header(std::string_view lowercase_name) const;
