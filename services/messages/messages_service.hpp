@@ -143,6 +143,7 @@ class MessagesService final : public service::Service {
   std::condition_variable prune_cv_;
   bool stopping_ = false;
   std::thread pruner_;
+  std::chrono::steady_clock::time_point started_at_;  // start(): see tail_upkeep()
 };
 
 }  // namespace parley::messages

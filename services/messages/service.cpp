@@ -65,6 +65,7 @@ void MessagesService::start() {
   // committed meanwhile by other replicas are found by tail_upkeep() as usual.
   try {
     std::int64_t head = 0;
+    started_at_ = std::chrono::steady_clock::now();
     db_->read_sync([&](storage::Tx& tx) { head = store::sync_head(tx).last; });
     tail_.restart_after(head);
   } catch (const std::exception& e) {
@@ -98,8 +99,13 @@ void MessagesService::tail_upkeep() {
   // asks the database.
   constexpr std::int64_t kMaxFill = 10'000;
   try {
+    // One process alone hears of every event it commits, but for half a minute after its start
+    // it also looks at the database's head: a previous process on the same data may still be
+    // finishing its last writes (a restart that did not wait for the old process's exit), which
+    // the tail, started at the head, would not hear of.
     std::optional<std::int64_t> head;
-    if (!ctx_.single_process) db_->read_sync([&](storage::Tx& tx) { head = store::sync_head(tx).last; });
+    if (!ctx_.single_process || std::chrono::steady_clock::now() - started_at_ < std::chrono::seconds(30))
+      db_->read_sync([&](storage::Tx& tx) { head = store::sync_head(tx).last; });
     auto range = tail_.missing(head, kStuck);
     if (!range) return;
     std::optional<std::vector<store::LoggedEvent>> found;

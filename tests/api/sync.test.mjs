@@ -575,6 +575,26 @@ describe('own server', { skip: needsOwnServer }, () => {
     assert.equal(await own.stop(), 0, own.output());
   }));
 
+  test('a process started while the previous one still writes hears of those writes', () => withServers(async (launch) => {
+    // A restart that does not wait for the old process's exit: both run on the same data for a
+    // moment. The new process's in-memory log starts at the database's newest event; what the old
+    // one commits after that must still reach polls on the new one.
+    const old = await launch();
+    const [alice, bob] = await users(2, old.baseUrl);
+    const dm = await mustDirect(alice, bob, old.baseUrl);
+    const fresh = await launch({ dataDir: old.dataDir });
+    const again = (await login(fresh.baseUrl, alice.user.username)).body;
+    const cursor = await cursorOf(again, fresh.baseUrl);
+    const waiting = poll(again, cursor, 8000, fresh.baseUrl);
+    await sleep(200);
+    const m = await mustSay(bob, dm.id, 'through the old process', old.baseUrl);
+    const page = assertPage(await waiting.promise);
+    assert.deepEqual(page.events, [{ type: 'message.created', conversation_id: dm.id, message: m }]);
+    assert.ok(waiting.elapsed() < 5000, `heard of it after ${waiting.elapsed()} ms`);
+    assert.equal(await old.stop(), 0, old.output());
+    assert.equal(await fresh.stop(), 0, fresh.output());
+  }));
+
   test('pruned events: an old cursor answers 410 cursor_expired; a fresh sync works again', () => withServers(async (launch) => {
     const own = await launch(PRUNE_FAST);
     const at = own.baseUrl;
