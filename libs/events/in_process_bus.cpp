@@ -4,6 +4,7 @@
 
 #include "parley/core/log.hpp"
 #include "parley/http/metrics.hpp"
+#include "parley/storage/database.hpp"
 
 namespace parley::events {
 
@@ -37,6 +38,13 @@ void InProcessBus::publish(const Event& event) {
       try {
         s->handler(event);
         break;
+      } catch (const storage::ConnectionLost& e) {
+        // The consumer's database is away: not the event's fault. Nothing is dead-lettered; the
+        // publish fails, so the outbox keeps the event and relays it again later (consumers that
+        // already took it drop the repeat by its id).
+        log::warn("event handler's database is away; the event stays in the outbox",
+                  {{"consumer", s->consumer}, {"event_id", event.id}, {"error", e.what()}});
+        throw;
       } catch (const std::exception& e) {
         if (attempt >= options_.max_attempts) {
           ++dead_lettered_;

@@ -211,6 +211,34 @@ TEST(InProcessBus, RetriesThenDeadLetters) {
   EXPECT_EQ(bus.dead_lettered(), 1u);
 }
 
+// A consumer whose database is away (the all-in-one on MySQL while the server restarts) is not
+// dead-lettered after a few tries: the event stays in the outbox until the database is back, and
+// every consumer then has it exactly once (before, it was dropped for good after ~300 ms).
+TEST(InProcessBus, AConsumerWhoseDatabaseIsAwayGetsTheEventOnceItIsBack) {
+  auto db = storage::open_sqlite({.path = temp_db("away.db"), .synchronous_full = false});
+  db->migrate(schema());
+  InProcessBus bus({.max_attempts = 3, .retry_backoff = std::chrono::milliseconds(1)});
+  int steady = 0, away_calls = 0, away_handled = 0;
+  bus.subscribe("steady", {"thing.*"}, [&](const Event& e) {
+    handle_once(*db, e, [&](storage::Tx&) { ++steady; });
+  });
+  bus.subscribe("away", {"thing.*"}, [&](const Event&) {
+    if (++away_calls <= 5) throw storage::ConnectionLost("mysql: cannot connect");
+    ++away_handled;
+  });
+  Outbox outbox(*db, bus, "test");
+  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, "thing.created", {{"n", 1}}); });
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_THROW(outbox.flush(), storage::ConnectionLost);  // what the relay thread does each round
+    EXPECT_EQ(outbox.pending(), 1);
+  }
+  outbox.flush();  // the database is back
+  EXPECT_EQ(outbox.pending(), 0);
+  EXPECT_EQ(away_handled, 1);
+  EXPECT_EQ(steady, 1);  // delivered six times, applied once
+  EXPECT_EQ(bus.dead_lettered(), 0u);
+}
+
 TEST(EventEnvelope, RoundTripsAndMatchesPatterns) {
   Event e = Event::make("user.registered", "auth", {{"user_id", "u1"}});
   Event back = Event::from_json(e.to_json());
