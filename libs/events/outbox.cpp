@@ -1,6 +1,7 @@
 #include "parley/events/outbox.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
@@ -94,7 +95,25 @@ void Outbox::kick() {
 
 void Outbox::run() {
   auto last_round = std::chrono::steady_clock::now() - options_.min_interval;
+  auto next_prune = std::chrono::steady_clock::now() + options_.first_prune;
+  auto stop_requested = [this] {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+  };
   for (;;) {
+    if (std::chrono::steady_clock::now() >= next_prune) {
+      next_prune = std::chrono::steady_clock::now() + options_.prune_every;
+      try {
+        std::int64_t removed = 0, total = 0;
+        do {
+          removed = prune_inbox(db_, std::chrono::system_clock::now() - kInboxKeep);
+          total += removed;
+        } while (removed > 0 && !stop_requested());
+        if (total > 0) log::info("inbox entries forgotten", {{"producer", producer_}, {"count", total}});
+      } catch (const std::exception& e) {
+        log::warn("inbox pruning failed; retried later", {{"producer", producer_}, {"error", e.what()}});
+      }
+    }
     {
       std::unique_lock lock(mutex_);
       cv_.wait_for(lock, options_.poll_interval, [&] { return kicked_ || stopping_; });
@@ -206,6 +225,23 @@ bool inbox_claim(storage::Tx& tx, const Event& event) {
                         ? "INSERT IGNORE INTO inbox (event_id, handled_at) VALUES (?, ?)"
                         : "INSERT OR IGNORE INTO inbox (event_id, handled_at) VALUES (?, ?)";
   return tx.exec(sql, {event.id, time::to_unix_ms(time::now())}) == 1;
+}
+
+std::int64_t prune_inbox(storage::Database& db, std::chrono::system_clock::time_point cutoff, std::int64_t limit) {
+  // A UUIDv7's text starts with its 48-bit Unix time in ms as 12 hex digits ("xxxxxxxx-xxxx-"):
+  // every id made before cutoff sorts below that prefix, every later one above it.
+  auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(cutoff.time_since_epoch()).count());
+  char bound[16];
+  std::snprintf(bound, sizeof bound, "%08llx-%04llx", static_cast<unsigned long long>((ms >> 16) & 0xffffffffULL),
+                static_cast<unsigned long long>(ms & 0xffffULL));
+  std::int64_t removed = 0;
+  db.write_sync([&](storage::Tx& tx) {
+    removed = tx.dialect() == storage::Dialect::mysql
+                  ? tx.exec("DELETE FROM inbox WHERE event_id < ? ORDER BY event_id LIMIT ?", {std::string(bound), limit})
+                  : tx.exec("DELETE FROM inbox WHERE event_id IN (SELECT event_id FROM inbox WHERE event_id < ? LIMIT ?)",
+                            {std::string(bound), limit});
+  });
+  return removed;
 }
 
 void handle_once(storage::Database& db, const Event& event,

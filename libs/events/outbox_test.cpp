@@ -239,6 +239,38 @@ TEST(InProcessBus, AConsumerWhoseDatabaseIsAwayGetsTheEventOnceItIsBack) {
   EXPECT_EQ(bus.dead_lettered(), 0u);
 }
 
+// The inbox forgets events older than a week, in bounded rounds, and still drops a repeat of a
+// recent one (before, it kept a row per event for ever).
+TEST(Inbox, ForgetsOldEventsAndStillDropsRecentRepeats) {
+  auto db = storage::open_sqlite({.path = temp_db("inbox-prune.db"), .synchronous_full = false});
+  db->migrate(schema());
+  db->write_sync([](storage::Tx& tx) {
+    // ids as UUIDv7 makes them: 2024-01-01 (0x018cc251f400 ms), and a minute before "now" below
+    tx.exec("INSERT INTO inbox (event_id, handled_at) VALUES ('018cc251-f400-7000-8000-000000000001', 0)");
+    tx.exec("INSERT INTO inbox (event_id, handled_at) VALUES ('018cc251-f400-7000-8000-000000000002', 0)");
+    tx.exec("INSERT INTO inbox (event_id, handled_at) VALUES ('018cc251-f401-7000-8000-000000000003', 0)");
+  });
+  Event recent = Event::make("x", "test", {});
+  int applied = 0;
+  handle_once(*db, recent, [&](storage::Tx&) { ++applied; });
+  auto inbox_size = [&] {
+    std::int64_t n = 0;
+    db->read_sync([&](storage::Tx& tx) { n = tx.query("SELECT COUNT(*) FROM inbox")[0].integer(0); });
+    return n;
+  };
+  EXPECT_EQ(inbox_size(), 4);
+  // A cutoff at 2024-01-01 00:00:00.001 (0x018cc251f401): only the two ids of the millisecond before go.
+  auto cutoff = std::chrono::system_clock::time_point(std::chrono::milliseconds(0x018cc251f401LL));
+  EXPECT_EQ(prune_inbox(*db, cutoff, 1), 1);  // bounded rounds
+  EXPECT_EQ(prune_inbox(*db, cutoff), 1);
+  EXPECT_EQ(prune_inbox(*db, cutoff), 0);
+  EXPECT_EQ(inbox_size(), 2);
+  EXPECT_EQ(prune_inbox(*db, std::chrono::system_clock::now() - kInboxKeep), 1);  // the 2024 one
+  handle_once(*db, recent, [&](storage::Tx&) { ++applied; });  // redelivered: still dropped
+  EXPECT_EQ(applied, 1);
+  EXPECT_EQ(inbox_size(), 1);
+}
+
 TEST(EventEnvelope, RoundTripsAndMatchesPatterns) {
   Event e = Event::make("user.registered", "auth", {{"user_id", "u1"}});
   Event back = Event::from_json(e.to_json());

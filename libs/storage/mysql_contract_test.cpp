@@ -8,6 +8,7 @@
 #include "database_contract_test.hpp"
 #include "parley/async/run_blocking.hpp"
 #include "parley/storage/mysql_database.hpp"
+#include "parley/events/outbox.hpp"
 
 namespace parley::storage {
 namespace {
@@ -78,6 +79,26 @@ TEST(Mysql, AMigrationWaitsForAnotherProcesssMigrationLongerThanTheStatementTime
   starting.join();
   ASSERT_TRUE(migrated) << error;
   db->write_sync([](Tx& tx) { tx.exec("INSERT INTO t (id) VALUES (1)"); });
+}
+
+// The inbox's pruning statement on MariaDB (its DELETE … ORDER BY … LIMIT differs from SQLite's).
+TEST(Mysql, TheInboxForgetsOldEventsInBoundedRounds) {
+  auto db = open_mysql(options("parley_inbox_" + std::to_string(::getpid())));
+  db->migrate({{1, "", events::outbox_inbox_schema(Dialect::mysql)}});
+  db->write_sync([](Tx& tx) {
+    for (const char* id : {"018cc251-f400-7000-8000-000000000001", "018cc251-f400-7000-8000-000000000002",
+                           "018cc251-f401-7000-8000-000000000003"})
+      tx.exec("INSERT INTO inbox (event_id, handled_at) VALUES (?, 0)", {std::string(id)});
+  });
+  auto cutoff = std::chrono::system_clock::time_point(std::chrono::milliseconds(0x018cc251f401LL));
+  EXPECT_EQ(events::prune_inbox(*db, cutoff, 1), 1);
+  EXPECT_EQ(events::prune_inbox(*db, cutoff), 1);
+  EXPECT_EQ(events::prune_inbox(*db, cutoff), 0);
+  std::vector<std::string> left;
+  db->read_sync([&](Tx& tx) {
+    for (const auto& row : tx.query("SELECT event_id FROM inbox")) left.push_back(row.text(0));
+  });
+  EXPECT_EQ(left, (std::vector<std::string>{"018cc251-f401-7000-8000-000000000003"}));
 }
 
 TEST(Mysql, ALeaseIsHeldByOneProcessAtATimeAndPassesOnWhenItGoes) {

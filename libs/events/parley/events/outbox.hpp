@@ -5,6 +5,7 @@
 // A crash between publish and delete publishes again (consumers are idempotent, see inbox.hpp).
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
@@ -30,6 +31,10 @@ struct OutboxOptions {
   // commits (a read, a publish and a delete for all of them) instead of one round per commit.
   // A lone commit is relayed at once.
   std::chrono::milliseconds min_interval{20};
+  // The relay thread also forgets inbox entries older than kInboxKeep: first this long after
+  // start, then every prune_every.
+  std::chrono::milliseconds first_prune{std::chrono::seconds(10)};
+  std::chrono::milliseconds prune_every{std::chrono::hours(1)};
 };
 
 class Outbox {
@@ -87,5 +92,13 @@ bool inbox_claim(storage::Tx& tx, const Event& event);
 // Applies effect once per event id, in one transaction with the inbox record.
 void handle_once(storage::Database& db, const Event& event,
                  const std::function<void(storage::Tx&)>& effect);
+
+// How long the inbox remembers an event: redeliveries come within minutes or hours (a consumer
+// that crashed before its ack, an outbox relayed again after a failed delete), and without a
+// bound the table grows by a row per event for ever.
+inline constexpr std::chrono::hours kInboxKeep{24 * 7};
+// Forgets at most limit inbox entries of events made before cutoff (event ids are UUIDv7, which
+// begin with the time they were made: no scan, no extra index). Returns how many it removed.
+std::int64_t prune_inbox(storage::Database& db, std::chrono::system_clock::time_point cutoff, std::int64_t limit = 10000);
 
 }  // namespace parley::events
