@@ -228,7 +228,7 @@ bool inbox_claim(storage::Tx& tx, const Event& event) {
 }
 
 std::int64_t prune_inbox(storage::Database& db, std::chrono::system_clock::time_point cutoff, std::int64_t limit) {
-  // A UUIDv7's text starts with its 48-bit Unix time in ms as 12 hex digits ("xxxxxxxx-xxxx-"):
+  // A UUIDv7's text starts with its 48-bit Unix time in ms as 12 hex digits (e.g. "018cc251-f400-"):
   // every id made before cutoff sorts below that prefix, every later one above it.
   auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(cutoff.time_since_epoch()).count());
   char bound[16];
