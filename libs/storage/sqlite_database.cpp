@@ -42,6 +42,9 @@ struct SqlHash {
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
+// A checkpoint that could not run now (another checkpoint, a reader, the writer): not a failure.
+bool checkpoint_busy(int rc) { return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED; }
+
 class Connection {
  public:
   Connection(const SqliteOptions& options) {
@@ -309,7 +312,7 @@ class SqliteDatabase final : public detail::BatchingDatabase {
       sqlite3_busy_timeout(handle, 0);
       int rc = sqlite3_wal_checkpoint_v2(handle, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
       sqlite3_busy_timeout(handle, db->options_.busy_timeout_ms);
-      if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+      if (rc != SQLITE_OK && !checkpoint_busy(rc))
         log::warn("sqlite checkpoint (restart) failed; retried after the next commit",
                   {{"database", db->options_.path}, {"error", sqlite3_errmsg(handle)}});
       else if (rc != SQLITE_OK && frames >= 4 * db->options_.wal_restart_frames && !db->wal_growth_warned_) {
@@ -342,7 +345,7 @@ class SqliteDatabase final : public detail::BatchingDatabase {
       }
       // Busy: the writer is starting the WAL over, which checkpoints too.
       int rc = sqlite3_wal_checkpoint_v2(conn.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-      if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+      if (rc != SQLITE_OK && !checkpoint_busy(rc))
         log::warn("sqlite checkpoint failed", {{"database", options_.path}, {"error", sqlite3_errmsg(conn.handle())}});
     }
   }

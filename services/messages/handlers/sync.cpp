@@ -88,8 +88,8 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
     co_return page(encode_sync_cursor(last), SyncTail::Events{});
   }
   std::int64_t cursor = parse_sync_cursor(request);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto watch_from = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  auto started = std::chrono::steady_clock::now();
+  auto deadline = started + timeout, watch_from = started + std::chrono::seconds(1);
   // What a parked poll keeps should be small: the headers (a JWT among them) are not needed now.
   request.headers = {};
   request.body = {};
@@ -117,7 +117,8 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
       quiet = found.cursor;
       ask_database_at_end = false;  // it just did
     }
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto now = std::chrono::steady_clock::now();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     if (left.count() <= 0 || notifier_.shutting_down()) {
       if (ask_database_at_end && !notifier_.shutting_down()) {
         auto found = co_await read_events(me, cursor);
@@ -133,7 +134,6 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
     auto wait_for = left;
     if (request.client) {
       if (request.client->gone()) co_return page(encode_sync_cursor(quiet), SyncTail::Events{});
-      auto now = std::chrono::steady_clock::now();
       if (now >= watch_from)  // (me lives in this frame, which outlives the watch: the server ends it when we return)
         request.client->watch([this, &me] { notifier_.notify(me); });
       else
