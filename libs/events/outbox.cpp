@@ -105,10 +105,13 @@ void Outbox::run() {
       next_prune = std::chrono::steady_clock::now() + options_.prune_every;
       try {
         std::int64_t removed = 0, total = 0;
-        do {
-          removed = prune_inbox(db_, std::chrono::system_clock::now() - kInboxKeep);
-          total += removed;
-        } while (removed > 0 && !stop_requested());
+        // Replicas share the inbox: the one that relays prunes it too.
+        if (db_.hold_lease("outbox")) {
+          do {
+            removed = prune_inbox(db_, std::chrono::system_clock::now() - kInboxKeep);
+            total += removed;
+          } while (removed > 0 && !stop_requested());
+        }
         if (total > 0) log::info("inbox entries forgotten", {{"producer", producer_}, {"count", total}});
       } catch (const std::exception& e) {
         log::warn("inbox pruning failed; retried later", {{"producer", producer_}, {"error", e.what()}});
