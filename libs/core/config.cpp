@@ -17,6 +17,8 @@ std::string get_string(const char* name, const std::string& fallback) {
   return value ? std::string(value) : fallback;
 }
 
+bool is_set(const char* name) { return std::getenv(name) != nullptr; }
+
 std::int64_t get_int(const char* name, std::int64_t fallback, std::int64_t min, std::int64_t max) {
   const char* value = raw(name);
   if (!value) return fallback;

@@ -71,6 +71,24 @@ void Router::add(std::string method, std::string pattern, Handler handler, std::
   routes_.push_back(Route{std::move(method), pattern, split_path(pattern), std::move(handler), deadline});
 }
 
+void Router::set_fallback(std::string route_label, Fallback fallback) {
+  fallback_label_ = std::move(route_label);
+  fallback_ = std::move(fallback);
+}
+
+bool Router::try_fallback(const Request& request, Response& response,
+                          std::exception_ptr& error) const {
+  if (!fallback_ || (request.method != "GET" && request.method != "HEAD")) return false;
+  try {
+    auto answer = fallback_(request);
+    if (!answer) return false;
+    response = std::move(*answer);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  return true;
+}
+
 namespace {
 // Runs handler on its own coroutine and returns its response, or throws 503 if the deadline comes
 // first. The request is shared with the handler so that it outlives an abandoned handler.
@@ -152,6 +170,8 @@ async::Task<Response> Router::dispatch(Request& request) const {
     } catch (...) {
       error = std::current_exception();
     }
+  } else if (allowed.empty() && try_fallback(request, response, error)) {
+    request.route = fallback_label_;
   } else if (!allowed.empty()) {
     request.route = "(method not allowed)";
     Error e(405, "method_not_allowed", "method " + request.method + " is not allowed here");

@@ -115,6 +115,24 @@ TEST(RouterDeadline, SlowHandlerAnswers503AtTheDeadline) {
   EXPECT_EQ(call(router, "GET", "/patient").body, "in time");
 }
 
+TEST_F(RouterTest, TheFallbackAnswersUnmatchedGetAndHeadUnderItsOwnLabel) {
+  router.set_fallback("(web)", [](const Request& r) -> std::optional<Response> {
+    if (r.path.starts_with("/api/")) return std::nullopt;
+    return Response::text(200, "page", "text/html; charset=utf-8");
+  });
+  EXPECT_EQ(call(router, "GET", "/conversations/abc").body, "page");
+  EXPECT_EQ(call(router, "HEAD", "/").body, "page");
+  EXPECT_EQ(error_code(call(router, "POST", "/conversations/abc")), "not_found");
+  EXPECT_EQ(error_code(call(router, "GET", "/api/v1/nothing")), "not_found");
+  EXPECT_EQ(call(router, "GET", "/api/v1/users/me").body, "me");  // routes come first
+  EXPECT_EQ(call(router, "GET", "/api/v1/fail").status, 405);
+  std::string text = metrics.render();
+  EXPECT_NE(text.find("parley_http_requests_total{route=\"(web)\",status=\"200\"} 2"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("/conversations/abc"), std::string::npos);
+}
+
 TEST_F(RouterTest, CountsRequestsByRouteAndStatus) {
   call(router, "GET", "/api/v1/users/x");
   call(router, "GET", "/api/v1/users/y");

@@ -183,20 +183,26 @@ struct Server::Impl {
     return Response::text(e.status(), e.envelope(), "application/json; charset=utf-8");
   }
 
-  // Sends r (its body is moved out).
+  // Sends r (its body is moved out). An answer to HEAD keeps its Content-Length and sends no body.
+  // Not cached unless r says otherwise (the web app's files do).
   asio::awaitable<void> write(Connection& conn, Response& r, unsigned version, bool keep_alive,
-                              const std::string& request_id) {
+                              const std::string& request_id, bool head = false) {
     bhttp::response<bhttp::string_body> res;
     res.version(version);
     res.result(static_cast<unsigned>(r.status));
     if (!r.content_type.empty()) res.set(bhttp::field::content_type, r.content_type);
     for (const auto& [k, v] : r.headers) res.insert(k, v);
     if (!request_id.empty()) res.set("X-Request-Id", request_id);
-    res.set(bhttp::field::cache_control, "no-store");
+    if (res.find(bhttp::field::cache_control) == res.end())
+      res.set(bhttp::field::cache_control, "no-store");
     res.set("X-Content-Type-Options", "nosniff");
-    res.body() = std::move(r.body);
     res.keep_alive(keep_alive);
-    res.prepare_payload();
+    if (head && r.status != 204 && r.status != 304) {
+      res.content_length(r.body.size());
+    } else {
+      res.body() = std::move(r.body);
+      res.prepare_payload();
+    }
     conn.stream.expires_after(options.write_timeout);
     co_await bhttp::async_write(conn.stream, res, use_tuple);
   }
@@ -320,7 +326,8 @@ struct Server::Impl {
         conn->unwatch();
       }
       keep_alive = keep_alive && !stopping;
-      co_await write(*conn, response, version, keep_alive, request.request_id);
+      bool head = request.method == "HEAD";
+      co_await write(*conn, response, version, keep_alive, request.request_id, head);
       if (!keep_alive) break;
     }
     boost::system::error_code ec;

@@ -15,6 +15,7 @@
 #include "parley/events/rabbitmq_bus.hpp"
 #include "parley/http/router.hpp"
 #include "parley/http/server.hpp"
+#include "parley/http/static_files.hpp"
 #include "parley/storage/mysql_database.hpp"
 #include "parley/storage/sqlite_database.hpp"
 
@@ -58,6 +59,32 @@ auto parse_setting(const char* name, const std::string& value, Parse parse) {
   }
 }
 
+// The built web app the process serves at / (PARLEY_WEB_DIR): by default the source tree's
+// web/dist in a process that hosts several services (the all-in-one); a process hosting one
+// service leaves the app to the gateway unless the setting names a folder. Empty: no web app.
+// A missing folder, or one without index.html (not built yet), serves none, with a warning.
+std::unique_ptr<http::StaticFiles> load_web_app(bool hosts_several_services) {
+  std::string dir = config::is_set("PARLEY_WEB_DIR") ? config::get_string("PARLEY_WEB_DIR", "")
+                    : hosts_several_services         ? std::string(PARLEY_DEFAULT_WEB_DIR)
+                                                     : std::string();
+  if (dir.empty()) return nullptr;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(std::filesystem::path(dir) / "index.html", ec)) {
+    log::warn("no web app to serve: its folder is missing or has no index.html (PARLEY_WEB_DIR)",
+              {{"path", dir}});
+    return nullptr;
+  }
+  try {
+    auto files = http::StaticFiles::load({.root = dir});
+    log::info("serving the web app", {{"path", dir},
+                                      {"files", static_cast<std::int64_t>(files->file_count())},
+                                      {"bytes", static_cast<std::int64_t>(files->total_bytes())}});
+    return files;
+  } catch (const std::exception& e) {
+    throw config::ConfigError(std::string("PARLEY_WEB_DIR: ") + e.what());
+  }
+}
+
 int run(const std::vector<Factory>& factories) {
   crypto::init();
   log::init();
@@ -79,6 +106,7 @@ int run(const std::vector<Factory>& factories) {
   }
   std::optional<events::RabbitOptions> amqp;
   if (!amqp_url.empty()) amqp = parse_setting("PARLEY_AMQP_URL", amqp_url, events::parse_amqp_url);
+  auto web_app = load_web_app(factories.size() > 1);
   std::filesystem::create_directories(data_dir);
   ServiceCredential service_credential(load_or_create_service_token(service_token_file));
 
@@ -127,6 +155,9 @@ int run(const std::vector<Factory>& factories) {
     raw.push_back(s.get());
   }
   add_operations_routes(router, metrics, raw, databases, *bus);
+  if (web_app)
+    router.set_fallback(
+        "(web)", [&web_app](const http::Request& request) { return web_app->serve(request); });
 
   http::Server server(server_options, router);
   server.on_shutdown([&] {

@@ -20,6 +20,8 @@ struct Listen {
 };
 
 std::string get_string(const char* name, const std::string& fallback);
+// True when the variable is in the environment, even empty (get_string treats empty as unset).
+bool is_set(const char* name);
 std::int64_t get_int(const char* name, std::int64_t fallback, std::int64_t min, std::int64_t max);
 bool get_bool(const char* name, bool fallback);
 // "host:port" (IPv4 address or "localhost"); port 0 picks a free port.

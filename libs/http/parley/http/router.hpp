@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,12 @@ class Router {
 
   static constexpr std::chrono::milliseconds kSelfBounded{-1};
 
+  // Answers the GET and HEAD requests whose path matches no route (the web app), unless it
+  // returns nullopt (then the usual 404). Runs inline, without a deadline: it must not wait.
+  // Its requests are counted and logged under route_label, never their path.
+  using Fallback = std::function<std::optional<Response>(const Request&)>;
+  void set_fallback(std::string route_label, Fallback fallback);
+
   struct Route {
     std::string method;
     std::string pattern;
@@ -50,7 +57,12 @@ class Router {
  private:
   Metrics& metrics_;
   std::chrono::milliseconds default_deadline_;
+  // True when the fallback answered the request (in response, or with error).
+  bool try_fallback(const Request& request, Response& response, std::exception_ptr& error) const;
+
   std::vector<Route> routes_;
+  std::string fallback_label_;
+  Fallback fallback_;
 };
 
 }  // namespace parley::http
