@@ -5,6 +5,7 @@
 
 #include "domain/password.hpp"
 #include "domain/throttle.hpp"
+#include "domain/web_session.hpp"
 #include "parley/events/outbox.hpp"
 #include "parley/service/service.hpp"
 #include "store/auth_store.hpp"
@@ -17,6 +18,8 @@ struct AuthOptions {
   PasswordParams password;                      // PARLEY_ARGON2_MEMORY_KIB, PARLEY_ARGON2_OPS
   std::size_t hash_threads = 2;                 // PARLEY_HASH_THREADS
   LoginThrottle::Options throttle;              // PARLEY_LOGIN_MAX_FAILURES, PARLEY_LOGIN_MAX_PER_IP
+  CookieSecure cookie_secure = CookieSecure::automatic;  // PARLEY_COOKIE_SECURE
+  bool trust_proxy = false;  // PARLEY_TRUST_PROXY: believe X-Forwarded-Proto
   static AuthOptions from_env();
 };
 
@@ -57,7 +60,25 @@ class AuthService final : public service::Service {
   // Starts a session for user inside tx and returns its first tokens.
   TokenPair start_session(storage::Tx& tx, const std::string& user_id, const http::Request& request);
   TokenPair rotate(storage::Tx& tx, const std::string& user_id, const std::string& session_id);
-  boost::json::object token_body(const TokenPair& tokens) const;
+  // The token answer; without refresh_token for a browser, which gets it as a cookie.
+  boost::json::object token_body(const TokenPair& tokens, bool with_refresh_token = true) const;
+  // Spends a refresh token for the next pair; throws 401 when it is unknown, expired or
+  // revoked, and when it was spent before (then its whole session is revoked: theft detection).
+  async::Task<TokenPair> redeem_refresh(const std::string& token);
+  // Revokes the session of a refresh token; false when no session has this token.
+  async::Task<bool> revoke_by_refresh(const std::string& token);
+
+  // The refresh token of a refresh or logout request: from its JSON body, or else from the
+  // browser's cookie, which only a request passing cookie_refusal's guard may use (403).
+  struct PresentedToken {
+    std::string token;
+    bool from_cookie = false;
+  };
+  PresentedToken presented_refresh_token(const http::Request& request) const;
+  // The Set-Cookie value that gives the browser its refresh token, or with "" takes it away.
+  std::string refresh_cookie(const http::Request& request, const std::string& token) const;
+  // True for a request the trusted gateway received over HTTPS (X-Forwarded-Proto).
+  bool came_over_https(const http::Request& request) const;
   void throw_if_throttled(const std::string& account);
   // The public half of the signing key as a JWK Set file, for services in other processes
   // (PARLEY_JWKS_FILE); GET /api/v1/auth/jwks serves the same.

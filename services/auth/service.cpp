@@ -23,6 +23,13 @@ AuthOptions AuthOptions::from_env() {
       static_cast<int>(config::get_int("PARLEY_LOGIN_MAX_FAILURES", 10, 1, 1'000'000));
   o.throttle.max_attempts_per_address =
       static_cast<int>(config::get_int("PARLEY_LOGIN_MAX_PER_IP", 100, 1, 100'000'000));
+  std::string secure = config::get_string("PARLEY_COOKIE_SECURE", "auto");
+  auto cookie_secure = parse_cookie_secure(secure);
+  if (!cookie_secure)
+    throw config::ConfigError("PARLEY_COOKIE_SECURE must be auto, true or false, got '" + secure +
+                              "'");
+  o.cookie_secure = *cookie_secure;
+  o.trust_proxy = config::get_bool("PARLEY_TRUST_PROXY", false);
   return o;
 }
 

@@ -38,7 +38,8 @@ function validatorAt(schemaPointer) {
 
 // Calls the operation `op` ("METHOD /template"), asserts the status is `expected`, and holds the
 // answer to the document. params fill the path template; query, body, token, rawBody, headers as api().
-async function call(server, op, expected, { params = {}, query, ...request } = {}) {
+// expectHeaders: headers this answer must carry (and document), beyond the required ones.
+async function call(server, op, expected, { params = {}, query, expectHeaders = [], ...request } = {}) {
   const [method, template] = op.split(' ');
   const operation = doc.paths[template]?.[method.toLowerCase()];
   assert.ok(operation, `${op} is not in api/openapi.yaml`);
@@ -53,8 +54,19 @@ async function call(server, op, expected, { params = {}, query, ...request } = {
   assert.ok(response, `${op}: status ${res.status} is not documented`);
   if (response.$ref) [responsePointer, response] = [response.$ref, resolve(response.$ref)];
 
-  for (const header of Object.keys(response.headers ?? {})) {
-    assert.ok(res.headers.has(header), `${op} ${res.status}: header ${header} missing`);
+  // Headers marked required must be there; a string header that is there must match its schema.
+  for (const [header, ref] of Object.entries(response.headers ?? {})) {
+    const definition = ref.$ref ? resolve(ref.$ref) : ref;
+    if (definition.required) assert.ok(res.headers.has(header), `${op} ${res.status}: header ${header} missing`);
+    if (!res.headers.has(header) || definition.schema?.type !== 'string') continue;
+    const validate = validatorAt(`${ref.$ref ?? `${responsePointer}/headers/${escapeSegment(header)}`}/schema`);
+    const value = res.headers.get(header);
+    assert.ok(validate(value), `${op} ${res.status}: header ${header} "${value}": ${ajv.errorsText(validate.errors)}`);
+  }
+  for (const header of expectHeaders) {
+    const documentedHeaders = Object.keys(response.headers ?? {}).map((h) => h.toLowerCase());
+    assert.ok(documentedHeaders.includes(header), `${op} ${res.status}: ${header} is not documented`);
+    assert.ok(res.headers.has(header), `${op} ${res.status}: no ${header}`);
   }
   const types = Object.keys(response.content ?? {});
   if (types.length === 0) {
@@ -79,6 +91,12 @@ const newUser = () => {
 };
 const loginAs = (user, expected = 200, password = PASSWORD) =>
   call(server(), 'POST /api/v1/auth/login', expected, { body: { login: user.username, password } });
+// The web app's flow: X-Parley-Client: web, the refresh token in the parley_refresh cookie.
+const WEB = { 'x-parley-client': 'web' };
+const SET_COOKIE = ['set-cookie'];
+const refreshCookieOf = (res) => res.headers.getSetCookie()
+  .map((line) => line.match(/^parley_refresh=([^;]*)/)?.[1]).find((v) => v !== undefined);
+const withCookie = (value) => ({ ...WEB, cookie: `parley_refresh=${value}` });
 
 // One entry per operation, run in this order; state carries users and tokens between them.
 const cases = {
@@ -91,15 +109,28 @@ const cases = {
     await call(s, op, 400, { rawBody: '{"username": ' });
     await call(s, op, 415, { body: newUser(), headers: { 'content-type': 'text/plain' } });
     await call(s, op, 413, { rawBody: `{"username": "${'a'.repeat(2 << 20)}"}` });
+    await call(s, op, 201, { body: newUser(), headers: WEB, expectHeaders: SET_COOKIE });
   },
   'POST /api/v1/auth/login': async (s, op) => {
     state.aliceSecond = (await loginAs(state.alice.user)).body;
     await loginAs(state.alice.user, 401, 'wrong password!');
     await call(s, op, 400, { body: { login: state.alice.user.username } });
+    const carl = newUser();  // a user of the web app's flow (alice's sessions are counted below)
+    await api(s.baseUrl, 'POST', '/api/v1/auth/register', { body: carl });
+    const web = await call(s, op, 200, { body: { login: carl.username, password: PASSWORD }, headers: WEB, expectHeaders: SET_COOKIE });
+    state.webCookie = refreshCookieOf(web);
   },
   'POST /api/v1/auth/refresh': async (s, op) => {
     state.aliceSecond = (await call(s, op, 200, { body: { refresh_token: state.aliceSecond.refresh_token } })).body;
     await call(s, op, 401, { body: { refresh_token: 'garbage' } });
+    await call(s, op, 400, { body: {} });
+    // From the cookie: rotated into the cookie; refused without the header; cleared when bad.
+    const cookie = state.webCookie;
+    await call(s, op, 403, { headers: { cookie: `parley_refresh=${cookie}` } });
+    await call(s, op, 403, { headers: { ...withCookie(cookie), origin: 'https://elsewhere.example' } });
+    const rotated = await call(s, op, 200, { headers: withCookie(cookie), expectHeaders: SET_COOKIE });
+    state.webCookie = refreshCookieOf(rotated);
+    await call(s, op, 401, { headers: withCookie('garbage'), body: {}, expectHeaders: SET_COOKIE });
   },
   'GET /api/v1/auth/sessions': async (s, op) => {
     const { body } = await call(s, op, 200, { token: state.alice.access_token });
@@ -116,6 +147,9 @@ const cases = {
     const session = (await loginAs(state.alice.user)).body;
     await call(s, op, 204, { body: { refresh_token: session.refresh_token } });
     await call(s, op, 401, { body: { refresh_token: 'garbage' } });
+    await call(s, op, 403, { headers: { ...withCookie(state.webCookie), 'sec-fetch-site': 'cross-site' } });
+    await call(s, op, 204, { headers: withCookie(state.webCookie), expectHeaders: SET_COOKIE });
+    await call(s, op, 401, { headers: withCookie('garbage'), expectHeaders: SET_COOKIE });
   },
   'GET /api/v1/auth/jwks': (s, op) => call(s, op, 200),
   'GET /api/v1/users/me': async (s, op) => {
@@ -426,6 +460,11 @@ const cases = {
     await call(s, op, 401, { token, body: { password: 'wrong password!' } });
     await call(s, op, 400, { token, body: {} });
     await call(s, op, 202, { token, body: { password: PASSWORD } });
+    const web = await api(s.baseUrl, 'POST', '/api/v1/auth/register', { body: newUser(), headers: WEB });
+    await call(s, op, 202, {
+      token: web.body.access_token, body: { password: PASSWORD }, headers: withCookie(refreshCookieOf(web)),
+      expectHeaders: SET_COOKIE,
+    });
   },
   'GET /livez': (s, op) => call({ baseUrl: opsUrl(s.baseUrl) }, op, 200),
   'GET /readyz': (s, op) => call({ baseUrl: opsUrl(s.baseUrl) }, op, 200),

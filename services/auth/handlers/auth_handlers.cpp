@@ -8,6 +8,7 @@
 #include "parley/core/json.hpp"
 #include "parley/core/text.hpp"
 #include "parley/core/time.hpp"
+#include "parley/http/cookie.hpp"
 
 namespace parley::auth {
 
@@ -34,11 +35,61 @@ std::int64_t now_ms() { return time::to_unix_ms(time::now()); }
 
 }  // namespace
 
-boost::json::object AuthService::token_body(const TokenPair& tokens) const {
-  return {{"access_token", tokens.access_token},
-          {"refresh_token", tokens.refresh_token},
-          {"token_type", "Bearer"},
-          {"expires_in", options_.access_ttl.count()}};
+boost::json::object AuthService::token_body(const TokenPair& tokens,
+                                            bool with_refresh_token) const {
+  bj::object out{{"access_token", tokens.access_token}};
+  if (with_refresh_token) out["refresh_token"] = tokens.refresh_token;
+  out["token_type"] = "Bearer";
+  out["expires_in"] = options_.access_ttl.count();
+  return out;
+}
+
+bool AuthService::came_over_https(const http::Request& request) const {
+  if (!options_.trust_proxy) return false;
+  std::string_view proto = request.header("x-forwarded-proto");
+  return text::ascii_lower(text::trim(proto.substr(0, proto.find(',')))) == "https";
+}
+
+std::string AuthService::refresh_cookie(const http::Request& request,
+                                        const std::string& token) const {
+  bool secure = options_.cookie_secure == CookieSecure::always ||
+                (options_.cookie_secure == CookieSecure::automatic && came_over_https(request));
+  auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(options_.refresh_ttl).count();
+  return http::format_set_cookie({.name = std::string(kRefreshCookie),
+                                  .value = token,
+                                  .path = std::string(kRefreshCookiePath),
+                                  .max_age_s = token.empty() ? 0 : lifetime,
+                                  .http_only = true,
+                                  .same_site = "Strict",
+                                  .secure = secure});
+}
+
+AuthService::PresentedToken AuthService::presented_refresh_token(
+    const http::Request& request) const {
+  // A body naming refresh_token: the JSON flow, exactly as before the cookie existed.
+  bj::object body;
+  if (!text::trim(request.body).empty()) {
+    body = request.json_body();
+    json::reject_unknown_fields(body, {"refresh_token"});
+    if (body.contains("refresh_token"))
+      return {json::required_string(body, "refresh_token"), false};
+  }
+  auto cookie = http::request_cookie(request, kRefreshCookie);
+  if (!cookie) {
+    // Not a browser: the error a JSON client got before (the body is missing or lacks the field).
+    if (!is_web_client(request.header("x-parley-client"))) {
+      if (text::trim(request.body).empty()) body = request.json_body();
+      json::required_string(body, "refresh_token");
+    }
+    throw Error::unauthenticated("no refresh token: none in the body, no cookie");
+  }
+  CookieRequest facts{.x_parley_client = request.header("x-parley-client"),
+                      .origin = request.header("origin"),
+                      .host = request.header("host"),
+                      .sec_fetch_site = request.header("sec-fetch-site"),
+                      .https = came_over_https(request)};
+  if (auto refusal = cookie_refusal(facts)) throw Error::permission_denied(*refusal);
+  return {*cookie, true};
 }
 
 TokenPair AuthService::rotate(storage::Tx& tx, const std::string& user_id, const std::string& session_id) {
@@ -103,9 +154,13 @@ async::Task<http::Response> AuthService::register_user(http::Request& request) {
     throw Error::conflict("conflict", "username or email already taken");
   }
   co_await service::publish_now(ctx_, outbox_);
-  bj::object out = token_body(tokens);
+  bool web = is_web_client(request.header("x-parley-client"));
+  bj::object out = token_body(tokens, !web);
   out["user"] = user_json(user);
-  co_return http::Response::json(201, out);
+  auto response = http::Response::json(201, out);
+  if (web)
+    response.headers.emplace_back("Set-Cookie", refresh_cookie(request, tokens.refresh_token));
+  co_return response;
 }
 
 async::Task<http::Response> AuthService::login(http::Request& request) {
@@ -161,15 +216,16 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
                  {"occurred_at", time::format_rfc3339(time::now())}});
   });
   if (gone) throw Error::invalid_credentials();
-  bj::object out = token_body(tokens);
+  bool web = is_web_client(request.header("x-parley-client"));
+  bj::object out = token_body(tokens, !web);
   out["user"] = user_json(*user);
-  co_return http::Response::json(200, out);
+  auto response = http::Response::json(200, out);
+  if (web)
+    response.headers.emplace_back("Set-Cookie", refresh_cookie(request, tokens.refresh_token));
+  co_return response;
 }
 
-async::Task<http::Response> AuthService::refresh(http::Request& request) {
-  auto body = request.json_body();
-  json::reject_unknown_fields(body, {"refresh_token"});
-  std::string token = json::required_string(body, "refresh_token");
+async::Task<TokenPair> AuthService::redeem_refresh(const std::string& token) {
   if (token.empty() || token.size() > 256) throw Error::unauthenticated("refresh token is not valid");
   std::string hash = crypto::sha256_hex(token);
 
@@ -200,13 +256,10 @@ async::Task<http::Response> AuthService::refresh(http::Request& request) {
     throw Error::unauthenticated("refresh token was already used; the session has been revoked");
   }
   if (outcome == Outcome::invalid) throw Error::unauthenticated("refresh token is not valid");
-  co_return http::Response::json(200, token_body(tokens));
+  co_return tokens;
 }
 
-async::Task<http::Response> AuthService::logout(http::Request& request) {
-  auto body = request.json_body();
-  json::reject_unknown_fields(body, {"refresh_token"});
-  std::string token = json::required_string(body, "refresh_token");
+async::Task<bool> AuthService::revoke_by_refresh(const std::string& token) {
   std::string hash = crypto::sha256_hex(token);
   bool known = false;
   co_await db_->write([&](storage::Tx& tx) {
@@ -218,9 +271,51 @@ async::Task<http::Response> AuthService::logout(http::Request& request) {
                                           {"user_id", record->user_id},
                                           {"reason", "logout"}});
   });
-  if (!known) throw Error::unauthenticated("refresh token is not valid");
-  co_await service::publish_now(ctx_, outbox_);
-  co_return http::Response::no_content();
+  if (known) co_await service::publish_now(ctx_, outbox_);
+  co_return known;
+}
+
+async::Task<http::Response> AuthService::refresh(http::Request& request) {
+  PresentedToken presented = presented_refresh_token(request);
+  if (!presented.from_cookie) {
+    TokenPair tokens = co_await redeem_refresh(presented.token);
+    co_return http::Response::json(200, token_body(tokens));
+  }
+  // From the cookie: the new refresh token goes back in it; a token refused (unknown, expired,
+  // revoked, spent) is of no more use, so the browser is told to forget it.
+  std::exception_ptr refused;
+  TokenPair tokens;
+  try {
+    tokens = co_await redeem_refresh(presented.token);
+  } catch (const Error& e) {
+    if (e.status() != 401) throw;
+    refused = std::current_exception();
+  }
+  if (refused) {
+    auto response = http::error_response(refused, request);
+    response.headers.emplace_back("Set-Cookie", refresh_cookie(request, ""));
+    co_return response;
+  }
+  auto response = http::Response::json(200, token_body(tokens, false));
+  response.headers.emplace_back("Set-Cookie", refresh_cookie(request, tokens.refresh_token));
+  co_return response;
+}
+
+async::Task<http::Response> AuthService::logout(http::Request& request) {
+  PresentedToken presented = presented_refresh_token(request);
+  bool known = co_await revoke_by_refresh(presented.token);
+  if (!presented.from_cookie) {
+    if (!known) throw Error::unauthenticated("refresh token is not valid");
+    co_return http::Response::no_content();
+  }
+  // From the cookie: the browser forgets it, whether it still named a session or not.
+  auto response =
+      known ? http::Response::no_content()
+            : http::error_response(
+                  std::make_exception_ptr(Error::unauthenticated("refresh token is not valid")),
+                  request);
+  response.headers.emplace_back("Set-Cookie", refresh_cookie(request, ""));
+  co_return response;
 }
 
 async::Task<http::Response> AuthService::list_sessions(http::Request& request) {
@@ -299,7 +394,12 @@ async::Task<http::Response> AuthService::delete_account(http::Request& request) 
     outbox_.add(tx, "user.deleted", {{"user_id", claims.sub}, {"username", user->username}});
   });
   co_await service::publish_now(ctx_, outbox_);
-  co_return http::Response::json(202, bj::object{{"status", "deleted"}});
+  auto response = http::Response::json(202, bj::object{{"status", "deleted"}});
+  // A browser's refresh token dies with the account: let it forget the cookie too.
+  if (is_web_client(request.header("x-parley-client")) ||
+      http::request_cookie(request, kRefreshCookie))
+    response.headers.emplace_back("Set-Cookie", refresh_cookie(request, ""));
+  co_return response;
 }
 
 async::Task<http::Response> AuthService::jwks(http::Request&) {
