@@ -64,6 +64,7 @@ export const en = {
   'conv.list.empty': 'No conversations yet.',
   'conv.list.emptyHint': 'Start one with a contact, or create a group.',
   'conv.list.new': 'New conversation',
+  'conv.list.newShort': 'New',
   'conv.list.unread': { one: '{count} unread message', other: '{count} unread messages' },
   'conv.list.noMessages': 'No messages yet',
   'conv.list.you': 'You: {text}',

@@ -65,6 +65,7 @@ export const fr: Catalog = {
   'conv.list.empty': 'Aucune conversation pour l’instant.',
   'conv.list.emptyHint': 'Écrivez à un contact ou créez un groupe.',
   'conv.list.new': 'Nouvelle conversation',
+  'conv.list.newShort': 'Nouvelle',
   'conv.list.unread': { one: '{count} message non lu', other: '{count} messages non lus' },
   'conv.list.noMessages': 'Aucun message',
   'conv.list.you': 'Vous : {text}',

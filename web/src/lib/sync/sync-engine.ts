@@ -69,13 +69,18 @@ export class SyncEngine {
     let failures = 0;
     while (!this.stopped) {
       try {
-        if (this.cursor === null) await this.reload();
+        if (this.cursor === null) {
+          await this.reload();
+          this.goLive();
+        }
         this.abort = new AbortController();
         // A poll that hangs past its timeout (a network that dropped silently) is given up.
         const watchdog = setTimeout(() => this.abort?.abort(), this.pollTimeoutMs + 15_000);
         let page;
         try {
-          page = await this.api.poll(this.cursor, this.pollTimeoutMs, this.abort.signal);
+          // Back from a failure: a poll that answers at once tells that the server is there again.
+          const live = this.store.getState().status === 'live';
+          page = await this.api.poll(this.cursor, live ? this.pollTimeoutMs : 0, this.abort.signal);
         } finally {
           clearTimeout(watchdog);
         }

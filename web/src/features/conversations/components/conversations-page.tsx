@@ -20,9 +20,9 @@ export function ConversationsPage() {
       <section className={styles.sidebar} aria-labelledby="conversations-heading">
         <div className={styles.sidebarHeader}>
           <h1 id="conversations-heading">{t('conv.list.title')}</h1>
-          <Button variant="primary" onClick={() => setCreating(true)}>
+          <Button variant="primary" onClick={() => setCreating(true)} aria-label={t('conv.list.new')}>
             <PlusIcon />
-            <span>{t('conv.list.new')}</span>
+            <span>{t('conv.list.newShort')}</span>
           </Button>
         </div>
         <div className={styles.listScroller}>
