@@ -17,3 +17,17 @@ build() {
   say "building ($preset${*:+: $*})"
   cmake --build "$ROOT/build/$preset" ${*:+--target "$@"} || die "build failed"
 }
+
+# build_web: the web app's production build (type check, Vite, .gz files, the size budget) into
+# web/dist, which the all-in-one and the gateway serve. Skipped when nothing in web/ changed since.
+build_web() {
+  local stamp="$ROOT/web/dist/.built"
+  if [ -f "$stamp" ] && [ -z "$(find "$ROOT/web/src" "$ROOT/web/index.html" "$ROOT/web/public" "$ROOT/web/package-lock.json" \
+      "$ROOT/web/vite.config.ts" "$ROOT/web/scripts" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+    say "web app: up to date (web/dist)"
+    return 0
+  fi
+  say "building the web app (web/dist)"
+  (cd "$ROOT/web" && npm run --silent build) || die "web build failed"
+  touch "$stamp"
+}

@@ -13,7 +13,7 @@ export type AuthState =
   | { status: 'signed-out'; reason?: 'session-ended' }
   | { status: 'signed-in'; user: Profile };
 
-interface AuthApi {
+export interface AuthApi {
   state: AuthState;
   login: (login: string, password: string) => Promise<void>;
   register: (fields: { username: string; email: string; password: string; display_name?: string }) => Promise<void>;
@@ -24,7 +24,7 @@ interface AuthApi {
   forget: () => void;
 }
 
-const AuthContext = createContext<AuthApi | null>(null);
+export const AuthContext = createContext<AuthApi | null>(null); // exported for component tests
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<AuthState>({ status: 'checking' });

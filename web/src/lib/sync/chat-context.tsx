@@ -23,7 +23,7 @@ export interface ChatActions {
   forget: (conversationId: Id) => void;
 }
 
-const ChatContext = createContext<ChatActions | null>(null);
+export const ChatContext = createContext<ChatActions | null>(null); // exported for component tests
 const PAGE = 50;
 
 export function ChatProvider({ me, children }: { me: Id; children: ReactNode }) {

@@ -35,7 +35,7 @@ export class SyncEngine {
   constructor(
     private readonly store: ChatStore,
     private readonly api: SyncApi = defaultApi,
-    private readonly pollTimeoutMs = env.syncTimeoutMs,
+    private readonly pollTimeoutMs: number = env.syncTimeoutMs,
   ) {}
 
   // Called each time the engine is (again) in step with the server: the send queue resends.

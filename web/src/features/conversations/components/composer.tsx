@@ -50,8 +50,9 @@ export function Composer({ conversationId }: { conversationId: string }) {
     <form className={styles.composer} onSubmit={submit}>
       <label htmlFor="composer" className="visually-hidden">{t('conv.composer')}</label>
       <textarea id="composer" ref={box} className={styles.input} rows={1} value={text} dir="auto"
-        placeholder={t('conv.composerPlaceholder')} aria-describedby={over > 0 ? 'composer-over' : undefined}
+        placeholder={t('conv.composerPlaceholder')} aria-describedby={over > 0 ? 'composer-hint composer-over' : 'composer-hint'}
         aria-invalid={over > 0 || undefined} onChange={(e) => setText(e.target.value)} onKeyDown={onKeyDown} />
+      <span id="composer-hint" className="visually-hidden">{t('conv.composerHint')}</span>
       {over > 0 && <span id="composer-over" className={styles.over} role="alert">{t('conv.tooLong', { count: over })}</span>}
       <IconButton label={t('conv.send')} type="submit" className={styles.send} disabled={!text.trim() || over > 0}>
         <SendIcon />
