@@ -78,6 +78,11 @@ export function MessageTimeline({ conversation }: { conversation: Conversation }
     overscan: 8,
   });
 
+  // A row that changes height in the upper half of the view (a day line that goes once the day
+  // before it loads, say) moves what is above, not the message being read below it.
+  virtualizer.shouldAdjustScrollPositionOnItemSizeChange = (item, _delta, instance) =>
+    item.start < (instance.scrollOffset ?? 0) + (instance.scrollRect?.height ?? 0) / 2;
+
   // Older messages arrived above: keep the reader's message where it was on the screen.
   const firstKey = useRef<string | null>(null);
   useLayoutEffect(() => {
