@@ -37,7 +37,8 @@ test('two people register, become contacts and chat both ways live', async () =>
   await register(bob, server.baseUrl, names.bob, 'Bob');
   await becomeContacts(alice, bob, names.bob);
 
-  await goTo(alice, 'Contacts');
+  await goTo(alice, 'Conversations');
+  await goTo(alice, 'Contacts'); // a fresh visit reads the lists again
   await alice.getByRole('button', { name: 'Message' }).click();
   await alice.getByRole('heading', { name: 'Bob', level: 2 }).waitFor();
   await send(alice, 'Hello Bob');
