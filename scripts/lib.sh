@@ -23,7 +23,7 @@ build() {
 build_web() {
   local stamp="$ROOT/web/dist/.built"
   if [ -f "$stamp" ] && [ -z "$(find "$ROOT/web/src" "$ROOT/web/index.html" "$ROOT/web/public" "$ROOT/web/package-lock.json" \
-      "$ROOT/web/vite.config.ts" "$ROOT/web/scripts" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+      "$ROOT/web/vite.config.ts" "$ROOT/web/tsconfig.json" "$ROOT/web/package.json" "$ROOT/web/scripts" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     say "web app: up to date (web/dist)"
     return 0
   fi

@@ -160,7 +160,13 @@ test('a server restart mid-conversation: reconnecting shows, then nothing is los
 
 test('a reload keeps the user signed in, with the draft; the refresh token is not readable by scripts', async () => {
   await alice.getByLabel('Message', { exact: true }).fill('draft across reloads');
+  const refreshed = alice.waitForResponse((r) => r.url().endsWith('/api/v1/auth/refresh'));
   await alice.reload();
+  const answer = await refreshed;
+  assert.equal(answer.status(), 200);
+  const accessToken = (await answer.json()).access_token;
+  assert.ok(accessToken, 'the reload got a new access token from the cookie');
+  assert.equal((await answer.json()).refresh_token, undefined, 'the refresh token never reaches the page');
   await alice.getByRole('heading', { name: 'Conversations' }).waitFor();
   assert.equal(await alice.getByLabel('Message', { exact: true }).inputValue(), 'draft across reloads');
   assert.equal(await alice.evaluate(() => document.cookie), '');
@@ -170,8 +176,9 @@ test('a reload keeps the user signed in, with the draft; the refresh token is no
   assert.equal(refresh.httpOnly, true);
   assert.equal(refresh.sameSite, 'Strict');
   assert.equal(refresh.path, '/api/v1/auth');
-  const stored = await alice.evaluate(() => JSON.stringify(localStorage));
-  assert.ok(!stored.includes(refresh.value), 'no token in localStorage');
+  const stored = await alice.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + location.href);
+  assert.ok(!stored.includes(accessToken), 'the access token lives in memory only');
+  assert.ok(!stored.includes(refresh.value), 'no refresh token in storage');
 });
 
 test('every main view passes axe and is screenshotted in both languages, themes and widths', { skip: external ? 'the all-in-one run takes them' : false }, async () => {
@@ -233,7 +240,7 @@ test('logging out ends the session on the server and in the browser', async () =
   await alice.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
   const cookies = await alice.context().cookies();
   assert.equal(cookies.find((c) => c.name === 'parley_refresh'), undefined);
-  const stored = await alice.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('parley.draft.')));
+  const stored = await alice.evaluate(() => Object.keys(localStorage).filter((k) => /^parley\.(draft|pending)\./.test(k)));
   assert.deepEqual(stored, []);
   await alice.reload();
   await alice.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();

@@ -23,7 +23,7 @@ export function AppShell() {
         <NavLink to="/conversations" className={link}>
           <ChatIcon />
           <span>{t('nav.conversations')}</span>
-          {unreadTotal > 0 && <span className={styles.dot}><span className="visually-hidden">{t('conv.list.unread', { count: unreadTotal })}</span></span>}
+          {unreadTotal > 0 && <span className={styles.dot}><span className="visually-hidden">{t('nav.unreadConversations', { count: unreadTotal })}</span></span>}
         </NavLink>
         <NavLink to="/contacts" className={link}>
           <PeopleIcon />

@@ -18,9 +18,13 @@ export function Dialog({ title, open, onClose, children, wide }: {
   const { t } = useI18n();
   useEffect(() => {
     const dialog = ref.current;
-    if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal?.();
-    if (!open && dialog.open) dialog.close();
+    if (!open || !dialog) return;
+    const opener = document.activeElement as HTMLElement | null;
+    if (!dialog.open) dialog.showModal?.();
+    return () => {
+      if (dialog.open) dialog.close();
+      opener?.focus?.(); // back to what opened the dialog
+    };
   }, [open]);
   if (!open) return null;
   return (

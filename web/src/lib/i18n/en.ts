@@ -13,6 +13,7 @@ export const en = {
   'nav.conversations': 'Conversations',
   'nav.contacts': 'Contacts',
   'nav.settings': 'Settings',
+  'nav.unreadConversations': { one: '{count} conversation with unread messages', other: '{count} conversations with unread messages' },
   'nav.signOut': 'Sign out',
 
   'status.connecting': 'Connecting…',
@@ -99,7 +100,7 @@ export const en = {
   'conv.composerPlaceholder': 'Write a message…',
   'conv.composerHint': 'Enter sends, Shift+Enter makes a new line.',
   'conv.send': 'Send',
-  'conv.tooLong': '{count} characters over the limit',
+  'conv.tooLong': { one: '{count} character over the limit', other: '{count} characters over the limit' },
   'conv.you': 'You',
 
   'new.title': 'New conversation',

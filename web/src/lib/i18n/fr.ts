@@ -14,6 +14,7 @@ export const fr: Catalog = {
   'nav.conversations': 'Conversations',
   'nav.contacts': 'Contacts',
   'nav.settings': 'Réglages',
+  'nav.unreadConversations': { one: '{count} conversation avec des messages non lus', other: '{count} conversations avec des messages non lus' },
   'nav.signOut': 'Se déconnecter',
 
   'status.connecting': 'Connexion…',
@@ -100,7 +101,7 @@ export const fr: Catalog = {
   'conv.composerPlaceholder': 'Écrire un message…',
   'conv.composerHint': 'Entrée envoie, Maj+Entrée va à la ligne.',
   'conv.send': 'Envoyer',
-  'conv.tooLong': '{count} caractères de trop',
+  'conv.tooLong': { one: '{count} caractère de trop', other: '{count} caractères de trop' },
   'conv.you': 'Vous',
 
   'new.title': 'Nouvelle conversation',

@@ -55,7 +55,8 @@ export function ChatProvider({ me, children }: { me: Id; children: ReactNode }) 
       retry: (clientId) => queue.retry(clientId),
       discard: (clientId) => queue.discard(clientId),
       openTimeline: (id) => {
-        if (store.getState().timelines[id]) return Promise.resolve();
+        const t = store.getState().timelines[id];
+        if (t && !(t.error && t.messages.length === 0)) return Promise.resolve();
         let p = opening.get(id);
         if (!p) {
           store.setTimelineLoading(id, true);
@@ -70,9 +71,12 @@ export function ChatProvider({ me, children }: { me: Id; children: ReactNode }) 
       loadOlder: async (id) => {
         const t = store.getState().timelines[id];
         if (!t || !t.hasOlder || t.loadingOlder || t.messages.length === 0) return;
+        const before = t.messages[0].seq;
         store.setTimelineLoading(id, true);
         try {
-          const page = await conversationsApi.messages(id, { before_seq: t.messages[0].seq, limit: PAGE });
+          const page = await conversationsApi.messages(id, { before_seq: before, limit: PAGE });
+          // A reload replaced the history meanwhile: this page no longer joins on; drop it.
+          if (store.getState().timelines[id]?.messages[0]?.seq !== before) return store.setTimelineLoading(id, false);
           store.addHistory(id, page.items, page.has_more);
         } catch (e) {
           store.setTimelineLoading(id, false, e instanceof Error ? e.message : String(e));
@@ -81,7 +85,7 @@ export function ChatProvider({ me, children }: { me: Id; children: ReactNode }) 
       markRead: (id, seq) => {
         if ((readSent.get(id) ?? 0) >= seq) return;
         readSent.set(id, seq);
-        store.markReadLocally(id);
+        store.markReadLocally(id, seq);
         conversationsApi.markRead(id, seq).catch(() => readSent.delete(id));
       },
       edit: async (m, body) => store.upsertMessage(await conversationsApi.edit(m.conversation_id, m.id, body)),

@@ -25,6 +25,16 @@ describe('ChatStore', () => {
     expect(s.conversations.c1.last_message?.seq).toBe(2);
   });
 
+  it('marks read locally only up to what was seen', () => {
+    const store = new ChatStore('me');
+    store.replaceConversations([conv(msg(3, 'bob'), 3)]);
+    store.addHistory('c1', [msg(1, 'bob'), msg(2, 'bob'), msg(3, 'bob')], false);
+    store.markReadLocally('c1', 2);
+    expect(store.getState().conversations.c1.unread_count).toBe(1);
+    store.markReadLocally('c1', 3);
+    expect(store.getState().conversations.c1.unread_count).toBe(0);
+  });
+
   it('settles a pending message by its echo, keyed by client_id, never showing it twice', () => {
     const store = new ChatStore('me');
     store.replaceConversations([conv(null)]);

@@ -21,7 +21,7 @@ export interface PendingMessage {
   state: PendingState;
   createdAt: string;
   retryable: boolean; // failed because the server was away: resent by itself when it is back
-  error?: string;
+  error?: { status: number; code: string; message: string; field?: string };
 }
 
 export interface ChatState {
@@ -142,10 +142,18 @@ export class ChatStore {
     this.settlePending([m]);
   }
 
-  // The caller read up to seq: no badge until a newer message of someone else arrives.
-  markReadLocally(conversationId: Id): void {
+  // The caller read up to seq: unread are the others' messages after it (all of them when seq is
+  // the newest; else counted in the loaded history, the server's read.updated event corrects it).
+  markReadLocally(conversationId: Id, seq: number): void {
     const c = this.state.conversations[conversationId];
-    if (c && c.unread_count !== 0) this.upsertConversation({ ...c, unread_count: 0 });
+    if (!c || c.unread_count === 0) return;
+    let unread = 0;
+    if (c.last_message && seq < c.last_message.seq) {
+      const loaded = this.state.timelines[conversationId]?.messages ?? [];
+      unread = loaded.filter((m) => m.seq > seq && m.sender_id !== this.me && !m.deleted).length;
+      unread = Math.min(c.unread_count, Math.max(unread, 1));
+    }
+    if (unread !== c.unread_count) this.upsertConversation({ ...c, unread_count: unread });
   }
 
   applyEvents(events: SyncEvent[]): void {
@@ -161,7 +169,9 @@ export class ChatStore {
           else this.upsertConversation(e.conversation);
           break;
         default:
-          this.upsertConversation(e.conversation);
+          // conversation.created/updated, read.updated, member.added; an event type this version
+          // does not know is skipped rather than stopping sync.
+          if ('conversation' in e && e.conversation) this.upsertConversation(e.conversation);
       }
     }
   }

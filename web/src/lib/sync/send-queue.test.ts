@@ -43,7 +43,7 @@ describe('SendQueue', () => {
     queue.resendFailed();
     await flush();
     expect(send).toHaveBeenCalledTimes(1);
-    expect(store.getState().pending[clientId]).toMatchObject({ state: 'failed', retryable: false, error: 'blocked' });
+    expect(store.getState().pending[clientId]).toMatchObject({ state: 'failed', retryable: false, error: { status: 403, code: 'permission_denied' } });
   });
 
   it('keeps unsent messages across a reload and sends them again', async () => {

@@ -38,7 +38,8 @@ export class SendQueue {
       saved = [];
     }
     for (const p of saved) {
-      if (typeof p?.clientId !== 'string' || typeof p.body !== 'string') continue;
+      if (typeof p?.clientId !== 'string' || typeof p.body !== 'string' || typeof p.conversationId !== 'string') continue;
+      if (typeof p.createdAt !== 'string' || Number.isNaN(Date.parse(p.createdAt))) continue;
       this.store.addPending({ ...p, state: 'pending' });
       void this.attempt(p.clientId);
     }
@@ -83,7 +84,11 @@ export class SendQueue {
       this.store.dropPending(clientId);
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(0, 'network', String(e));
-      this.store.updatePending(clientId, { state: 'failed', retryable: err.transient, error: err.message });
+      this.store.updatePending(clientId, {
+        state: 'failed',
+        retryable: err.transient,
+        error: { status: err.status, code: err.code, message: err.message, field: err.field },
+      });
     } finally {
       this.inFlight.delete(clientId);
     }

@@ -97,6 +97,20 @@ describe('SyncEngine', () => {
     await engine.stop();
   });
 
+  it('runs one loop after a stop and an immediate start (React StrictMode remounts effects)', async () => {
+    const store = new ChatStore('me');
+    const { api, cursors } = scripted([{ cursor: 'a', events: [created(1)] }, { cursor: 'b', events: [created(2)] }]);
+    const engine = new SyncEngine(store, api, 10);
+    engine.start();
+    void engine.stop();
+    engine.start();
+    await until(() => store.getState().conversations.c1?.last_message?.seq === 2);
+    await until(() => cursors.includes('b'));
+    // Still polling after the restart, from the cursor the events gave.
+    expect(cursors.at(-1)).toBe('b');
+    await engine.stop();
+  });
+
   it('waits longer after each failure, with jitter, within bounds', () => {
     const low = [0, 1, 2, 3, 8].map((n) => backoffDelay(n, () => 0));
     const high = [0, 1, 2, 3, 8].map((n) => backoffDelay(n, () => 1));

@@ -1,6 +1,6 @@
 // The one sync engine: owns the cursor and the long-poll loop on /api/v1/sync, backs off with
 // jitter while the server is away, reloads state on cursor_expired, and feeds the ChatStore.
-import { ApiError } from '../api-client';
+import { api, ApiError } from '../api-client';
 import { conversationsApi, syncApi } from '../api/endpoints';
 import { env } from '../env';
 import type { ChatStore } from './chat-store';
@@ -26,7 +26,7 @@ export function backoffDelay(attempt: number, random = Math.random): number {
 
 export class SyncEngine {
   private cursor: string | null = null;
-  private stopped = false;
+  private generation = 0; // each start() runs one loop; stop() ends it
   private abort: AbortController | null = null;
   private wake: (() => void) | null = null;
   private liveListeners = new Set<() => void>();
@@ -45,19 +45,29 @@ export class SyncEngine {
   }
 
   start(): void {
-    if (this.running) return;
-    this.stopped = false;
-    this.running = this.loop();
-    if (typeof window !== 'undefined') window.addEventListener('online', this.retryNow);
+    if (this.running && !this.stopping) return;
+    const generation = ++this.generation;
+    const previous = this.running ?? Promise.resolve();
+    // A stop() and start() in a row (React StrictMode remounts): the new loop begins once the old
+    // one has ended, so one loop at a time polls.
+    this.running = previous.then(() => this.loop(generation));
+    this.stopping = false;
+    if (typeof window !== 'undefined') {
+      window.removeEventListener('online', this.retryNow);
+      window.addEventListener('online', this.retryNow);
+    }
   }
 
+  private stopping = false;
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.stopping = true;
+    this.generation++;
     this.abort?.abort();
     this.retryNow();
     if (typeof window !== 'undefined') window.removeEventListener('online', this.retryNow);
-    await this.running;
-    this.running = null;
+    const running = this.running;
+    await running;
+    if (this.running === running) this.running = null;
   }
 
   // Cuts a backoff wait short (the browser says it is online again).
@@ -65,12 +75,14 @@ export class SyncEngine {
     this.wake?.();
   };
 
-  private async loop(): Promise<void> {
+  private async loop(generation: number): Promise<void> {
     let failures = 0;
-    while (!this.stopped) {
+    const current = () => generation === this.generation;
+    while (current()) {
       try {
         if (this.cursor === null) {
           await this.reload();
+          if (!current()) break;
           this.goLive();
         }
         this.abort = new AbortController();
@@ -84,17 +96,21 @@ export class SyncEngine {
         } finally {
           clearTimeout(watchdog);
         }
+        if (!current()) break;
         this.store.applyEvents(page.events);
         this.cursor = page.cursor;
         failures = 0;
         this.goLive();
       } catch (e) {
-        if (this.stopped) break;
+        if (!current()) break;
         if (e instanceof ApiError && e.code === 'cursor_expired') {
           this.cursor = null; // reload state, keep what the user typed and what waits to be sent
           continue;
         }
-        if (e instanceof ApiError && e.status === 401) break; // signed out: the app leaves
+        if (e instanceof ApiError && e.status === 401) {
+          api.endSession(); // the session ended (the client could not refresh it): the app leaves
+          break;
+        }
         failures += 1;
         this.store.setStatus('reconnecting');
         await this.sleep(backoffDelay(failures - 1));

@@ -9,6 +9,7 @@ export type ProfileEntry = Profile | 'deleted' | undefined; // undefined: not kn
 
 const entries = new Map<Id, Profile | 'deleted'>();
 const inFlight = new Set<Id>();
+const failedUntil = new Map<Id, number>(); // a failed read is not tried again before this time
 const listeners = new Set<() => void>();
 let version = 0;
 
@@ -30,22 +31,22 @@ export function primeProfiles(profiles: Profile[]): void {
 }
 
 function load(id: Id): void {
-  if (entries.has(id) || inFlight.has(id)) return;
+  if (entries.has(id) || inFlight.has(id) || (failedUntil.get(id) ?? 0) > Date.now()) return;
   inFlight.add(id);
   usersApi.get(id).then(
-    (p) => entries.set(id, p),
-    (e) => {
-      if (e instanceof ApiError && e.status === 404) entries.set(id, 'deleted');
+    (p) => {
+      entries.set(id, p);
+      changed();
     },
-  ).finally(() => {
-    inFlight.delete(id);
-    changed();
-  });
-}
-
-export function clearProfiles(): void {
-  entries.clear();
-  changed();
+    (e) => {
+      if (e instanceof ApiError && e.status === 404) {
+        entries.set(id, 'deleted');
+        changed();
+      } else {
+        failedUntil.set(id, Date.now() + 10_000); // asked again by a later render after this
+      }
+    },
+  ).finally(() => inFlight.delete(id));
 }
 
 const subscribe = (l: () => void) => {

@@ -6,6 +6,7 @@ import { useState, type KeyboardEvent } from 'react';
 import { Button, IconButton } from '../../../components/button';
 import { EditIcon, TrashIcon } from '../../../components/icons';
 import { Dialog } from '../../../components/dialog';
+import { ApiError } from '../../../lib/api-client';
 import type { Conversation, Message } from '../../../lib/api/types';
 import { useMe } from '../../../lib/auth/auth-context';
 import { describeError } from '../../../lib/errors';
@@ -114,7 +115,7 @@ export function MessageItem({ row, conversation, index, total, start, measure }:
           {pending?.state === 'pending' && <span className={styles.pendingText}> · {t('conv.pending')}</span>}
           {pending?.state === 'failed' && (
             <>
-              <span className={styles.failedText} role="alert"> · {t('conv.failed')}{pending.error && !pending.retryable ? ` (${pending.error})` : ''}</span>
+              <span className={styles.failedText} role="alert"> · {t('conv.failed')}{pending.error && !pending.retryable ? ` (${describeError(t, new ApiError(pending.error.status, pending.error.code, pending.error.message, pending.error.field ? { field: pending.error.field } : {}))})` : ''}</span>
               <button type="button" className={styles.linkButton} onClick={() => retry(pending.clientId)}>{t('conv.retry')}</button>
               {!pending.retryable && (
                 <button type="button" className={styles.linkButton} onClick={() => discard(pending.clientId)}>{t('conv.discard')}</button>

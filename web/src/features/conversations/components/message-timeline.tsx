@@ -18,6 +18,7 @@ import styles from './message-timeline.module.css';
 
 const ESTIMATE = 64; // px: a one-line message with its meta line
 const LOAD_OLDER_WITHIN = 400; // px from the top
+const TOP_LINE = 36; // px: the line above the list ("Loading older messages…", the beginning)
 
 // The first message the caller has not read: walk back over others' messages, as many as unread.
 function firstUnreadSeq(messages: Message[], unread: number, me: string): number | null {
@@ -37,7 +38,7 @@ export function MessageTimeline({ conversation }: { conversation: Conversation }
   const id = conversation.id;
   const timeline = useChat((s) => s.timelines[id]);
   const pendingAll = useChat((s) => s.pending);
-  const { openTimeline, loadOlder, markRead } = useChatActions();
+  const { openTimeline, loadOlder, markRead, store } = useChatActions();
   const scroller = useRef<HTMLDivElement>(null);
   const stick = useRef(true); // keep the newest message in view
   const [atBottom, setAtBottom] = useState(true);
@@ -50,7 +51,8 @@ export function MessageTimeline({ conversation }: { conversation: Conversation }
   const messages = timeline?.messages;
   useEffect(() => {
     // Where "New messages" goes: decided once, when the history first shows.
-    if (messages && unreadFrom === undefined) setUnreadFrom(firstUnreadSeq(messages, conversation.unread_count, me.id));
+    if (messages && messages.length > 0 && unreadFrom === undefined)
+      setUnreadFrom(firstUnreadSeq(messages, conversation.unread_count, me.id));
   }, [messages, unreadFrom, conversation.unread_count, me.id]);
 
   const rows = useMemo<Row[]>(() => {
@@ -109,14 +111,15 @@ export function MessageTimeline({ conversation }: { conversation: Conversation }
     }
   }, [lastRow?.key, lastRow?.pending?.state]);
 
-  const hasOlder = timeline?.hasOlder ?? false;
+  // After a failed page, older pages are asked for again only by the Retry button.
+  const hasOlder = (timeline?.hasOlder ?? false) && !timeline?.error;
   const loadingOlder = timeline?.loadingOlder ?? false;
 
   // The read marker: the newest message fully in view, once the page is visible.
   const seeRead = useCallback(() => {
     const el = scroller.current;
     if (!el || document.visibilityState !== 'visible') return;
-    const bottom = el.scrollTop + el.clientHeight;
+    const bottom = el.scrollTop + el.clientHeight - TOP_LINE; // in the list's own coordinates
     let seen = 0;
     for (const item of virtualizer.getVirtualItems()) {
       const row = rows[item.index];
@@ -153,13 +156,18 @@ export function MessageTimeline({ conversation }: { conversation: Conversation }
 
   if (!timeline || (timeline.messages.length === 0 && timeline.loadingOlder)) return <div className={styles.scroller}><Loading /></div>;
   if (timeline.error && timeline.messages.length === 0)
-    return <div className={styles.scroller}><Failed message={t('conv.loadError')} onRetry={() => void loadOlder(id)} /></div>;
+    return <div className={styles.scroller}><Failed message={t('conv.loadError')} onRetry={() => void openTimeline(id)} /></div>;
 
   return (
     <div className={styles.wrap}>
       <div ref={scroller} className={styles.scroller} onScroll={onScroll} data-testid="timeline-scroller">
         <div className={styles.top}>
-          {loadingOlder ? t('conv.loadingOlder') : !hasOlder && rows.length > 0 ? t('conv.beginning') : ''}
+          {loadingOlder ? t('conv.loadingOlder') : timeline.error ? (
+            <button type="button" className={styles.retry} onClick={() => {
+              store.setTimelineLoading(id, false);
+              void loadOlder(id);
+            }}>{t('conv.loadError')} {t('app.retry')}</button>
+          ) : !hasOlder && rows.length > 0 ? t('conv.beginning') : ''}
         </div>
         {rows.length === 0 && <p className={styles.empty}>{t('conv.emptyTimeline')}</p>}
         <ul className={styles.list} aria-label={t('conv.history')} style={{ height: totalSize }}>
