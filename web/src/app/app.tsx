@@ -2,6 +2,7 @@
 // shell with conversations, contacts and settings (notifications and exports will join the
 // navigation in their own features).
 import { BrowserRouter, Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { ErrorBoundary } from '../components/error-boundary';
 import { Failed, Loading } from '../components/states';
 import { AuthProvider, useAuth } from '../lib/auth/auth-context';
 import { I18nProvider, useI18n } from '../lib/i18n/i18n';
@@ -21,7 +22,9 @@ export function App() {
       <ThemeProvider>
         <AuthProvider>
           <BrowserRouter>
-            <AppRoutes />
+            <ErrorBoundary>
+              <AppRoutes />
+            </ErrorBoundary>
           </BrowserRouter>
         </AuthProvider>
       </ThemeProvider>

@@ -53,6 +53,24 @@ describe('ApiClient', () => {
     expect(refreshes).toBe(1);
   });
 
+  it('lets two tabs refresh one after the other, never at once (each refresh rotates the cookie)', async () => {
+    // jsdom has no Web Locks, like a page on plain http: the localStorage lease takes turns.
+    expect(navigator.locks).toBeUndefined();
+    let inside = 0;
+    let most = 0;
+    const fetchImpl = (async () => {
+      inside++;
+      most = Math.max(most, inside);
+      await new Promise((r) => setTimeout(r, 40));
+      inside--;
+      return json(200, { access_token: 'fresh' });
+    }) as unknown as typeof fetch;
+    const tabs = [new ApiClient(fetchImpl), new ApiClient(fetchImpl)];
+    await expect(Promise.all(tabs.map((tab) => tab.refresh()))).resolves.toEqual([true, true]);
+    expect(most).toBe(1);
+    expect(localStorage.getItem('parley.refresh-lease')).toBeNull();
+  });
+
   it('ends the session when the refresh is refused', async () => {
     const { fetchImpl } = server(() => envelope(401, 'unauthenticated', 'nope'));
     const client = new ApiClient(fetchImpl);

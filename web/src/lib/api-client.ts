@@ -38,6 +38,38 @@ export interface RequestOptions {
 }
 
 type Fetch = typeof fetch;
+
+// Where Web Locks are missing (pages served over plain http on a LAN address are not a secure
+// context), tabs take turns refreshing through a short lease in localStorage: write a claim, wait,
+// and go only if the claim is still ours. Without any storage, the refresh just runs.
+async function withStorageLease<T>(run: () => Promise<T>): Promise<T> {
+  const KEY = 'parley.refresh-lease';
+  const me = Math.random().toString(36).slice(2);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let storage: Storage | null = null;
+  try {
+    storage = typeof localStorage !== 'undefined' ? localStorage : null;
+  } catch {
+    storage = null;
+  }
+  if (!storage) return run();
+  for (let tries = 0; tries < 100; tries++) {
+    const held = JSON.parse(storage.getItem(KEY) ?? 'null') as { id: string; until: number } | null;
+    if (!held || held.until < Date.now()) {
+      storage.setItem(KEY, JSON.stringify({ id: me, until: Date.now() + 10_000 }));
+      await sleep(30);
+      if ((JSON.parse(storage.getItem(KEY) ?? 'null') as { id: string } | null)?.id === me) {
+        try {
+          return await run();
+        } finally {
+          storage.removeItem(KEY);
+        }
+      }
+    }
+    await sleep(50 + Math.random() * 50);
+  }
+  return run();
+}
 const WEB_CLIENT_HEADER = { 'X-Parley-Client': 'web' };
 
 async function toApiError(response: Response): Promise<ApiError> {
@@ -125,7 +157,7 @@ export class ApiClient {
         }
       };
       const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-      const locked = locks ? (locks.request('parley-refresh', run) as unknown as Promise<boolean>) : run();
+      const locked = locks ? (locks.request('parley-refresh', run) as unknown as Promise<boolean>) : withStorageLease(run);
       this.refreshing = locked.finally(() => {
         this.refreshing = null;
       });
@@ -142,9 +174,13 @@ export class ApiClient {
 
   // Revokes the session on the server and forgets the token here.
   async logout(): Promise<void> {
+    // A server that does not answer must not keep the user signed in here: give it 5 s.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 5000);
     try {
-      await this.request<void>('/api/v1/auth/logout', { method: 'POST', body: {}, auth: false });
+      await this.request<void>('/api/v1/auth/logout', { method: 'POST', body: {}, auth: false, signal: abort.signal });
     } finally {
+      clearTimeout(timer);
       this.accessToken = null;
     }
   }

@@ -17,7 +17,12 @@ function systemDark(): boolean {
 
 export function ThemeProvider({ children }: { children: ReactNode }) {
   const [choice, setChoiceState] = useState<ThemeChoice>(() => {
-    const saved = localStorage.getItem(STORAGE_KEY);
+    let saved: string | null = null;
+    try {
+      saved = localStorage.getItem(STORAGE_KEY);
+    } catch {
+      // storage refused: follow the system
+    }
     return saved === 'light' || saved === 'dark' ? saved : 'system';
   });
   const [dark, setDark] = useState(systemDark);
@@ -35,8 +40,12 @@ export function ThemeProvider({ children }: { children: ReactNode }) {
   const value = useMemo<ThemeApi>(() => ({
     choice,
     setChoice: (next) => {
-      if (next === 'system') localStorage.removeItem(STORAGE_KEY);
-      else localStorage.setItem(STORAGE_KEY, next);
+      try {
+        if (next === 'system') localStorage.removeItem(STORAGE_KEY);
+        else localStorage.setItem(STORAGE_KEY, next);
+      } catch {
+        // kept for this page load only
+      }
       setChoiceState(next);
     },
   }), [choice]);

@@ -1,7 +1,7 @@
 // Who is signed in. At start the refresh cookie (HttpOnly: the page never sees it) is traded for
 // an access token, so a reload keeps the user signed in; logout revokes the session on the server
 // and forgets everything this browser kept for the user.
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { api, ApiError } from '../api-client';
 import { usersApi } from '../api/endpoints';
 import type { Profile } from '../api/types';
@@ -29,6 +29,15 @@ export const AuthContext = createContext<AuthApi | null>(null); // exported for 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [state, setState] = useState<AuthState>({ status: 'checking' });
   const [attempt, setAttempt] = useState(0);
+  // Sign-out: the user's local data is removed once the signed-in screens (and their send queue,
+  // which writes unsent messages to storage) are gone.
+  const forgetAfterUnmount = useRef<string | null>(null);
+  useEffect(() => {
+    if (state.status === 'signed-out' && forgetAfterUnmount.current) {
+      forgetUserData(forgetAfterUnmount.current);
+      forgetAfterUnmount.current = null;
+    }
+  }, [state]);
 
   useEffect(() => {
     let cancelled = false;
@@ -72,11 +81,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       } catch {
         // the session is ended here either way; the server's copy expires on its own
       }
-      if (userId) forgetUserData(userId);
+      forgetAfterUnmount.current = userId;
       setState({ status: 'signed-out' });
     },
     forget: () => {
-      if (state.status === 'signed-in') forgetUserData(state.user.id);
+      if (state.status === 'signed-in') forgetAfterUnmount.current = state.user.id;
       api.setAccessToken(null);
       setState({ status: 'signed-out' });
     },

@@ -7,6 +7,7 @@ export const en = {
   'app.notFound': 'This page does not exist.',
   'app.backHome': 'Back to conversations',
   'app.error': 'Something went wrong.',
+  'app.reload': 'Reload the page',
   'app.retry': 'Try again',
 
   'nav.main': 'Main',
@@ -67,6 +68,7 @@ export const en = {
   'conv.list.new': 'New conversation',
   'conv.list.newShort': 'New',
   'conv.list.unread': { one: '{count} unread message', other: '{count} unread messages' },
+  'conv.list.sender': '{name}: {text}',
   'conv.list.noMessages': 'No messages yet',
   'conv.list.you': 'You: {text}',
   'conv.deletedMessage': 'Message deleted',
@@ -112,6 +114,7 @@ export const en = {
   'new.create': 'Create group',
   'new.code': 'Invite code',
   'new.joinSubmit': 'Join',
+  'new.selectedNames': 'Chosen: {names}',
   'new.pickPerson': 'Choose a person',
   'new.selected': { one: '{count} selected', other: '{count} selected' },
 
@@ -124,6 +127,7 @@ export const en = {
   'people.message': 'Message',
   'people.add': 'Add',
   'people.remove': 'Remove',
+  'people.actionFor': '{action} {name}',
   'people.select': 'Select {name}',
 
   'group.title': 'Group details',

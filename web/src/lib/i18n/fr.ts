@@ -8,6 +8,7 @@ export const fr: Catalog = {
   'app.notFound': 'Cette page n’existe pas.',
   'app.backHome': 'Retour aux conversations',
   'app.error': 'Une erreur est survenue.',
+  'app.reload': 'Recharger la page',
   'app.retry': 'Réessayer',
 
   'nav.main': 'Principal',
@@ -68,6 +69,7 @@ export const fr: Catalog = {
   'conv.list.new': 'Nouvelle conversation',
   'conv.list.newShort': 'Nouvelle',
   'conv.list.unread': { one: '{count} message non lu', other: '{count} messages non lus' },
+  'conv.list.sender': '{name} : {text}',
   'conv.list.noMessages': 'Aucun message',
   'conv.list.you': 'Vous : {text}',
   'conv.deletedMessage': 'Message supprimé',
@@ -113,6 +115,7 @@ export const fr: Catalog = {
   'new.create': 'Créer le groupe',
   'new.code': 'Code d’invitation',
   'new.joinSubmit': 'Rejoindre',
+  'new.selectedNames': 'Choisis : {names}',
   'new.pickPerson': 'Choisissez une personne',
   'new.selected': { one: '{count} sélectionné', other: '{count} sélectionnés' },
 
@@ -125,6 +128,7 @@ export const fr: Catalog = {
   'people.message': 'Écrire',
   'people.add': 'Ajouter',
   'people.remove': 'Retirer',
+  'people.actionFor': '{action} {name}',
   'people.select': 'Sélectionner {name}',
 
   'group.title': 'Détails du groupe',

@@ -22,7 +22,12 @@ export function detectLocale(languages: readonly string[] = navigator.languages 
 }
 
 function initialLocale(): Locale {
-  const saved = typeof localStorage !== 'undefined' ? localStorage.getItem(STORAGE_KEY) : null;
+  let saved: string | null = null;
+  try {
+    saved = localStorage.getItem(STORAGE_KEY);
+  } catch {
+    // storage refused: follow the browser
+  }
   return saved === 'en' || saved === 'fr' ? saved : detectLocale();
 }
 
@@ -62,7 +67,11 @@ export function I18nProvider({ children, locale: forced }: { children: ReactNode
     document.documentElement.lang = locale;
   }, [locale]);
   const setLocale = useCallback((next: Locale) => {
-    localStorage.setItem(STORAGE_KEY, next);
+    try {
+      localStorage.setItem(STORAGE_KEY, next);
+    } catch {
+      // kept for this page load only
+    }
     setLocaleState(next);
   }, []);
   const value = useMemo<I18n>(() => {

@@ -30,30 +30,33 @@ export function ChatProvider({ me, children }: { me: Id; children: ReactNode }) 
   const [parts] = useState(() => {
     const store = new ChatStore(me);
     const engine = new SyncEngine(store);
-    const queue = new SendQueue(store);
-    return { store, engine, queue };
+    return { store, engine, queue: null as SendQueue | null };
   });
 
   useEffect(() => {
-    const { engine, queue } = parts;
+    const { engine, store } = parts;
+    const queue = new SendQueue(store);
+    parts.queue = queue;
     const off = engine.onLive(queue.resendFailed);
     engine.start();
     queue.restore();
     return () => {
       off();
+      queue.dispose();
       void engine.stop();
     };
   }, [parts]);
 
   const actions = useMemo<ChatActions>(() => {
-    const { store, queue } = parts;
+    const { store } = parts;
+    const queue = () => parts.queue!;
     const readSent = new Map<Id, number>();
     const opening = new Map<Id, Promise<void>>();
     return {
       store,
-      send: (id, body) => void queue.submit(id, body),
-      retry: (clientId) => queue.retry(clientId),
-      discard: (clientId) => queue.discard(clientId),
+      send: (id, body) => void queue().submit(id, body),
+      retry: (clientId) => queue().retry(clientId),
+      discard: (clientId) => queue().discard(clientId),
       openTimeline: (id) => {
         const t = store.getState().timelines[id];
         if (t && !(t.error && t.messages.length === 0)) return Promise.resolve();

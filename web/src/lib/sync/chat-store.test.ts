@@ -25,6 +25,17 @@ describe('ChatStore', () => {
     expect(s.conversations.c1.last_message?.seq).toBe(2);
   });
 
+  it('a reload: an older snapshot followed by the events after its cursor counts each message once', () => {
+    const store = new ChatStore('me');
+    // The snapshot already holds message 2 (read after the cursor was taken)...
+    store.replaceConversations([conv(msg(2, 'bob'), 2)]);
+    store.addHistory('c1', [msg(1, 'bob'), msg(2, 'bob')], false, true);
+    // ...and the events from the cursor on bring 2 again, then 3.
+    store.applyEvents([2, 3].map((seq) => ({ type: 'message.created' as const, conversation_id: 'c1', message: msg(seq, 'bob') })));
+    expect(store.getState().conversations.c1.unread_count).toBe(3);
+    expect(store.getState().timelines.c1.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+  });
+
   it('marks read locally only up to what was seen', () => {
     const store = new ChatStore('me');
     store.replaceConversations([conv(msg(3, 'bob'), 3)]);

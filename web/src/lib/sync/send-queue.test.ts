@@ -34,6 +34,27 @@ describe('SendQueue', () => {
     expect(store.getState().pending).toEqual({});
   });
 
+  it('tries a send that failed for a transient reason again by itself, with the same client_id', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = new ChatStore('me');
+      const send = vi.fn()
+        .mockRejectedValueOnce(new ApiError(503, 'unavailable', 'busy'))
+        .mockImplementation(async (_c: string, body: string, clientId: string) => stored(clientId, body));
+      const queue = new SendQueue(store, send, null);
+      const clientId = queue.submit('c1', 'later');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(store.getState().pending[clientId].state).toBe('failed');
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(send).toHaveBeenCalledTimes(2);
+      expect(send.mock.calls[1][2]).toBe(clientId);
+      expect(store.getState().pending).toEqual({});
+      queue.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('does not resend by itself what the server refused, but keeps it for a manual retry', async () => {
     const store = new ChatStore('me');
     const send = vi.fn().mockRejectedValue(new ApiError(403, 'permission_denied', 'blocked'));

@@ -7,6 +7,7 @@ import { ApiError } from '../api-client';
 import { conversationsApi } from '../api/endpoints';
 import type { Id, Message } from '../api/types';
 import type { ChatStore, PendingMessage } from './chat-store';
+import { backoffDelay } from './sync-engine';
 
 export function newClientId(): string {
   const bytes = new Uint8Array(16);
@@ -18,6 +19,10 @@ type Send = (conversationId: Id, body: string, clientId: string) => Promise<Mess
 
 export class SendQueue {
   private inFlight = new Set<string>();
+  private attempts = new Map<string, number>(); // failed tries of each message, for its backoff
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+  private disposed = false;
+  private unsubscribe: () => void;
   private readonly storageKey: string;
 
   constructor(
@@ -26,7 +31,15 @@ export class SendQueue {
     private readonly storage: Storage | null = typeof localStorage !== 'undefined' ? localStorage : null,
   ) {
     this.storageKey = `parley.pending.${store.me}`;
-    store.subscribe(this.persist);
+    this.unsubscribe = store.subscribe(this.persist);
+  }
+
+  // The user signed out or the app closed: nothing more is sent or written to storage.
+  dispose(): void {
+    this.disposed = true;
+    this.unsubscribe();
+    this.timers.forEach(clearTimeout);
+    this.timers.clear();
   }
 
   // Messages a previous page load did not get sent: shown again and sent.
@@ -75,15 +88,26 @@ export class SendQueue {
 
   private async attempt(clientId: string): Promise<void> {
     const p = this.store.getState().pending[clientId];
-    if (!p || this.inFlight.has(clientId)) return;
+    if (!p || this.inFlight.has(clientId) || this.disposed) return;
     this.inFlight.add(clientId);
     this.store.updatePending(clientId, { state: 'pending', error: undefined });
     try {
       const message = await this.send(p.conversationId, p.body, clientId);
       this.store.upsertMessage(message); // settles the pending copy
       this.store.dropPending(clientId);
+      this.attempts.delete(clientId);
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError(0, 'network', String(e));
+      if (err.transient) {
+        // Tried again by itself, later and later (and at once when sync is live again).
+        const n = (this.attempts.get(clientId) ?? 0) + 1;
+        this.attempts.set(clientId, n);
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          if (this.store.getState().pending[clientId]?.state === 'failed') void this.attempt(clientId);
+        }, backoffDelay(n));
+        this.timers.add(timer);
+      }
       this.store.updatePending(clientId, {
         state: 'failed',
         retryable: err.transient,
@@ -97,7 +121,7 @@ export class SendQueue {
   private persisted: Record<string, PendingMessage> | null = null;
   private persist = (): void => {
     const pending = this.store.getState().pending;
-    if (!this.storage || pending === this.persisted) return;
+    if (!this.storage || this.disposed || pending === this.persisted) return;
     this.persisted = pending;
     const waiting = Object.values(pending);
     try {

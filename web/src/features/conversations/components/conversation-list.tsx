@@ -43,7 +43,7 @@ function ConversationRow({ conversation: c }: { conversation: Conversation }) {
   let preview = t('conv.list.noMessages');
   if (last) {
     const text = last.deleted ? t('conv.deletedMessage') : (last.body ?? '').replace(/\s+/g, ' ');
-    preview = last.sender_id === me.id ? t('conv.list.you', { text }) : sender ? `${sender}: ${text}` : text;
+    preview = last.sender_id === me.id ? t('conv.list.you', { text }) : sender ? t('conv.list.sender', { name: sender, text }) : text;
   }
   return (
     <li>

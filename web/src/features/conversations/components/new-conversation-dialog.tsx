@@ -16,7 +16,7 @@ import styles from './dialogs.module.css';
 type Tab = 'direct' | 'group' | 'join';
 
 export function NewConversationDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const navigate = useNavigate();
   const { adopt } = useChatActions();
   const [tab, setTab] = useState<Tab>('direct');
@@ -80,7 +80,9 @@ export function NewConversationDialog({ open, onClose }: { open: boolean; onClos
             setMembers(next);
           }} />
           <p className={styles.selected} aria-live="polite">
-            {t('new.selected', { count: members.size })}{members.size > 0 ? `: ${[...members.values()].map((p) => p.display_name).join(', ')}` : ''}
+            {members.size > 0
+              ? t('new.selectedNames', { names: new Intl.ListFormat(locale, { type: 'conjunction' }).format([...members.values()].map((p) => p.display_name)) })
+              : t('new.selected', { count: 0 })}
           </p>
           {errors.fieldError('member_ids') && <p className={styles.error} role="alert">{errors.fieldError('member_ids')}</p>}
           <div className={styles.actions}>

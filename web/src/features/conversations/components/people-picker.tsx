@@ -75,7 +75,7 @@ export function PeoplePicker({ actionLabel, onPick, selected, onToggle, exclude 
                 <input type="checkbox" className={styles.check} checked={selected?.has(p.id) ?? false}
                   aria-label={t('people.select', { name: p.display_name })} onChange={() => onToggle(p)} />
               ) : (
-                <Button onClick={() => onPick?.(p)} aria-label={`${actionLabel} ${p.display_name}`}>{actionLabel}</Button>
+                <Button onClick={() => onPick?.(p)} aria-label={t('people.actionFor', { action: actionLabel ?? '', name: p.display_name })}>{actionLabel}</Button>
               )}
             </li>
           ))}
