@@ -31,3 +31,16 @@ build_web() {
   (cd "$ROOT/web" && npm run --silent build) || die "web build failed"
   touch "$stamp"
 }
+
+# node_tests FILE...: Node's test runner with the spec reporter, one test file at a time (the API
+# tests start servers of their own). Node 18, Debian 12's own, has no --test-concurrency: there
+# each file gets a runner of its own.
+node_tests() {
+  if node --test-concurrency=1 -e 0 >/dev/null 2>&1; then
+    node --test --test-concurrency=1 --test-reporter=spec "$@"
+  else
+    local status=0 file
+    for file in "$@"; do node --test --test-reporter=spec "$file" || status=1; done
+    return $status
+  fi
+}
