@@ -1,6 +1,6 @@
 // Form fields with a visible label, an optional hint, and the error shown beside the field
 // (announced, and tied to the input with aria-describedby).
-import { useId, type InputHTMLAttributes, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
+import { useId, type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, type TextareaHTMLAttributes } from 'react';
 import styles from './field.module.css';
 
 interface Common {
@@ -22,41 +22,33 @@ function Extra({ id, hint, error }: { id: string; hint?: string; error?: string 
   );
 }
 
-export function TextField({ label, hint, error, className, ...props }: Common & InputHTMLAttributes<HTMLInputElement>) {
+// The label, hint and error around one control; control() gets the props that tie them together.
+function Field({ label, hint, error, className, control }: Common & {
+  className?: string;
+  control: (props: { id: string; className: string; 'aria-invalid'?: boolean; 'aria-describedby'?: string }) => ReactNode;
+}) {
   const id = useId();
   return (
     <div className={[styles.field, className].filter(Boolean).join(' ')}>
       <label htmlFor={id} className={styles.label}>{label}</label>
-      <input id={id} className={styles.input} aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)} {...props} />
+      {control({ id, className: styles.input, 'aria-invalid': error ? true : undefined, 'aria-describedby': describedBy(id, hint, error) })}
       <Extra id={id} hint={hint} error={error} />
     </div>
   );
+}
+
+export function TextField({ label, hint, error, className, ...props }: Common & InputHTMLAttributes<HTMLInputElement>) {
+  return <Field label={label} hint={hint} error={error} className={className} control={(tie) => <input {...tie} {...props} />} />;
 }
 
 export function TextArea({ label, hint, error, className, ...props }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const id = useId();
-  return (
-    <div className={[styles.field, className].filter(Boolean).join(' ')}>
-      <label htmlFor={id} className={styles.label}>{label}</label>
-      <textarea id={id} className={styles.input} aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)} {...props} />
-      <Extra id={id} hint={hint} error={error} />
-    </div>
-  );
+  return <Field label={label} hint={hint} error={error} className={className} control={(tie) => <textarea {...tie} {...props} />} />;
 }
 
 export function SelectField({ label, hint, error, className, children, ...props }: Common & SelectHTMLAttributes<HTMLSelectElement>) {
-  const id = useId();
   return (
-    <div className={[styles.field, className].filter(Boolean).join(' ')}>
-      <label htmlFor={id} className={styles.label}>{label}</label>
-      <select id={id} className={styles.input} aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy(id, hint, error)} {...props}>
-        {children}
-      </select>
-      <Extra id={id} hint={hint} error={error} />
-    </div>
+    <Field label={label} hint={hint} error={error} className={className}
+      control={(tie) => <select {...tie} {...props}>{children}</select>} />
   );
 }
 
