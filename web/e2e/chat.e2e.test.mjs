@@ -187,6 +187,11 @@ test('every main view passes axe and is screenshotted in both languages, themes 
   await messageItem(alice, 'Thanks!').waitFor();
   await checkA11y(alice, 'conversation');
   await shoot(alice, 'conversation');
+  await alice.getByRole('button', { name: 'Conversation details' }).click();
+  await alice.getByRole('dialog').getByRole('heading', { name: 'Members (3)' }).waitFor();
+  await checkA11y(alice, 'group details');
+  await shoot(alice, 'group-details');
+  await alice.keyboard.press('Escape');
   await goTo(alice, 'Contacts');
   await alice.getByRole('heading', { name: 'Your contacts' }).waitFor();
   await checkA11y(alice, 'contacts');
