@@ -25,8 +25,17 @@ export interface Row {
   unreadMark: boolean;
 }
 
-export function MessageItem({ row, conversation, index, total, start, measure }: {
+// The message being edited, held by the timeline: a row scrolled out of view (and so out of the
+// DOM) keeps its edit when it comes back.
+export interface EditState {
+  id: string | null;
+  draft: string;
+  set: (id: string | null, draft?: string) => void;
+}
+
+export function MessageItem({ row, conversation, index, total, start, measure, edit: editState }: {
   row: Row;
+  edit: EditState;
   conversation: Conversation;
   index: number;
   total: number;
@@ -44,14 +53,18 @@ export function MessageItem({ row, conversation, index, total, start, measure }:
   const myRole = conversation.members.find((m) => m.user_id === me.id)?.role;
   const canDelete = !!message && !message.deleted && (own || (conversation.kind === 'group' && (myRole === 'owner' || myRole === 'admin')));
   const canEdit = !!message && !message.deleted && own;
-  const [editing, setEditing] = useState(false);
-  const [draft, setDraft] = useState('');
+  const editing = !!message && editState.id === message.id;
+  const draft = editing ? editState.draft : '';
+  const setDraft = (text: string) => editState.set(message!.id, text);
+  const setEditing = (on: boolean) => editState.set(on ? message!.id : null, on ? message!.body ?? '' : '');
+  const tooLong = Array.from(draft).length > 4000;
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   async function save() {
     if (!message) return;
     const body = draft.trim();
+    if (tooLong) return;
     if (!body || body === message.body) return setEditing(false);
     try {
       await edit(message, body);
@@ -94,10 +107,11 @@ export function MessageItem({ row, conversation, index, total, start, measure }:
           <div className={styles.editor}>
             <label className="visually-hidden" htmlFor={`edit-${row.key}`}>{t('conv.editLabel')}</label>
             <textarea id={`edit-${row.key}`} className={styles.editBox} value={draft} autoFocus dir="auto"
-              maxLength={4000} onChange={(e) => setDraft(e.target.value)} onKeyDown={onEditKey} />
+              aria-invalid={tooLong || undefined} onChange={(e) => setDraft(e.target.value)} onKeyDown={onEditKey} />
+            {tooLong && <span className={styles.failedText} role="alert">{t('conv.tooLong', { count: Array.from(draft).length - 4000 })}</span>}
             <div className={styles.editActions}>
               <Button onClick={() => setEditing(false)}>{t('conv.cancel')}</Button>
-              <Button variant="primary" onClick={() => void save()}>{t('conv.save')}</Button>
+              <Button variant="primary" disabled={tooLong} onClick={() => void save()}>{t('conv.save')}</Button>
             </div>
           </div>
         ) : (
@@ -127,7 +141,7 @@ export function MessageItem({ row, conversation, index, total, start, measure }:
         {(canEdit || canDelete) && !editing && (
           <div className={styles.actions}>
             {canEdit && (
-              <IconButton label={t('conv.edit')} onClick={() => { setDraft(message!.body ?? ''); setEditing(true); }}>
+              <IconButton label={t('conv.edit')} onClick={() => setEditing(true)}>
                 <EditIcon />
               </IconButton>
             )}

@@ -13,7 +13,7 @@ import { useI18n } from '../../../lib/i18n/i18n';
 import { useChat, useChatActions } from '../../../lib/sync/chat-context';
 import type { PendingMessage } from '../../../lib/sync/chat-store';
 import { useProfile } from '../../../lib/users/profiles';
-import { MessageItem, type Row } from './message-item';
+import { MessageItem, type EditState, type Row } from './message-item';
 import styles from './message-timeline.module.css';
 
 const ESTIMATE = 64; // px: a one-line message with its meta line
@@ -43,6 +43,11 @@ export function MessageTimeline({ conversation }: { conversation: Conversation }
   const stick = useRef(true); // keep the newest message in view
   const [atBottom, setAtBottom] = useState(true);
   const [unreadFrom, setUnreadFrom] = useState<number | null | undefined>(undefined);
+  const [edit, setEdit] = useState<{ id: string | null; draft: string }>({ id: null, draft: '' });
+  const editState = useMemo<EditState>(
+    () => ({ ...edit, set: (id, draft = '') => setEdit({ id, draft }) }),
+    [edit],
+  );
 
   useEffect(() => {
     void openTimeline(id);
@@ -173,7 +178,7 @@ export function MessageTimeline({ conversation }: { conversation: Conversation }
         <ul className={styles.list} aria-label={t('conv.history')} style={{ height: totalSize }}>
           {virtualizer.getVirtualItems().map((item) => (
             <MessageItem key={item.key} row={rows[item.index]} conversation={conversation} index={item.index}
-              total={rows.length} start={item.start} measure={virtualizer.measureElement} />
+              total={rows.length} start={item.start} measure={virtualizer.measureElement} edit={editState} />
           ))}
         </ul>
       </div>
