@@ -12,7 +12,8 @@ namespace parley::auth {
 
 AuthOptions AuthOptions::from_env() {
   AuthOptions o;
-  o.access_ttl = std::chrono::seconds(config::get_int("PARLEY_ACCESS_TOKEN_TTL_S", 900, 60, 3600));
+  o.access_ttl = std::chrono::seconds(config::get_int("PARLEY_ACCESS_TOKEN_TTL_S", 900, 60,
+                                                      token::kMaxAccessTokenLifetime.count()));
   o.refresh_ttl = std::chrono::hours(24 * config::get_int("PARLEY_REFRESH_TOKEN_TTL_DAYS", 30, 1, 365));
   o.password.memory_kib = static_cast<std::size_t>(
       config::get_int("PARLEY_ARGON2_MEMORY_KIB", 19 * 1024, 19 * 1024, 4 * 1024 * 1024));
@@ -36,13 +37,14 @@ AuthOptions AuthOptions::from_env() {
 void AuthService::start() {
   // Revocations reach token verifiers as events, which a process that was not running missed:
   // this one (and, in the all-in-one, every service) refuses again the sessions revoked and the
-  // accounts deleted within the longest access-token lifetime.
-  auto since = time::now() - std::chrono::hours(1);
+  // accounts deleted within the longest access-token lifetime (and its leeway).
+  auto horizon = ctx_.verifier.revocation_horizon();
+  auto since = time::now() - horizon;
   store::Revocations recent;
   db_->read_sync([&](storage::Tx& tx) {
     recent = store::recent_revocations(tx, time::format_rfc3339(since), time::to_unix_ms(since));
   });
-  auto until = time::now() + std::chrono::hours(1);
+  auto until = time::now() + horizon;
   for (const auto& sid : recent.sessions) ctx_.verifier.revoke_session(sid, until);
   for (const auto& uid : recent.users) ctx_.verifier.revoke_user(uid, until);
   outbox_.start();
