@@ -51,16 +51,19 @@ void add_internal_route(http::Router& router, const ServiceCredential& credentia
 }
 
 void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer) {
-  bus.subscribe_transient(std::move(consumer), {"session.revoked", "user.deleted"}, [&verifier](const events::Event& e) {
-    // Tokens live at most an hour (PARLEY_ACCESS_TOKEN_TTL_S); no need to remember longer.
-    auto until = time::now() + std::chrono::hours(1);
-    if (e.type == "session.revoked") {
-      if (auto sid = e.data.if_contains("session_id"); sid && sid->is_string())
-        verifier.revoke_session(std::string(sid->as_string()), until);
-    } else if (auto uid = e.data.if_contains("user_id"); uid && uid->is_string()) {
-      verifier.revoke_user(std::string(uid->as_string()), until);
-    }
-  });
+  bus.subscribe_transient(
+      std::move(consumer), {"session.revoked", "user.deleted"},
+      [&verifier](const events::Event& e) {
+        // Tokens live at most kMaxAccessTokenLifetime and pass until their exp plus the leeway; no
+        // need to remember longer, and no less will do.
+        auto until = time::now() + verifier.revocation_horizon();
+        if (e.type == "session.revoked") {
+          if (auto sid = e.data.if_contains("session_id"); sid && sid->is_string())
+            verifier.revoke_session(std::string(sid->as_string()), until);
+        } else if (auto uid = e.data.if_contains("user_id"); uid && uid->is_string()) {
+          verifier.revoke_user(std::string(uid->as_string()), until);
+        }
+      });
 }
 
 async::Task<void> publish_now(Context& ctx, events::Outbox& outbox) {

@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 
 #include "parley/async/run_blocking.hpp"
+#include "parley/core/crypto.hpp"
+#include "parley/core/error.hpp"
 #include "parley/service/service.hpp"
 
 namespace parley::service {
@@ -28,10 +30,14 @@ class FakeDatabase final : public storage::Database {
 class FakeBus final : public events::EventBus {
  public:
   bool up = true;
+  events::EventHandler transient;  // the last transient subscription's handler
   // events::EventBus
   void publish(const events::Event&) override {}
   void subscribe(std::string, std::vector<std::string>, events::EventHandler) override {}
-  void subscribe_transient(std::string, std::vector<std::string>, events::EventHandler) override {}
+  void subscribe_transient(std::string, std::vector<std::string>,
+                           events::EventHandler handler) override {
+    transient = std::move(handler);
+  }
   void start() override {}
   void stop() override {}
   bool connected() const override { return up; }
@@ -76,6 +82,37 @@ TEST(Readyz, Is503WhileADatabaseOrTheBrokerIsAwayAnd200AfterWithoutARestart) {
 
   bus.up = true;
   EXPECT_EQ(readyz(router).status, 200);
+}
+
+// Issue #14, finding 8: with the longest access-token lifetime, a revoked token must stay refused
+// until it expires for good (exp plus the verifier's leeway), not come back in its last 30 s.
+TEST(SubscribeRevocations, KeepsARevocationUntilTheLongestLivedTokenHasExpiredWithItsLeeway) {
+  crypto::init();
+  auto key = token::SigningKey::from_seed("k1", std::string(32, '\x07'));
+  token::Verifier verifier({});
+  verifier.add_key(key.kid(), key.public_key());
+  FakeBus bus;
+  subscribe_revocations(bus, verifier, "verifier");
+  ASSERT_TRUE(bus.transient);
+
+  auto issued = time::now();
+  token::Claims claims;
+  claims.sub = "user-1";
+  claims.sid = "session-1";
+  claims.iss = "parley";
+  claims.aud = "parley";
+  claims.iat = time::to_unix_ms(issued) / 1000;
+  claims.nbf = claims.iat;
+  claims.exp = claims.iat + token::kMaxAccessTokenLifetime.count();
+  std::string jwt = key.sign(claims);
+  bus.transient(events::Event::make("session.revoked", "auth",
+                                    {{"session_id", "session-1"}, {"user_id", "user-1"}}));
+
+  for (auto after :
+       {std::chrono::seconds(1), token::kMaxAccessTokenLifetime - std::chrono::seconds(1),
+        token::kMaxAccessTokenLifetime + std::chrono::seconds(15),
+        token::kMaxAccessTokenLifetime + std::chrono::seconds(28)})
+    EXPECT_THROW(verifier.verify(jwt, issued + after), Error) << after.count() << " s after";
 }
 
 }  // namespace

@@ -1,8 +1,13 @@
 #include "parley/service/run.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/json/parse.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -30,6 +35,46 @@ void raise_open_file_limit() {
     setrlimit(RLIMIT_NOFILE, &limit);
   }
 }
+
+// An exclusive lock on the data directory (flock on <data dir>/parley.lock), held for the
+// process's life: two processes on the same SQLite files would each keep in memory what the
+// other's writes change (sync logs, throttles, caches). A second process stops at start-up,
+// naming the setting and the holder's pid (exit status 2). The kernel drops the lock when the
+// process ends, however it ends.
+class DataDirLock {
+ public:
+  explicit DataDirLock(const std::string& data_dir) {
+    std::string path = data_dir + "/parley.lock";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ < 0)
+      throw config::ConfigError("PARLEY_DATA_DIR: cannot open " + path + ": " +
+                                std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      int error = errno;
+      char pid[32] = {};
+      ssize_t n = ::pread(fd_, pid, sizeof pid - 1, 0);
+      std::string holder = n > 0 ? std::string(pid, static_cast<std::size_t>(n)) : std::string("?");
+      while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) holder.pop_back();
+      ::close(fd_);
+      if (error == EWOULDBLOCK)
+        throw config::ConfigError("PARLEY_DATA_DIR: " + data_dir +
+                                  " is in use by another parley process (pid " + holder +
+                                  "); stop it first, or give this one another data directory");
+      throw config::ConfigError("PARLEY_DATA_DIR: cannot lock " + path + ": " +
+                                std::strerror(error));
+    }
+    std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+      // The pid is only for the message another process prints; the lock is what counts.
+    }
+  }
+  ~DataDirLock() { ::close(fd_); }
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 // Loads the public keys another process (auth) published as a JWK Set file.
 void load_jwks(token::Verifier& verifier, const std::string& path) {
@@ -108,6 +153,10 @@ int run(const std::vector<Factory>& factories) {
   if (!amqp_url.empty()) amqp = parse_setting("PARLEY_AMQP_URL", amqp_url, events::parse_amqp_url);
   auto web_app = load_web_app(factories.size() > 1);
   std::filesystem::create_directories(data_dir);
+  // SQLite files in the data directory: one process at a time. (With MariaDB the directory holds
+  // only keys, which replicas may share.)
+  std::optional<DataDirLock> data_dir_lock;
+  if (!mysql) data_dir_lock.emplace(data_dir);
   ServiceCredential service_credential(load_or_create_service_token(service_token_file));
 
   http::Metrics metrics;

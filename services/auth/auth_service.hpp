@@ -17,7 +17,9 @@ struct AuthOptions {
   std::chrono::hours refresh_ttl{24 * 30};      // PARLEY_REFRESH_TOKEN_TTL_DAYS
   PasswordParams password;                      // PARLEY_ARGON2_MEMORY_KIB, PARLEY_ARGON2_OPS
   std::size_t hash_threads = 2;                 // PARLEY_HASH_THREADS
-  LoginThrottle::Options throttle;              // PARLEY_LOGIN_MAX_FAILURES, PARLEY_LOGIN_MAX_PER_IP
+  GuessOptions guesses;                         // PARLEY_LOGIN_MAX_FAILURES (free failures)
+  int login_max_per_address = 100;              // PARLEY_LOGIN_MAX_PER_IP, per minute
+  int register_max_per_address = 100;           // PARLEY_REGISTER_MAX_PER_IP, per hour
   CookieSecure cookie_secure = CookieSecure::automatic;  // PARLEY_COOKIE_SECURE
   bool trust_proxy = false;  // PARLEY_TRUST_PROXY: believe X-Forwarded-Proto
   static AuthOptions from_env();
@@ -39,6 +41,7 @@ class AuthService final : public service::Service {
   // The hashing pool first: logins still queued finish (and resume their requests) while the
   // server's I/O contexts exist; the pool's destructor would run them after those are gone.
   void stop() override {
+    login_hash_pool_.join();
     hash_pool_.join();
     outbox_.stop();
   }
@@ -79,7 +82,14 @@ class AuthService final : public service::Service {
   std::string refresh_cookie(const http::Request& request, const std::string& token) const;
   // True for a request the trusted gateway received over HTTPS (X-Forwarded-Proto).
   bool came_over_https(const http::Request& request) const;
-  void throw_if_throttled(const std::string& account);
+  // Checks a password of the signed-in account (password change, account deletion) on the
+  // hashing pool, throttled like logins per account and client address; then, if it is right,
+  // runs then_fn there too. Throws 401 invalid_credentials when it is wrong, 429 when throttled.
+  template <class Then>
+  async::Task<std::invoke_result_t<Then&>> check_own_password(const http::Request& request,
+                                                              const UserRecord& user,
+                                                              const std::string& password,
+                                                              Then then_fn);
   // The public half of the signing key as a JWK Set file, for services in other processes
   // (PARLEY_JWKS_FILE); GET /api/v1/auth/jwks serves the same.
   void publish_jwks(const std::string& path) const;
@@ -90,8 +100,13 @@ class AuthService final : public service::Service {
   events::Outbox outbox_;
   token::SigningKey key_;
   PasswordHasher hasher_;
-  LoginThrottle throttle_;
+  GuessThrottle guesses_;
+  RateWindow login_addresses_;
+  RateWindow registrations_;
+  // Logins hash on a pool of their own, so that a flood of registrations (or password changes)
+  // filling the other pool's queue cannot refuse them.
   async::WorkerPool hash_pool_;
+  async::WorkerPool login_hash_pool_;
 };
 
 }  // namespace parley::auth

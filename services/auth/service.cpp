@@ -12,17 +12,20 @@ namespace parley::auth {
 
 AuthOptions AuthOptions::from_env() {
   AuthOptions o;
-  o.access_ttl = std::chrono::seconds(config::get_int("PARLEY_ACCESS_TOKEN_TTL_S", 900, 60, 3600));
+  o.access_ttl = std::chrono::seconds(config::get_int("PARLEY_ACCESS_TOKEN_TTL_S", 900, 60,
+                                                      token::kMaxAccessTokenLifetime.count()));
   o.refresh_ttl = std::chrono::hours(24 * config::get_int("PARLEY_REFRESH_TOKEN_TTL_DAYS", 30, 1, 365));
   o.password.memory_kib = static_cast<std::size_t>(
       config::get_int("PARLEY_ARGON2_MEMORY_KIB", 19 * 1024, 19 * 1024, 4 * 1024 * 1024));
   o.password.ops = static_cast<unsigned long long>(config::get_int("PARLEY_ARGON2_OPS", 2, 2, 64));
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   o.hash_threads = static_cast<std::size_t>(config::get_int("PARLEY_HASH_THREADS", cores, 1, 256));
-  o.throttle.max_failures_per_account =
+  o.guesses.free_failures =
       static_cast<int>(config::get_int("PARLEY_LOGIN_MAX_FAILURES", 10, 1, 1'000'000));
-  o.throttle.max_attempts_per_address =
+  o.login_max_per_address =
       static_cast<int>(config::get_int("PARLEY_LOGIN_MAX_PER_IP", 100, 1, 100'000'000));
+  o.register_max_per_address =
+      static_cast<int>(config::get_int("PARLEY_REGISTER_MAX_PER_IP", 100, 1, 100'000'000));
   std::string secure = config::get_string("PARLEY_COOKIE_SECURE", "auto");
   auto cookie_secure = parse_cookie_secure(secure);
   if (!cookie_secure)
@@ -36,13 +39,14 @@ AuthOptions AuthOptions::from_env() {
 void AuthService::start() {
   // Revocations reach token verifiers as events, which a process that was not running missed:
   // this one (and, in the all-in-one, every service) refuses again the sessions revoked and the
-  // accounts deleted within the longest access-token lifetime.
-  auto since = time::now() - std::chrono::hours(1);
+  // accounts deleted within the longest access-token lifetime (and its leeway).
+  auto horizon = ctx_.verifier.revocation_horizon();
+  auto since = time::now() - horizon;
   store::Revocations recent;
   db_->read_sync([&](storage::Tx& tx) {
     recent = store::recent_revocations(tx, time::format_rfc3339(since), time::to_unix_ms(since));
   });
-  auto until = time::now() + std::chrono::hours(1);
+  auto until = time::now() + horizon;
   for (const auto& sid : recent.sessions) ctx_.verifier.revoke_session(sid, until);
   for (const auto& uid : recent.users) ctx_.verifier.revoke_user(uid, until);
   outbox_.start();
@@ -55,8 +59,15 @@ AuthService::AuthService(service::Context& ctx, AuthOptions options)
       outbox_(*db_, ctx.bus, "auth"),
       key_(token::SigningKey::load_or_create(ctx.data_dir + "/auth-signing-key.json")),
       hasher_(options.password),
-      throttle_(options.throttle),
-      hash_pool_({.name = "hashing", .threads = options.hash_threads, .max_queued = 256, .nice = 10}) {
+      guesses_(options.guesses),
+      login_addresses_(options.login_max_per_address, std::chrono::minutes(1)),
+      registrations_(options.register_max_per_address, std::chrono::hours(1)),
+      hash_pool_(
+          {.name = "hashing", .threads = options.hash_threads, .max_queued = 256, .nice = 10}),
+      login_hash_pool_({.name = "login-hashing",
+                        .threads = options.hash_threads,
+                        .max_queued = 256,
+                        .nice = 10}) {
   db_->migrate(auth_migrations());
   ctx.verifier.add_key(key_.kid(), key_.public_key());
   publish_jwks(ctx.data_dir + "/jwks.json");

@@ -1,79 +1,79 @@
 #include "domain/throttle.hpp"
 
+#include <algorithm>
+
 namespace parley::auth {
 
-LoginThrottle::LoginThrottle(Options options) : options_(options) {}
+std::chrono::milliseconds failure_delay(int failures, const GuessOptions& options) {
+  if (failures < options.free_failures) return std::chrono::milliseconds(0);
+  int doublings = std::min(failures - options.free_failures, 30);
+  auto delay = options.first_delay.count() << doublings;
+  return std::chrono::milliseconds(std::min<std::int64_t>(delay, options.max_delay.count()));
+}
 
-std::int64_t LoginThrottle::wait(Window& w, int limit, std::chrono::milliseconds window, time::TimePoint now) {
-  while (!w.empty() && w.front() + window <= now) w.pop_front();
-  if (static_cast<int>(w.size()) < limit) return 0;
-  auto until = w[w.size() - static_cast<std::size_t>(limit)] + window;
+std::int64_t guess_wait(const GuessFacts& facts, const GuessOptions& options, time::TimePoint now) {
+  constexpr std::int64_t kUntilAChecksEnds = 1000;  // a check takes well under a second
+  if (facts.failures < options.free_failures)
+    return facts.failures + facts.in_flight < options.free_failures ? 0 : kUntilAChecksEnds;
+  auto until = facts.last_failure + failure_delay(facts.failures, options);
+  if (until > now) return std::max<std::int64_t>(1, (until - now).count());
+  return facts.in_flight > 0 ? kUntilAChecksEnds : 0;
+}
+
+GuessThrottle::GuessThrottle(GuessOptions options) : options_(options) {}
+
+void GuessThrottle::prune(time::TimePoint now) {
+  if (keys_.size() < 100'000) return;
+  std::erase_if(keys_, [&](const auto& kv) {
+    return kv.second.in_flight == 0 && kv.second.last_failure + options_.forget_after <= now;
+  });
+}
+
+std::int64_t GuessThrottle::begin_check(std::string_view key, time::TimePoint now) {
+  std::lock_guard lock(mutex_);
+  prune(now);
+  GuessFacts& facts = keys_[std::string(key)];
+  if (facts.failures > 0 && facts.last_failure + options_.forget_after <= now) facts.failures = 0;
+  std::int64_t wait = guess_wait(facts, options_, now);
+  if (wait == 0)
+    ++facts.in_flight;
+  else if (facts.failures == 0 && facts.in_flight == 0)
+    keys_.erase(std::string(key));
+  return wait;
+}
+
+void GuessThrottle::finish_check(std::string_view key, Outcome outcome, time::TimePoint now) {
+  std::lock_guard lock(mutex_);
+  auto it = keys_.find(std::string(key));
+  if (it == keys_.end()) return;
+  GuessFacts& facts = it->second;
+  facts.in_flight = std::max(0, facts.in_flight - 1);
+  if (outcome == Outcome::failed) {
+    ++facts.failures;
+    facts.last_failure = now;
+  } else if (outcome == Outcome::succeeded) {
+    facts.failures = 0;
+  }
+  if (facts.failures == 0 && facts.in_flight == 0) keys_.erase(it);
+}
+
+RateWindow::RateWindow(int limit, std::chrono::milliseconds window)
+    : limit_(limit), window_(window) {}
+
+std::int64_t RateWindow::admit(std::string_view key, time::TimePoint now) {
+  std::lock_guard lock(mutex_);
+  if (keys_.size() >= 100'000)
+    std::erase_if(keys_, [&](const auto& kv) {
+      return kv.second.empty() || kv.second.back() + window_ <= now;
+    });
+  auto& w = keys_[std::string(key)];
+  while (!w.empty() && w.front() + window_ <= now) w.pop_front();
+  if (static_cast<int>(w.size()) < limit_) {
+    w.push_back(now);
+    return 0;
+  }
+  auto until = w[w.size() - static_cast<std::size_t>(limit_)] + window_;
   return std::max<std::int64_t>(1, (until - now).count());
-}
-
-void LoginThrottle::prune(std::unordered_map<std::string, Window>& map, std::chrono::milliseconds window,
-                          time::TimePoint now) {
-  if (map.size() < 100'000) return;
-  for (auto it = map.begin(); it != map.end();) {
-    if (it->second.empty() || it->second.back() + window <= now) it = map.erase(it);
-    else ++it;
-  }
-}
-
-std::int64_t LoginThrottle::admit_address(std::string_view address, time::TimePoint now) {
-  std::lock_guard lock(mutex_);
-  prune(addresses_, options_.address_window, now);
-  Window& w = addresses_[std::string(address)];
-  std::int64_t ms = wait(w, options_.max_attempts_per_address, options_.address_window, now);
-  if (ms == 0) w.push_back(now);
-  return ms;
-}
-
-std::int64_t LoginThrottle::account_wait(std::string_view account, time::TimePoint now) {
-  std::lock_guard lock(mutex_);
-  auto it = accounts_.find(std::string(account));
-  if (it == accounts_.end()) return 0;
-  return wait(it->second, options_.max_failures_per_account, options_.account_window, now);
-}
-
-void LoginThrottle::record_failure(std::string_view account, time::TimePoint now) {
-  std::lock_guard lock(mutex_);
-  prune(accounts_, options_.account_window, now);
-  Window& w = accounts_[std::string(account)];
-  w.push_back(now);
-  while (static_cast<int>(w.size()) > options_.max_failures_per_account) w.pop_front();
-}
-
-void LoginThrottle::record_success(std::string_view account) {
-  std::lock_guard lock(mutex_);
-  accounts_.erase(std::string(account));
-}
-
-std::int64_t LoginThrottle::begin_check(std::string_view account, time::TimePoint now) {
-  std::lock_guard lock(mutex_);
-  std::string key(account);
-  int failures = 0;
-  if (auto it = accounts_.find(key); it != accounts_.end()) {
-    // Locked by failures alone: until the oldest that counts leaves the window.
-    if (auto ms = wait(it->second, options_.max_failures_per_account, options_.account_window, now); ms > 0) return ms;
-    failures = static_cast<int>(it->second.size());
-  }
-  int in_flight = 0;
-  if (auto c = checking_.find(key); c != checking_.end()) in_flight = c->second;
-  // The places left are taken by checks in flight, which end within a second or so.
-  if (failures + in_flight >= options_.max_failures_per_account) return 1000;
-  ++checking_[key];
-  return 0;
-}
-
-void LoginThrottle::finish_check(std::string_view account, Outcome outcome, time::TimePoint now) {
-  std::string key(account);
-  {
-    std::lock_guard lock(mutex_);
-    if (auto c = checking_.find(key); c != checking_.end() && --c->second <= 0) checking_.erase(c);
-  }
-  if (outcome == Outcome::failed) record_failure(account, now);
-  else if (outcome == Outcome::succeeded) record_success(account);
 }
 
 }  // namespace parley::auth

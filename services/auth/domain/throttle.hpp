@@ -1,6 +1,12 @@
 #pragma once
-// Login throttling: failed logins per account and all login attempts per client address, in
-// sliding windows. In memory, per process.
+// Password-guess throttling and per-address rate limits. In memory, per process.
+//
+// Guesses are counted per key, and the handlers make a key of what was tried and from where: the
+// login as typed and the client address (login), or the account and the client address (password
+// change, account deletion). So a stranger's failures never slow down the owner's attempts from
+// another address, and the answer for one login (a username) says nothing about another (the
+// account's email). After free_failures failures, each further check of a key waits a growing
+// delay after the last failure instead of a hard lock.
 
 #include <chrono>
 #include <cstdint>
@@ -14,43 +20,62 @@
 
 namespace parley::auth {
 
-class LoginThrottle {
+struct GuessOptions {
+  int free_failures = 10;                               // failures before delays begin
+  std::chrono::milliseconds first_delay{1000};          // after the free failures
+  std::chrono::milliseconds max_delay{15 * 60'000};     // the delay doubles up to this
+  std::chrono::milliseconds forget_after{60 * 60'000};  // failures older than this are dropped
+};
+
+// What is known of one key when a check would start.
+struct GuessFacts {
+  int failures = 0;              // since the last success, within forget_after
+  int in_flight = 0;             // checks started and not yet finished
+  time::TimePoint last_failure;  // when the newest failure was counted
+};
+
+// The delay a key waits after its last failure before another check: zero within the free
+// failures, then first_delay doubled per failure beyond them, at most max_delay.
+std::chrono::milliseconds failure_delay(int failures, const GuessOptions& options);
+
+// Milliseconds before another check of the key may start, 0 when it may start now. Checks in
+// flight hold places among the free failures (a burst cannot all run before the first failure is
+// counted); once delays apply, one check at a time.
+std::int64_t guess_wait(const GuessFacts& facts, const GuessOptions& options, time::TimePoint now);
+
+class GuessThrottle {
  public:
-  struct Options {
-    int max_failures_per_account = 10;                      // within account_window
-    std::chrono::milliseconds account_window{15 * 60'000};
-    int max_attempts_per_address = 100;                     // within address_window
-    std::chrono::milliseconds address_window{60'000};
-  };
-  explicit LoginThrottle(Options options);
+  explicit GuessThrottle(GuessOptions options);
 
-  // Counts an attempt from address; returns milliseconds to wait if it is over its limit, else 0.
-  std::int64_t admit_address(std::string_view address, time::TimePoint now);
-  // Milliseconds to wait before the account may try again, else 0.
-  std::int64_t account_wait(std::string_view account, time::TimePoint now);
-  void record_failure(std::string_view account, time::TimePoint now);
-  void record_success(std::string_view account);
-
-  // A login's password check holds a place among the account's allowed failures while it runs,
-  // so that checks started together cannot all run before the first failure is counted (they
-  // would get past the limit many times over). Returns milliseconds to wait if the account's
-  // failures and checks in flight fill the limit, else 0 and the place is taken; finish_check
-  // gives it back, counting a failure or clearing them on success (or neither: the check did
-  // not run to its end).
+  // A check holds its place from begin_check until finish_check, which counts a failure, clears
+  // the key's failures on success, or neither (the check did not run to its end). Returns
+  // milliseconds to wait (and takes no place), else 0.
   enum class Outcome { failed, succeeded, unfinished };
-  std::int64_t begin_check(std::string_view account, time::TimePoint now);
-  void finish_check(std::string_view account, Outcome outcome, time::TimePoint now);
+  std::int64_t begin_check(std::string_view key, time::TimePoint now);
+  void finish_check(std::string_view key, Outcome outcome, time::TimePoint now);
 
  private:
-  using Window = std::deque<time::TimePoint>;
-  static std::int64_t wait(Window& w, int limit, std::chrono::milliseconds window, time::TimePoint now);
-  void prune(std::unordered_map<std::string, Window>& map, std::chrono::milliseconds window, time::TimePoint now);
+  void prune(time::TimePoint now);
 
-  Options options_;
+  GuessOptions options_;
   std::mutex mutex_;
-  std::unordered_map<std::string, Window> accounts_;
-  std::unordered_map<std::string, Window> addresses_;
-  std::unordered_map<std::string, int> checking_;  // checks in flight per account
+  std::unordered_map<std::string, GuessFacts> keys_;
+};
+
+// At most limit admissions per key within a sliding window (login attempts, registrations per
+// client address).
+class RateWindow {
+ public:
+  RateWindow(int limit, std::chrono::milliseconds window);
+  // Counts an admission; returns milliseconds to wait if the key is over its limit (and then
+  // counts nothing), else 0.
+  std::int64_t admit(std::string_view key, time::TimePoint now);
+
+ private:
+  int limit_;
+  std::chrono::milliseconds window_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::deque<time::TimePoint>> keys_;
 };
 
 }  // namespace parley::auth

@@ -33,6 +33,13 @@ std::string clean_user_agent(std::string_view ua) {
 
 std::int64_t now_ms() { return time::to_unix_ms(time::now()); }
 
+void throw_if_taken(storage::Tx& tx, const UserRecord& user) {
+  if (store::username_exists(tx, user.username))
+    throw Error::conflict("username_taken", "that username is taken");
+  if (store::email_exists(tx, text::ascii_lower(user.email)))
+    throw Error::conflict("email_taken", "an account with that email exists");
+}
+
 }  // namespace
 
 boost::json::object AuthService::token_body(const TokenPair& tokens,
@@ -119,8 +126,55 @@ TokenPair AuthService::start_session(storage::Tx& tx, const std::string& user_id
   return rotate(tx, user_id, session.id);
 }
 
-void AuthService::throw_if_throttled(const std::string& account) {
-  if (auto wait = throttle_.account_wait(account, time::now()); wait > 0) throw Error::rate_limited(wait);
+namespace {
+
+// Holds a place among a throttle key's checks until destroyed, then reports how the check ended.
+class GuessCheck {
+ public:
+  // Throws 429 when the key must wait.
+  GuessCheck(GuessThrottle& throttle, std::string key) : throttle_(throttle), key_(std::move(key)) {
+    if (auto wait = throttle_.begin_check(key_, time::now()); wait > 0)
+      throw Error::rate_limited(wait);
+  }
+  ~GuessCheck() { throttle_.finish_check(key_, outcome_, time::now()); }
+  GuessCheck(const GuessCheck&) = delete;
+  GuessCheck& operator=(const GuessCheck&) = delete;
+  void done(bool password_was_right) {
+    outcome_ =
+        password_was_right ? GuessThrottle::Outcome::succeeded : GuessThrottle::Outcome::failed;
+  }
+
+ private:
+  GuessThrottle& throttle_;
+  std::string key_;
+  GuessThrottle::Outcome outcome_ = GuessThrottle::Outcome::unfinished;
+};
+
+// Throttle keys: what was tried, from where. A login is keyed by the login as typed (not the
+// account it names), so that its answer says nothing about the account's other login.
+std::string login_key(const std::string& login, const std::string& address) {
+  return "login\n" + login + "\n" + address;
+}
+std::string account_key(const std::string& user_id, const std::string& address) {
+  return "account\n" + user_id + "\n" + address;
+}
+
+}  // namespace
+
+template <class Then>
+async::Task<std::invoke_result_t<Then&>> AuthService::check_own_password(
+    const http::Request& request, const UserRecord& user, const std::string& password,
+    Then then_fn) {
+  using Result = std::invoke_result_t<Then&>;
+  GuessCheck check(guesses_, account_key(user.id, request.remote_ip));
+  auto [ok, result] = co_await hash_pool_.run([&]() -> std::pair<bool, Result> {
+    if (password.size() > 1024 || !hasher_.verify(user.password_hash, password))
+      return {false, Result{}};
+    return {true, then_fn()};
+  });
+  check.done(ok);
+  if (!ok) throw Error::invalid_credentials();
+  co_return result;
 }
 
 async::Task<http::Response> AuthService::register_user(http::Request& request) {
@@ -135,15 +189,16 @@ async::Task<http::Response> AuthService::register_user(http::Request& request) {
   user.display_name = display_name ? normalize_display_name(*display_name) : user.username;
   user.id = ids::uuid_v7();
   user.created_at = time::format_rfc3339(time::now());
+  if (auto wait = registrations_.admit(request.remote_ip, time::now()); wait > 0)
+    throw Error::rate_limited(wait);
+  // Taken already: answered before spending Argon2id on it (checked again when writing).
+  co_await db_->read([&](storage::Tx& tx) { throw_if_taken(tx, user); });
   user.password_hash = co_await hash_pool_.run([&] { return hasher_.hash(password); });
 
   TokenPair tokens;
   try {
     co_await db_->write([&](storage::Tx& tx) {
-      if (store::username_exists(tx, user.username))
-        throw Error::conflict("username_taken", "that username is taken");
-      if (store::email_exists(tx, text::ascii_lower(user.email)))
-        throw Error::conflict("email_taken", "an account with that email exists");
+      throw_if_taken(tx, user);
       store::insert_user(tx, user);
       tokens = start_session(tx, user.id, request);
       outbox_.add(tx, "user.registered",
@@ -168,24 +223,18 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
   json::reject_unknown_fields(body, {"login", "password"});
   std::string login = text::ascii_lower(text::trim(json::required_string(body, "login")));
   std::string password = json::required_string(body, "password");
-  if (auto wait = throttle_.admit_address(request.remote_ip, time::now()); wait > 0)
+  if (auto wait = login_addresses_.admit(request.remote_ip, time::now()); wait > 0)
     throw Error::rate_limited(wait);
   if (login.empty() || login.size() > 254 || password.size() > 1024) throw Error::invalid_credentials();
 
+  // The check holds a place among the free failures of this login from this address until it
+  // ends; known or unknown, a login is throttled the same way.
+  GuessCheck check(guesses_, login_key(login, request.remote_ip));
   std::optional<UserRecord> user;
   co_await db_->read([&](storage::Tx& tx) { user = store::find_user_by_login(tx, login); });
-  std::string account = user ? user->id : "login:" + login;
-  // The check holds a place among the account's allowed failures until it ends.
-  if (auto wait = throttle_.begin_check(account, time::now()); wait > 0) throw Error::rate_limited(wait);
-  struct Check {
-    LoginThrottle& throttle;
-    const std::string& account;
-    LoginThrottle::Outcome outcome = LoginThrottle::Outcome::unfinished;
-    ~Check() { throttle.finish_check(account, outcome, time::now()); }
-  } check{throttle_, account};
 
   // Unknown users cost one Argon2id verification too, and answer exactly like a wrong password.
-  auto [ok, rehash] = co_await hash_pool_.run([&]() -> std::pair<bool, std::string> {
+  auto [ok, rehash] = co_await login_hash_pool_.run([&]() -> std::pair<bool, std::string> {
     if (!user) {
       hasher_.burn(password);
       return {false, {}};
@@ -193,7 +242,7 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
     if (!hasher_.verify(user->password_hash, password)) return {false, {}};
     return {true, hasher_.needs_rehash(user->password_hash) ? hasher_.hash(password) : std::string()};
   });
-  check.outcome = ok ? LoginThrottle::Outcome::succeeded : LoginThrottle::Outcome::failed;
+  check.done(ok);
   if (!ok) throw Error::invalid_credentials();
 
   TokenPair tokens;
@@ -350,18 +399,11 @@ async::Task<http::Response> AuthService::change_password(http::Request& request)
   std::string current = json::required_string(body, "current_password");
   std::string next = json::required_string(body, "new_password");
   check_password(next, "new_password");
-  throw_if_throttled(claims.sub);
   std::optional<UserRecord> user;
   co_await db_->read([&](storage::Tx& tx) { user = store::find_user(tx, claims.sub); });
   if (!user) throw Error::unauthenticated("account no longer exists");
-  std::string hash = co_await hash_pool_.run([&]() -> std::string {
-    if (current.size() > 1024 || !hasher_.verify(user->password_hash, current)) return {};
-    return hasher_.hash(next);
-  });
-  if (hash.empty()) {
-    throttle_.record_failure(claims.sub, time::now());
-    throw Error::invalid_credentials();
-  }
+  std::string hash =
+      co_await check_own_password(request, *user, current, [&] { return hasher_.hash(next); });
   co_await db_->write([&](storage::Tx& tx) {
     store::update_password(tx, claims.sub, hash);
     std::string now = time::format_rfc3339(time::now());
@@ -380,15 +422,10 @@ async::Task<http::Response> AuthService::delete_account(http::Request& request) 
   auto body = request.json_body();
   json::reject_unknown_fields(body, {"password"});
   std::string password = json::required_string(body, "password");
-  throw_if_throttled(claims.sub);
   std::optional<UserRecord> user;
   co_await db_->read([&](storage::Tx& tx) { user = store::find_user(tx, claims.sub); });
   if (!user) throw Error::unauthenticated("account no longer exists");
-  bool ok = co_await hash_pool_.run([&] { return password.size() <= 1024 && hasher_.verify(user->password_hash, password); });
-  if (!ok) {
-    throttle_.record_failure(claims.sub, time::now());
-    throw Error::invalid_credentials();
-  }
+  co_await check_own_password(request, *user, password, [] { return true; });
   co_await db_->write([&](storage::Tx& tx) {
     store::delete_user(tx, claims.sub, now_ms());
     outbox_.add(tx, "user.deleted", {{"user_id", claims.sub}, {"username", user->username}});

@@ -51,6 +51,9 @@ class SigningKey {
   std::string public_key_;
 };
 
+// The longest access-token lifetime auth may be configured with (PARLEY_ACCESS_TOKEN_TTL_S).
+inline constexpr std::chrono::seconds kMaxAccessTokenLifetime{3600};
+
 class Verifier {
  public:
   struct Options {
@@ -73,6 +76,11 @@ class Verifier {
   // expired anyway. Fed by session.revoked and user.deleted events.
   void revoke_session(const std::string& sid, time::TimePoint until);
   void revoke_user(const std::string& sub, time::TimePoint until);
+  // How long after a revocation a token it covers may still be presented and pass the time
+  // checks: the longest lifetime plus the leeway. A revocation is kept at least this long.
+  std::chrono::seconds revocation_horizon() const {
+    return kMaxAccessTokenLifetime + options_.leeway;
+  }
 
  private:
   bool revoked(const Claims& claims, time::TimePoint now) const;
