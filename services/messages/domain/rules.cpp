@@ -41,11 +41,7 @@ void check_body(std::string_view body) {
 }
 
 std::string normalize_title(std::string_view title) {
-  std::string t = text::trim(title);
-  std::size_t n = text::code_points(t);
-  if (n < 1 || n > 100) throw Error::invalid_argument("title must be 1 to 100 characters", "title");
-  if (text::has_control_chars(t)) throw Error::invalid_argument("title must not contain control characters", "title");
-  return t;
+  return text::normalize_name(title, "title", 100);
 }
 
 void check_client_id(std::string_view id) {

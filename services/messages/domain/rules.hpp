@@ -29,7 +29,8 @@ bool may_delete_message(bool is_sender, bool group, Role actor);
 
 // 1-4000 characters (code points); stored byte for byte. Throws invalid_argument naming "body".
 void check_body(std::string_view body);
-// Trimmed 1-100 characters without control characters. Throws invalid_argument naming "title".
+// Trimmed, NFC, 1-100 characters, nothing invisible or direction-changing (text::normalize_name).
+// Throws invalid_argument naming "title".
 std::string normalize_title(std::string_view title);
 // 1-64 printable ASCII characters. Throws invalid_argument naming "client_id".
 void check_client_id(std::string_view client_id);

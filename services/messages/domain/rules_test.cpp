@@ -49,6 +49,8 @@ TEST(Groups, TitlesAndClientIds) {
   EXPECT_EQ(normalize_title("  Team  "), "Team");
   EXPECT_THROW(normalize_title(" "), Error);
   EXPECT_THROW(normalize_title(std::string(101, 'x')), Error);
+  EXPECT_THROW(normalize_title("Team\xe2\x80\xae"), Error);   // U+202E
+  EXPECT_EQ(normalize_title("Cafe\xcc\x81"), "Caf\xc3\xa9");  // NFC
   EXPECT_NO_THROW(check_client_id("c-1"));
   EXPECT_THROW(check_client_id(""), Error);
   EXPECT_THROW(check_client_id("has space"), Error);
