@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "parley/core/error.hpp"
 
 namespace parley::messages {
 
@@ -20,6 +23,22 @@ struct DirectFacts {
   bool contacts = false;              // the two are contacts
 };
 bool may_message_directly(const DirectFacts& facts);
+
+// Someone a caller puts in a group (at creation or later), with what decides whether the caller
+// could write to them directly; nullopt: no such user.
+struct Invitee {
+  std::string user_id;
+  std::optional<DirectFacts> facts;
+};
+// You may put someone in a group only if you could open a direct conversation with them: the same
+// blocks and dm_policy. (Joining by invite code is the joiner's own choice and is not checked.)
+bool may_add_to_group(const DirectFacts& facts);
+// The invitees of a new group, in the order the request named them. Throws invalid_argument naming
+// "member_ids" for the first unknown one, else permission_denied with details.user_id naming the
+// first one who may not be added: all or nothing.
+void check_invitees(const std::vector<Invitee>& invitees);
+// The 403 for one invitee who may not be added (details.user_id names them).
+Error refused_invitee(const std::string& user_id);
 
 // May actor remove target from a group? Leaving (actor == target) is always allowed; an owner
 // removes anyone, an admin removes plain members.
