@@ -185,6 +185,7 @@ async::Task<http::Response> MessagesService::add_member(http::Request& request) 
     // Locks in the order every writer takes them: the conversation, the sync clock, members.
     store::touch(tx, c.id, t);
     taken_meanwhile_retries([&] { store::add_member(tx, c.id, user, Role::member, t, store::lock_sync_head(tx)); });
+    store::clear_removal(tx, c.id, user);  // added back: the invite code works for them again
     deliver_conversation(tx, c, "member.added", {}, {{"user_id", user}});
     outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", user}, {"added_by", me}});
     out = view(tx, c, me);
@@ -204,6 +205,7 @@ async::Task<http::Response> MessagesService::remove_member(http::Request& reques
       throw Error::permission_denied("you may not remove this member");
     store::touch(tx, c.id, now());  // the conversation, the sync clock, members: the lock order
     store::remove_member(tx, c.id, target, store::lock_sync_head(tx));
+    if (target != me) store::record_removal(tx, c.id, target, me, now());  // no rejoining by code
     if (t->role == Role::owner)  // ownership passes on, so a group never lacks one
       if (auto heir = store::successor(tx, c.id)) store::set_role(tx, c.id, *heir, Role::owner);
     // The last one out revokes the invite code: nobody would be left to manage whoever joins.
@@ -239,6 +241,9 @@ async::Task<http::Response> MessagesService::join(http::Request& request) {
     if (!id) throw Error::not_found("no such invite code, or it expired");
     auto c = *store::conversation(tx, *id);
     if (!store::member(tx, c.id, me)) {
+      if (store::removed(tx, c.id, me))
+        throw Error::permission_denied(
+            "you were removed from this group; an owner or admin may add you back");
       if (store::members(tx, c.id).size() >= kMaxGroupMembers) throw Error::conflict("conflict", "the group is full");
       std::string t = now();
       store::touch(tx, c.id, t);  // the conversation, the sync clock, members: the lock order
