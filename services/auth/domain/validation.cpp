@@ -22,7 +22,20 @@ std::string normalize_email(std::string_view email) {
             e.back() != '.' && !text::has_control_chars(e);
   for (char c : e) ok = ok && c != ' ';
   if (!ok) throw Error::invalid_argument("email must be an address like name@example.org", "email");
-  return e;
+  // The local part is printable ASCII: nothing invisible or look-alike before the @. A domain
+  // may be internationalized, but passes the checks of a name and is stored in NFC.
+  for (std::size_t i = 0; i < at; ++i)
+    if (static_cast<unsigned char>(e[i]) < 0x21 || static_cast<unsigned char>(e[i]) > 0x7E)
+      throw Error::invalid_argument("the part of email before the @ must be ASCII", "email");
+  std::string domain = e.substr(at + 1);
+  bool ascii = true;
+  for (char c : domain) ascii = ascii && static_cast<unsigned char>(c) < 0x80;
+  if (ascii) return e;
+  auto checked = text::check_name(domain);
+  if (checked.issue != text::NameIssue::none)
+    throw Error::invalid_argument(
+        "email must not contain invisible or direction-changing characters", "email");
+  return e.substr(0, at + 1) + checked.nfc;
 }
 
 void check_password(std::string_view password, const char* field) {
@@ -32,13 +45,7 @@ void check_password(std::string_view password, const char* field) {
 }
 
 std::string normalize_display_name(std::string_view name) {
-  std::string n = text::trim(name);
-  std::size_t count = text::code_points(n);
-  if (count < 1 || count > 64)
-    throw Error::invalid_argument("display_name must be 1 to 64 characters", "display_name");
-  if (text::has_control_chars(n))
-    throw Error::invalid_argument("display_name must not contain control characters", "display_name");
-  return n;
+  return text::normalize_name(name, "display_name", 64);
 }
 
 }  // namespace parley::auth

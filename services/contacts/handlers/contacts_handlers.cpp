@@ -253,7 +253,11 @@ async::Task<http::Response> ContactsService::unblock(http::Request& request) {
   bool removed = false;
   co_await db_->write([&](storage::Tx& tx) {
     removed = store::remove_block(tx, me, other);
-    if (removed) outbox_.add(tx, "block.removed", {{"blocker_id", me}, {"blocked_id", other}});
+    if (!removed) return;
+    // What they asked while blocked was never delivered and never will be (as Signal and WhatsApp
+    // drop what a blocked person sent): it goes, so that they can ask again and be seen.
+    store::drop_hidden(tx, other, me, now());
+    outbox_.add(tx, "block.removed", {{"blocker_id", me}, {"blocked_id", other}});
   });
   if (!removed) throw Error::not_found("not blocked");
   co_await service::publish_now(ctx_, outbox_);

@@ -235,6 +235,13 @@ void hide_pending(Tx& tx, const std::string& from, const std::string& to) {
   tx.exec("UPDATE requests SET hidden = 1 WHERE status = 'pending' AND from_user = ? AND to_user = ?", {from, to});
 }
 
+void drop_hidden(Tx& tx, const std::string& from, const std::string& to, const std::string& now) {
+  tx.exec(
+      "UPDATE requests SET status = 'dropped', updated_at = ? "
+      "WHERE status = 'pending' AND hidden = 1 AND from_user = ? AND to_user = ?",
+      {now, from, to});
+}
+
 namespace {
 constexpr const char* kViewSelect =
     "SELECT r.id, r.from_user, r.to_user, r.status, r.hidden, r.created_at, "

@@ -27,7 +27,7 @@ struct RequestRow {
   std::string id;
   std::string from_user;
   std::string to_user;
-  std::string status;  // pending, accepted, declined, cancelled
+  std::string status;  // pending, accepted, declined, cancelled, dropped
   bool hidden = false;
   std::string created_at;
 };
@@ -75,6 +75,8 @@ void close_pending_between(Tx& tx, const std::string& a, const std::string& b, c
                            const std::string& now);
 void cancel_pending(Tx& tx, const std::string& from, const std::string& to, const std::string& now);
 void hide_pending(Tx& tx, const std::string& from, const std::string& to);
+// Closes (status "dropped") the pending requests from -> to hidden by to's block: on unblock.
+void drop_hidden(Tx& tx, const std::string& from, const std::string& to, const std::string& now);
 std::optional<RequestView> request_view(Tx& tx, const std::string& id);
 // Pending requests to (incoming, without hidden ones) or from (outgoing) user, newest first,
 // older than before_id ("" for the first page).

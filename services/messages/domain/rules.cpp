@@ -25,6 +25,21 @@ bool may_message_directly(const DirectFacts& f) {
   return !f.recipient_contacts_only || f.contacts;
 }
 
+bool may_add_to_group(const DirectFacts& f) { return may_message_directly(f); }
+
+Error refused_invitee(const std::string& user_id) {
+  return Error(403, "permission_denied", "you cannot add this user to a group",
+               {{"user_id", user_id}});
+}
+
+void check_invitees(const std::vector<Invitee>& invitees) {
+  for (const auto& i : invitees)
+    if (!i.facts)
+      throw Error::invalid_argument("member_ids names an unknown user: " + i.user_id, "member_ids");
+  for (const auto& i : invitees)
+    if (!may_add_to_group(*i.facts)) throw refused_invitee(i.user_id);
+}
+
 bool may_remove(bool self, Role actor, Role target) {
   if (self) return true;
   if (actor == Role::owner) return true;
@@ -41,11 +56,7 @@ void check_body(std::string_view body) {
 }
 
 std::string normalize_title(std::string_view title) {
-  std::string t = text::trim(title);
-  std::size_t n = text::code_points(t);
-  if (n < 1 || n > 100) throw Error::invalid_argument("title must be 1 to 100 characters", "title");
-  if (text::has_control_chars(t)) throw Error::invalid_argument("title must not contain control characters", "title");
-  return t;
+  return text::normalize_name(title, "title", 100);
 }
 
 void check_client_id(std::string_view id) {

@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "parley/core/error.hpp"
 
 namespace parley::messages {
 
@@ -21,6 +24,22 @@ struct DirectFacts {
 };
 bool may_message_directly(const DirectFacts& facts);
 
+// Someone a caller puts in a group (at creation or later), with what decides whether the caller
+// could write to them directly; nullopt: no such user.
+struct Invitee {
+  std::string user_id;
+  std::optional<DirectFacts> facts;
+};
+// You may put someone in a group only if you could open a direct conversation with them: the same
+// blocks and dm_policy. (Joining by invite code is the joiner's own choice and is not checked.)
+bool may_add_to_group(const DirectFacts& facts);
+// The invitees of a new group, in the order the request named them. Throws invalid_argument naming
+// "member_ids" for the first unknown one, else permission_denied with details.user_id naming the
+// first one who may not be added: all or nothing.
+void check_invitees(const std::vector<Invitee>& invitees);
+// The 403 for one invitee who may not be added (details.user_id names them).
+Error refused_invitee(const std::string& user_id);
+
 // May actor remove target from a group? Leaving (actor == target) is always allowed; an owner
 // removes anyone, an admin removes plain members.
 bool may_remove(bool self, Role actor, Role target);
@@ -29,7 +48,8 @@ bool may_delete_message(bool is_sender, bool group, Role actor);
 
 // 1-4000 characters (code points); stored byte for byte. Throws invalid_argument naming "body".
 void check_body(std::string_view body);
-// Trimmed 1-100 characters without control characters. Throws invalid_argument naming "title".
+// Trimmed, NFC, 1-100 characters, nothing invisible or direction-changing (text::normalize_name).
+// Throws invalid_argument naming "title".
 std::string normalize_title(std::string_view title);
 // 1-64 printable ASCII characters. Throws invalid_argument naming "client_id".
 void check_client_id(std::string_view client_id);

@@ -74,19 +74,29 @@ async::Task<http::Response> MessagesService::create_conversation(http::Request& 
   } else if (kind == "group") {
     json::reject_unknown_fields(body, {"kind", "title", "member_ids"});
     std::string title = normalize_title(json::required_string(body, "title"));
-    std::set<std::string> invited;
+    std::vector<std::string> invited;  // in the order the request names them, once each
+    std::set<std::string> seen;
     if (auto ids = body.if_contains("member_ids")) {
       if (!ids->is_array()) throw Error::invalid_argument("member_ids must be an array of user ids", "member_ids");
       for (const auto& v : ids->as_array()) {
         if (!v.is_string()) throw Error::invalid_argument("member_ids must be an array of user ids", "member_ids");
-        if (v.as_string() != me) invited.insert(std::string(v.as_string()));
+        std::string id(v.as_string());
+        if (id != me && seen.insert(id).second) invited.push_back(std::move(id));
       }
     }
     if (invited.size() + 1 > kMaxGroupMembers)
       throw Error::invalid_argument("a group has at most 1000 members", "member_ids");
     co_await db_->write([&](storage::Tx& tx) {
-      for (const auto& id : invited)
-        if (!store::person(tx, id)) throw Error::invalid_argument("member_ids names an unknown user: " + id, "member_ids");
+      std::vector<std::pair<std::string, std::string>> pairs;
+      for (const auto& id : invited) pairs.emplace_back(me, id);
+      auto facts = store::direct_facts(tx, pairs);
+      std::vector<Invitee> invitees;
+      for (const auto& pair : pairs) {
+        auto f = facts.find(pair);
+        invitees.push_back(
+            {pair.second, f == facts.end() ? std::nullopt : std::optional<DirectFacts>(f->second)});
+      }
+      check_invitees(invitees);
       std::string t = now();
       ConversationRow c{ids::uuid_v7(), "group", title, t, 0, t};
       store::insert_conversation(tx, c, std::nullopt);
@@ -165,14 +175,17 @@ async::Task<http::Response> MessagesService::add_member(http::Request& request) 
     auto [c, m] = membership(tx, request.param("id"), me);
     if (c.kind != "group") throw Error::invalid_argument("members cannot be added to a direct conversation", "user_id");
     if (!manages(m.role)) throw Error::permission_denied("only the owner or an admin may add members");
-    if (!store::person(tx, user)) throw Error::not_found("no such user");
+    auto facts = store::direct_facts(tx, me, user);
+    if (!facts) throw Error::not_found("no such user");
     if (store::member(tx, c.id, user)) throw Error::conflict("conflict", "already a member");
+    if (!may_add_to_group(*facts)) throw refused_invitee(user);
     if (store::members(tx, c.id).size() >= kMaxGroupMembers)
       throw Error::invalid_argument("a group has at most 1000 members", "user_id");
     std::string t = now();
     // Locks in the order every writer takes them: the conversation, the sync clock, members.
     store::touch(tx, c.id, t);
     taken_meanwhile_retries([&] { store::add_member(tx, c.id, user, Role::member, t, store::lock_sync_head(tx)); });
+    store::clear_removal(tx, c.id, user);  // added back: the invite code works for them again
     deliver_conversation(tx, c, "member.added", {}, {{"user_id", user}});
     outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", user}, {"added_by", me}});
     out = view(tx, c, me);
@@ -192,6 +205,7 @@ async::Task<http::Response> MessagesService::remove_member(http::Request& reques
       throw Error::permission_denied("you may not remove this member");
     store::touch(tx, c.id, now());  // the conversation, the sync clock, members: the lock order
     store::remove_member(tx, c.id, target, store::lock_sync_head(tx));
+    if (target != me) store::record_removal(tx, c.id, target, me, now());  // no rejoining by code
     if (t->role == Role::owner)  // ownership passes on, so a group never lacks one
       if (auto heir = store::successor(tx, c.id)) store::set_role(tx, c.id, *heir, Role::owner);
     // The last one out revokes the invite code: nobody would be left to manage whoever joins.
@@ -227,6 +241,9 @@ async::Task<http::Response> MessagesService::join(http::Request& request) {
     if (!id) throw Error::not_found("no such invite code, or it expired");
     auto c = *store::conversation(tx, *id);
     if (!store::member(tx, c.id, me)) {
+      if (store::removed(tx, c.id, me))
+        throw Error::permission_denied(
+            "you were removed from this group; an owner or admin may add you back");
       if (store::members(tx, c.id).size() >= kMaxGroupMembers) throw Error::conflict("conflict", "the group is full");
       std::string t = now();
       store::touch(tx, c.id, t);  // the conversation, the sync clock, members: the lock order

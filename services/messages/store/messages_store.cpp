@@ -224,6 +224,29 @@ CREATE TABLE event_bodies (
   tail VARCHAR(255) NOT NULL
 ) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 ALTER TABLE user_events ADD COLUMN body_id BIGINT NULL, ADD COLUMN fill BIGINT NULL;
+)sql"},
+          // Members an owner or admin removed from a group: they may not rejoin by invite code
+          // (security review #14, finding 4) until an owner or admin adds them back.
+          {5,
+           R"sql(
+CREATE TABLE removals (
+  conversation_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  removed_by TEXT NOT NULL,
+  removed_at TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX removals_by_user ON removals(user_id);
+)sql",
+           R"sql(
+CREATE TABLE removals (
+  conversation_id VARCHAR(36) NOT NULL,
+  user_id VARCHAR(36) NOT NULL,
+  removed_by VARCHAR(36) NOT NULL,
+  removed_at VARCHAR(32) NOT NULL,
+  PRIMARY KEY (conversation_id, user_id),
+  INDEX removals_by_user (user_id)
+);
 )sql"}};
 }
 
@@ -356,6 +379,7 @@ void erase_user(Tx& tx, const std::string& user_id) {
   // Their own events go; the conversations' events stay for the other members.
   tx.exec("DELETE FROM user_events WHERE user_id = ?", {user_id});
   tx.exec("DELETE FROM past_members WHERE user_id = ?", {user_id});
+  tx.exec("DELETE FROM removals WHERE user_id = ?", {user_id});
 }
 
 std::optional<ConversationRow> conversation(Tx& tx, const std::string& id) {
@@ -577,6 +601,26 @@ void add_member(Tx& tx, const std::string& conversation_id, const std::string& u
   std::int64_t read = last.empty() ? 0 : last[0].integer(0);  // history counts as read
   tx.exec("INSERT INTO members (conversation_id, user_id, role, joined_at, read_seq, since_gseq) VALUES (?, ?, ?, ?, ?, ?)",
           {conversation_id, user_id, std::string(role_name(role)), now, read, since_gseq});
+}
+
+void record_removal(Tx& tx, const std::string& conversation_id, const std::string& user_id,
+                    const std::string& removed_by, const std::string& now) {
+  // REPLACE: the same in both dialects (a delete and an insert of the one row).
+  tx.exec(
+      "REPLACE INTO removals (conversation_id, user_id, removed_by, removed_at) VALUES (?, ?, ?, "
+      "?)",
+      {conversation_id, user_id, removed_by, now});
+}
+
+void clear_removal(Tx& tx, const std::string& conversation_id, const std::string& user_id) {
+  tx.exec("DELETE FROM removals WHERE conversation_id = ? AND user_id = ?",
+          {conversation_id, user_id});
+}
+
+bool removed(Tx& tx, const std::string& conversation_id, const std::string& user_id) {
+  return !tx.query("SELECT 1 FROM removals WHERE conversation_id = ? AND user_id = ?",
+                   {conversation_id, user_id})
+              .empty();
 }
 
 void remove_member(Tx& tx, const std::string& conversation_id, const std::string& user_id, std::int64_t until_gseq) {

@@ -107,6 +107,12 @@ void add_member(Tx& tx, const std::string& conversation_id, const std::string& u
                 std::int64_t since_gseq);
 // until_gseq: lock_sync_head() when they leave; they still read the events up to it.
 void remove_member(Tx& tx, const std::string& conversation_id, const std::string& user_id, std::int64_t until_gseq);
+// Removals by an owner or admin (not leaving): such a member may not rejoin by invite code until
+// added back (clear_removal).
+void record_removal(Tx& tx, const std::string& conversation_id, const std::string& user_id,
+                    const std::string& removed_by, const std::string& now);
+void clear_removal(Tx& tx, const std::string& conversation_id, const std::string& user_id);
+bool removed(Tx& tx, const std::string& conversation_id, const std::string& user_id);
 void set_role(Tx& tx, const std::string& conversation_id, const std::string& user_id, Role role);
 // The longest-standing admin, else member: who inherits ownership when the owner leaves.
 std::optional<std::string> successor(Tx& tx, const std::string& conversation_id);

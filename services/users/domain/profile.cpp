@@ -17,13 +17,7 @@ ProfileChange parse_profile_change(const boost::json::object& body) {
   json::reject_unknown_fields(body, {"display_name", "bio", "dm_policy"});
   ProfileChange change;
   if (auto name = json::optional_string(body, "display_name")) {
-    std::string n = text::trim(*name);
-    std::size_t count = text::code_points(n);
-    if (count < 1 || count > 64)
-      throw Error::invalid_argument("display_name must be 1 to 64 characters", "display_name");
-    if (text::has_control_chars(n))
-      throw Error::invalid_argument("display_name must not contain control characters", "display_name");
-    change.display_name = n;
+    change.display_name = text::normalize_name(*name, "display_name", 64);
   }
   if (auto bio = json::optional_string(body, "bio")) {
     if (text::code_points(*bio) > 500) throw Error::invalid_argument("bio must be at most 500 characters", "bio");
