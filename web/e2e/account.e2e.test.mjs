@@ -80,6 +80,21 @@ test('contact requests: decline, cancel, accept, remove, block and unblock', asy
   await carol.getByRole('dialog').getByRole('alert').filter({ hasText: /not allowed|cannot/ }).waitFor();
   await carol.keyboard.press('Escape');
 
+  // Nor can anyone put the two of them in a group through Dave (the same rule as direct
+  // conversations): the app names who cannot be added.
+  await goTo(dave, 'Conversations');
+  await dave.getByRole('button', { name: 'New conversation' }).click();
+  const create = dave.getByRole('dialog');
+  await create.getByRole('button', { name: 'Group' }).click();
+  await create.getByLabel('Group name').fill('Book club');
+  await create.getByLabel('Search people').fill(names.carol);
+  await create.getByLabel('Select Carol').check();
+  await create.getByRole('button', { name: 'Create group' }).click();
+  await create.getByRole('alert').filter({ hasText: 'You cannot add Carol to a group' }).waitFor();
+  await dave.keyboard.press('Escape');
+  assert.equal(await dave.getByRole('list', { name: 'Your conversations' }).getByText('Book club').count(), 0);
+  await goTo(dave, 'Contacts');
+
   await section(dave, 'Blocked people').getByRole('button', { name: 'Unblock' }).click();
   await section(dave, 'Blocked people').getByText('You have blocked nobody.').waitFor();
   assert.deepEqual([...carol.errors, ...dave.errors], []);

@@ -10,6 +10,7 @@ export function useFormError() {
     fieldError: (name: string) => (error && error.field === name ? error.text : null),
     formError: error && !error.field ? error.text : null,
     clear: () => setError(null),
+    setText: (text: string) => setError({ text }),
     set: (e: unknown, fields: string[]) => {
       const field = errorField(e);
       setError({ field: field && fields.includes(field) ? field : undefined, text: describeError(t, e) });

@@ -115,6 +115,7 @@ export const en = {
   'new.code': 'Invite code',
   'new.joinSubmit': 'Join',
   'new.selectedNames': 'Chosen: {names}',
+  'new.cannotAdd': 'You cannot add {name} to a group: they only accept conversations you could start with them directly.',
   'new.pickPerson': 'Choose a person',
   'new.selected': { one: '{count} selected', other: '{count} selected' },
 

@@ -116,6 +116,7 @@ export const fr: Catalog = {
   'new.code': 'Code d’invitation',
   'new.joinSubmit': 'Rejoindre',
   'new.selectedNames': 'Choisis : {names}',
+  'new.cannotAdd': 'Vous ne pouvez pas ajouter {name} à un groupe : seulement là où vous pourriez lui écrire en privé.',
   'new.pickPerson': 'Choisissez une personne',
   'new.selected': { one: '{count} sélectionné', other: '{count} sélectionnés' },
 

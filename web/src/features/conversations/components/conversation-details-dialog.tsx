@@ -9,6 +9,7 @@ import { Dialog } from '../../../components/dialog';
 import { FormMessage, TextField } from '../../../components/field';
 import { CloseIcon } from '../../../components/icons';
 import { useFormError } from '../../../hooks/use-form-error';
+import { ApiError } from '../../../lib/api-client';
 import { conversationsApi } from '../../../lib/api/endpoints';
 import type { Conversation, InviteCode, Member } from '../../../lib/api/types';
 import { useMe } from '../../../lib/auth/auth-context';
@@ -102,7 +103,12 @@ function GroupDetails({ conversation: c, onClose }: { conversation: Conversation
             <h3>{t('group.addMember')}</h3>
             <PeoplePicker actionLabel={t('people.add')} exclude={c.members.map((m) => m.user_id)}
               onPick={(p) => void act([], async () => {
-                await conversationsApi.addMember(c.id, p.id);
+                try {
+                  await conversationsApi.addMember(c.id, p.id);
+                } catch (e) {
+                  if (e instanceof ApiError && e.code === 'permission_denied') return errors.setText(t('new.cannotAdd', { name: p.display_name }));
+                  throw e;
+                }
                 adopt(await conversationsApi.get(c.id));
                 setAdding(false);
               })} />

@@ -6,6 +6,7 @@ import { Button } from '../../../components/button';
 import { Dialog } from '../../../components/dialog';
 import { FormMessage, TextField } from '../../../components/field';
 import { useFormError } from '../../../hooks/use-form-error';
+import { ApiError } from '../../../lib/api-client';
 import { conversationsApi } from '../../../lib/api/endpoints';
 import type { Conversation, Id, Profile } from '../../../lib/api/types';
 import { useI18n } from '../../../lib/i18n/i18n';
@@ -41,7 +42,11 @@ export function NewConversationDialog({ open, onClose }: { open: boolean; onClos
     try {
       done(await action());
     } catch (e) {
-      errors.set(e, fields);
+      // A group refused because of one member: say who (the same rule as direct conversations).
+      const refused = e instanceof ApiError && e.code === 'permission_denied' ? e.details.user_id : undefined;
+      const name = typeof refused === 'string' ? members.get(refused)?.display_name : undefined;
+      if (name) errors.setText(t('new.cannotAdd', { name }));
+      else errors.set(e, fields);
       setBusy(false);
     }
   }
