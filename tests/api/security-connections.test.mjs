@@ -119,8 +119,19 @@ describe('issue #14 finding 7: slow and many connections', { skip: needsOwnServe
 
     assert.ok(Date.now() - began > 1500);
     assert.equal((await exchange(idle, '/livez')).status, 200, 'the idle connection still serves');
-    idle.destroy();
-    assert.equal(await timeouts(), before + 2, 'both header timeouts are counted');
+
+    // On a kept-alive connection the deadline counts from the next request's first byte, not
+    // from the connection's opening.
+    await sleep(1200);
+    const second = Date.now();
+    idle.write('GET /livez HTTP/1.1\r\n');
+    const trickleAgain = setInterval(() => idle.writable && idle.write('X'), 200);
+    const secondCut = await Promise.race([idle.whenClosed, sleep(5000).then(() => null)]);
+    clearInterval(trickleAgain);
+    assert.ok(secondCut !== null, 'the slow second request is still open 5 s after its first byte');
+    assert.ok(secondCut - second >= 900 && secondCut - second < 4000,
+      `the second request cut ${secondCut - second} ms after its first byte, deadline 1000 ms`);
+    assert.equal(await timeouts(), before + 3, 'the three header timeouts are counted');
   });
 
   test('headers in time and a slow body: the body has the whole-request deadline, not the header one', async () => {
