@@ -1,8 +1,9 @@
 #include "parley/http/server.hpp"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <cerrno>
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,11 +17,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-
-#include <atomic>
-#include <optional>
+#include <cerrno>
 #include <list>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "parley/core/config.hpp"
@@ -28,6 +28,8 @@
 #include "parley/core/ids.hpp"
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
+#include "parley/http/connection_limits.hpp"
+#include "parley/http/metrics.hpp"
 #include "parley/http/router.hpp"
 
 namespace parley::http {
@@ -48,14 +50,27 @@ bool sane_request_id(std::string_view id) {
   return true;
 }
 
+using Clock = std::chrono::steady_clock;
+
+// The peer's address, or empty if the socket cannot tell (it is already gone).
+template <class Socket>
+std::string remote_address(const Socket& socket) {
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  return ec ? std::string() : remote.address().to_string();
+}
+
 struct Connection final : http::ClientWatch, std::enable_shared_from_this<Connection> {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {
-    boost::system::error_code ec;
-    auto remote = stream.socket().remote_endpoint(ec);
-    if (!ec) remote_ip = remote.address().to_string();
-  }
+  // REQUIRES: limits admitted remote_ip; the connection gives its place back when destroyed.
+  Connection(tcp::socket socket, std::string remote_ip, ConnectionLimits& limits)
+      : stream(std::move(socket)), remote_ip(std::move(remote_ip)), limits_(limits) {}
+  ~Connection() override { limits_.release(remote_ip); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
   beast::tcp_stream stream;
-  std::string remote_ip;  // the peer's address, read once (a getpeername call per request before)
+  const std::string remote_ip;  // the peer's address, read once at accept
+  const Clock::time_point accepted_at = Clock::now();
   std::atomic<bool> idle{true};
 
   // ClientWatch: while a handler waits, the socket becoming readable means the client either
@@ -100,6 +115,7 @@ struct Connection final : http::ClientWatch, std::enable_shared_from_this<Connec
                                  if (auto fn = std::exchange(self->on_gone_, nullptr)) fn();
                                });
   }
+  ConnectionLimits& limits_;
   std::function<void()> on_gone_;
   bool watching_ = false, gone_ = false;
   std::uint64_t generation_ = 0;
@@ -116,13 +132,53 @@ Server::Options Server::options_from_env() {
   o.io_threads = static_cast<std::size_t>(config::get_int("PARLEY_IO_THREADS", cores, 1, 256));
   o.body_limit = static_cast<std::size_t>(config::get_int("PARLEY_HTTP_BODY_LIMIT", 1 << 20, 1024, 64 << 20));
   o.read_timeout = std::chrono::milliseconds(config::get_int("PARLEY_HTTP_READ_TIMEOUT_MS", 30'000, 100, 600'000));
+  o.header_timeout = std::chrono::milliseconds(
+      config::get_int("PARLEY_HTTP_HEADER_TIMEOUT_MS", 10'000, 100, 600'000));
   o.trust_forwarded_for = config::get_bool("PARLEY_TRUST_PROXY", false);
+  auto wanted = static_cast<std::size_t>(
+      config::get_int("PARLEY_HTTP_MAX_CONNECTIONS", 100'000, 1, 10'000'000));
+  rlimit files{};
+  o.max_connections = getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY
+                          ? connection_cap_within(wanted, static_cast<std::size_t>(files.rlim_cur))
+                          : wanted;
+  if (o.max_connections < wanted)
+    log::info("connection cap lowered to fit the open-file limit",
+              {{"setting", "PARLEY_HTTP_MAX_CONNECTIONS"},
+               {"wanted", static_cast<std::int64_t>(wanted)},
+               {"cap", static_cast<std::int64_t>(o.max_connections)},
+               {"open_file_limit", static_cast<std::int64_t>(files.rlim_cur)}});
+  o.max_connections_per_address = static_cast<std::size_t>(
+      config::get_int("PARLEY_HTTP_MAX_CONNECTIONS_PER_IP", 1024, 1, 10'000'000));
   return o;
 }
 
 struct Server::Impl {
-  Impl(Options o, const Router& r)
-      : options(std::move(o)), router(r), ioc(1), acceptor(ioc) {
+  static constexpr const char* kRefusedHelp =
+      "Connections closed as soon as accepted because a cap was reached, by cap (total, "
+      "per_address).";
+  static constexpr const char* kTimeoutHelp =
+      "Connections closed because a request was not in within its deadline, by what was missing "
+      "(header: the request line and headers, PARLEY_HTTP_HEADER_TIMEOUT_MS; body: the rest, "
+      "PARLEY_HTTP_READ_TIMEOUT_MS).";
+
+  Impl(Options o, const Router& r, Metrics& metrics)
+      : options(std::move(o)),
+        router(r),
+        limits({.max_total = options.max_connections,
+                .max_per_address =
+                    options.trust_forwarded_for ? 0 : options.max_connections_per_address}),
+        refused_total(metrics.counter("parley_http_connections_refused_total", kRefusedHelp,
+                                      R"(reason="total")")),
+        refused_per_address(metrics.counter("parley_http_connections_refused_total", kRefusedHelp,
+                                            R"(reason="per_address")")),
+        header_timeouts(
+            metrics.counter("parley_http_read_timeouts_total", kTimeoutHelp, R"(phase="header")")),
+        body_timeouts(
+            metrics.counter("parley_http_read_timeouts_total", kTimeoutHelp, R"(phase="body")")),
+        ioc(1),
+        acceptor(ioc) {
+    metrics.gauge("parley_http_connections_open", "Open client connections.", "",
+                  [this] { return static_cast<double>(limits.open()); });
     // One io_context per I/O thread, each run by one thread: a connection stays on one thread
     // (no strand needed) and connections spread evenly. ioc is the first; it also accepts.
     for (std::size_t i = 1; i < options.io_threads; ++i) extra.push_back(std::make_unique<asio::io_context>(1));
@@ -130,6 +186,11 @@ struct Server::Impl {
 
   Options options;
   const Router& router;
+  ConnectionLimits limits;
+  std::atomic<std::uint64_t>& refused_total;
+  std::atomic<std::uint64_t>& refused_per_address;
+  std::atomic<std::uint64_t>& header_timeouts;
+  std::atomic<std::uint64_t>& body_timeouts;
   asio::io_context ioc;
   std::vector<std::unique_ptr<asio::io_context>> extra;
   std::size_t next_context = 0;
@@ -158,8 +219,21 @@ struct Server::Impl {
         continue;
       }
       boost::system::error_code ignored;
+      std::string address = remote_address(socket);
+      switch (limits.admit(address)) {
+        case ConnectionLimits::Verdict::admitted:
+          break;
+        case ConnectionLimits::Verdict::over_total:
+          ++refused_total;
+          socket.close(ignored);
+          continue;
+        case ConnectionLimits::Verdict::over_per_address:
+          ++refused_per_address;
+          socket.close(ignored);
+          continue;
+      }
       socket.set_option(tcp::no_delay(true), ignored);
-      auto conn = std::make_shared<Connection>(std::move(socket));
+      auto conn = std::make_shared<Connection>(std::move(socket), std::move(address), limits);
       {
         std::lock_guard lock(mutex);
         connections.push_back(conn);
@@ -260,8 +334,26 @@ struct Server::Impl {
   // that Beast's parser and read state live in a frame of their own, freed before the handler
   // runs: a long poll that waits for a minute holds neither (the session's frame would keep
   // room for them all along).
+  // first: the connection's first request, whose header deadline counts from the connection's
+  // opening; a later one's counts from its first byte, after the keep-alive idle wait.
   asio::awaitable<Read> read_request(Connection& conn, beast::flat_buffer& buffer, Request& request,
-                                     std::optional<Response>& early, unsigned& version, bool& keep_alive) {
+                                     std::optional<Response>& early, unsigned& version,
+                                     bool& keep_alive, bool first) {
+    auto header_by = conn.accepted_at + options.header_timeout;
+    if (buffer.size() == 0) {  // (else a pipelined request has begun)
+      conn.stream.expires_at(first ? header_by : Clock::now() + options.idle_timeout);
+      constexpr std::size_t kFirstRead = 1024;
+      auto [ec, n] = co_await conn.stream.async_read_some(buffer.prepare(kFirstRead), use_tuple);
+      if (ec) {
+        if (first && ec == beast::error::timeout) ++header_timeouts;  // opened, and nothing said
+        co_return Read::closed;
+      }
+      buffer.commit(n);
+    }
+    auto began = Clock::now();
+    if (!first) header_by = began + options.header_timeout;
+    auto whole_by = began + options.read_timeout;
+    conn.stream.expires_at(std::min(header_by, whole_by));
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
     // The header first, whole, so that a refusal of its body can carry the client's request id
@@ -275,10 +367,13 @@ struct Server::Impl {
         ec = bhttp::error::body_limit;
       } else {
         parser.body_limit(options.body_limit);  // for a chunked body
+        conn.stream.expires_at(whole_by);
         std::tie(ec, bytes) = co_await bhttp::async_read(conn.stream, buffer, parser, use_tuple);
       }
     }
     if (ec) {
+      if (ec == beast::error::timeout)
+        ++(parser.is_header_done() ? body_timeouts : header_timeouts);
       if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
           ec == asio::error::connection_reset || ec == asio::error::eof || ec == asio::error::bad_descriptor)
         co_return Read::closed;
@@ -306,13 +401,12 @@ struct Server::Impl {
     for (;;) {
       conn->idle = true;
       if (stopping) break;
-      conn->stream.expires_after(first ? options.read_timeout : options.idle_timeout);
-      first = false;
       Request request;
       std::optional<Response> early;
       unsigned version = 11;
       bool keep_alive = false;
-      Read read = co_await read_request(*conn, buffer, request, early, version, keep_alive);
+      Read read = co_await read_request(*conn, buffer, request, early, version, keep_alive, first);
+      first = false;
       if (read == Read::closed) break;
       if (read == Read::refused) co_return;
       if (buffer.size() == 0) buffer.shrink_to_fit();  // nothing pipelined: give the memory back
@@ -373,8 +467,8 @@ struct Server::Impl {
   }
 };
 
-Server::Server(Options options, const Router& router)
-    : impl_(std::make_unique<Impl>(std::move(options), router)) {}
+Server::Server(Options options, const Router& router, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), router, metrics)) {}
 Server::~Server() = default;
 
 void Server::listen() {

@@ -208,7 +208,7 @@ int run(const std::vector<Factory>& factories) {
     router.set_fallback(
         "(web)", [&web_app](const http::Request& request) { return web_app->serve(request); });
 
-  http::Server server(server_options, router);
+  http::Server server(server_options, router, metrics);
   server.on_shutdown([&] {
     for (auto& s : services) s->begin_shutdown();
   });

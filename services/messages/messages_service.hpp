@@ -2,10 +2,10 @@
 // Private to the messages service: its state and handlers.
 
 #include <boost/json/object.hpp>
-
 #include <condition_variable>
 #include <thread>
 
+#include "domain/poll_quota.hpp"
 #include "parley/async/notifier.hpp"
 #include "parley/events/outbox.hpp"
 #include "parley/service/service.hpp"
@@ -18,6 +18,7 @@ struct MessagesOptions {
   std::chrono::seconds sync_retention{7 * 24 * 3600};  // PARLEY_SYNC_RETENTION_S: how long sync events are kept
   std::chrono::seconds prune_interval{300};            // PARLEY_SYNC_PRUNE_INTERVAL_S
   std::chrono::hours invite_ttl{24 * 7};               // invite codes expire after this
+  std::size_t max_polls_per_user = 8;  // PARLEY_SYNC_MAX_POLLS_PER_USER: parked long polls per user
   static MessagesOptions from_env();
 };
 
@@ -144,6 +145,8 @@ class MessagesService final : public service::Service {
   bool stopping_ = false;
   std::thread pruner_;
   std::chrono::steady_clock::time_point started_at_;  // start(): see tail_upkeep()
+  PollQuota poll_quota_;                              // parked long polls per user
+  std::atomic<std::uint64_t>& polls_let_go_;          // answered early: their user parked too many
 };
 
 }  // namespace parley::messages

@@ -19,6 +19,8 @@ MessagesOptions MessagesOptions::from_env() {
   MessagesOptions o;
   o.sync_retention = std::chrono::seconds(config::get_int("PARLEY_SYNC_RETENTION_S", 7 * 24 * 3600, 1, 365LL * 24 * 3600));
   o.prune_interval = std::chrono::seconds(config::get_int("PARLEY_SYNC_PRUNE_INTERVAL_S", 300, 1, 24 * 3600));
+  o.max_polls_per_user =
+      static_cast<std::size_t>(config::get_int("PARLEY_SYNC_MAX_POLLS_PER_USER", 8, 1, 10'000));
   return o;
 }
 
@@ -27,7 +29,13 @@ MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
       options_(options),
       db_(ctx.open_database("messages")),
       outbox_(*db_, ctx.bus, "messages"),
-      replica_id_(ids::uuid_v7()) {
+      replica_id_(ids::uuid_v7()),
+      poll_quota_(options.max_polls_per_user),
+      polls_let_go_(ctx.metrics.counter(
+          "parley_sync_polls_answered_early_total",
+          "Long polls answered at once, with what they had, because their user parked more than "
+          "PARLEY_SYNC_MAX_POLLS_PER_USER (the oldest goes).",
+          R"(reason="per_user_cap")")) {
   db_->migrate(messages_migrations());
   db_->read_sync([&](storage::Tx& tx) { sync_epoch_ = store::sync_head(tx).epoch; });
   service::watch(ctx.metrics, "messages", *db_, outbox_);

@@ -1,8 +1,11 @@
 // GET /api/v1/sync: the long poll. A waiting request is a parked coroutine and a socket.
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
+#include <memory>
+#include <vector>
 
 #include "messages_service.hpp"
 #include "parley/core/error.hpp"
@@ -101,6 +104,18 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
   // new right now?") asks the database before it answers "nothing", so that it sees what was
   // written through another replica just before.
   bool ask_database_at_end = !ctx_.single_process && timeout < std::chrono::seconds(2);
+  // Counted against the user's cap from its first wait on; past the cap the user's oldest parked
+  // poll is let go: it answers at once with what it has (usually nothing, and a cursor).
+  std::shared_ptr<std::atomic<bool>> let_go;
+  PollQuota::Id quota_id = 0;
+  struct Leave {
+    PollQuota& quota;
+    const std::string& user;
+    const PollQuota::Id& id;
+    ~Leave() {
+      if (id) quota.leave(user, id);
+    }
+  } leave{poll_quota_, me, quota_id};
   for (bool waited = false;; waited = true) {
     // A session revoked (logged out, password changed, account deleted) while the poll waited
     // gets no more events through it.
@@ -119,7 +134,7 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
     }
     auto now = std::chrono::steady_clock::now();
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    if (left.count() <= 0 || notifier_.shutting_down()) {
+    if (left.count() <= 0 || notifier_.shutting_down() || (let_go && *let_go)) {
       if (ask_database_at_end && !notifier_.shutting_down()) {
         auto found = co_await read_events(me, cursor);
         if (!found.events.empty()) co_return page(encode_sync_cursor(found.cursor), found.events);
@@ -138,6 +153,21 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
         request.client->watch([this, &me] { notifier_.notify(me); });
       else
         wait_for = std::min(left, std::chrono::ceil<std::chrono::milliseconds>(watch_from - now));
+    }
+    if (!let_go) {
+      let_go = std::make_shared<std::atomic<bool>>(false);
+      std::vector<PollQuota::Release> evicted;
+      quota_id = poll_quota_.park(
+          me,
+          [this, let_go, user = me] {
+            *let_go = true;
+            notifier_.notify(user);  // (the user's other polls look again, and wait on)
+          },
+          evicted);
+      for (auto& release : evicted) {
+        ++polls_let_go_;
+        release();
+      }
     }
     co_await notifier_.wait(me, seen, wait_for);
   }

@@ -14,6 +14,7 @@ class io_context;
 
 namespace parley::http {
 
+class Metrics;
 class Router;
 
 class Server {
@@ -25,18 +26,30 @@ class Server {
     std::size_t body_limit = 1 << 20;             // bytes; larger bodies answer 413
     std::size_t header_limit = 16 * 1024;         // bytes of request line and headers; 431 past it
     std::size_t target_limit = 8 * 1024;          // bytes of request target; 414 past it
-    std::chrono::milliseconds read_timeout{30'000};   // to receive one whole request
-    std::chrono::milliseconds idle_timeout{75'000};   // keep-alive wait for the next request
+    // Once a request's first byte is in (on a new connection: from its opening), the request
+    // line and headers must be in within header_timeout, and the whole request within
+    // read_timeout; past either the connection is closed. Waiting for that first byte between
+    // requests is the keep-alive idle wait.
+    std::chrono::milliseconds header_timeout{10'000};
+    std::chrono::milliseconds read_timeout{30'000};
+    std::chrono::milliseconds idle_timeout{75'000};
     std::chrono::milliseconds write_timeout{30'000};  // to send one response
     std::chrono::milliseconds request_timeout{30'000};  // handler deadline (Request::deadline)
     std::chrono::milliseconds shutdown_grace{5'000};  // in-flight requests get this long
     bool trust_forwarded_for = false;  // take the client address from X-Real-IP (behind nginx)
+    // Connections past either cap are closed as soon as they are accepted, before any read.
+    std::size_t max_connections = 100'000;
+    // From one client address; not applied when trust_forwarded_for (every connection then comes
+    // from the gateway, which limits per client itself). 0: no cap.
+    std::size_t max_connections_per_address = 1024;
   };
 
-  // Reads PARLEY_LISTEN, PARLEY_IO_THREADS, PARLEY_HTTP_* settings.
+  // Reads PARLEY_LISTEN, PARLEY_IO_THREADS, PARLEY_HTTP_* settings. The connection cap is lowered
+  // to what the process's open-file limit leaves room for.
   static Options options_from_env();
 
-  Server(Options options, const Router& router);
+  // Counts open and refused connections and read timeouts in metrics.
+  Server(Options options, const Router& router, Metrics& metrics);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
