@@ -466,7 +466,7 @@ describe('groups', () => {
 
   // Before issue #14 (finding 3) groups ignored blocks and dm_policy: a blocked user could put the
   // blocker in a group and write to them there. Now adding someone follows the direct rule
-  // (security-groups.test.mjs holds the rest); a third party may still put both in one group.
+  // (tests/security/findings-groups.test.mjs holds the rest); a third party may still put both in one group.
   test('a group may hold a blocker and the one they blocked when a third party adds both', async () => {
     const [alice, bob, carol] = await users(3);
     await blockAndSettle(alice, bob);
@@ -862,7 +862,7 @@ describe('invite codes', () => {
   });
 
   // Before issue #14 (finding 4) a removed member came back with the code; now only once an
-  // owner or admin adds them back (security-groups.test.mjs). Leaving by oneself bans nothing.
+  // owner or admin adds them back (tests/security/findings-groups.test.mjs). Leaving by oneself bans nothing.
   test('a member removed by the owner cannot come back with a code; one who left can', async () => {
     const [alice, bob, carol] = await users(3);
     const g = await mustGroup(alice, [bob, carol]);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import {
   PASSWORD, api, binaryPath, expectError, needsOwnServer, start, stopCleanly, uniqueName,
-} from './lib/harness.mjs';
+} from '../api/lib/harness.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 

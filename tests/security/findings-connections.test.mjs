@@ -8,7 +8,7 @@ import net from 'node:net';
 import { after, describe, test } from 'node:test';
 import {
   api, eventually, needsOwnServer, registerUser, start, stopCleanly,
-} from './lib/harness.mjs';
+} from '../api/lib/harness.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const enc = encodeURIComponent;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   api, eventually, expectError, expectInvalid, login, registerUser, registerUsers, uniqueName, useServer, PASSWORD,
-} from './lib/harness.mjs';
+} from '../api/lib/harness.mjs';
 
 const server = useServer();
 const base = () => server().baseUrl;
