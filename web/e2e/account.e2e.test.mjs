@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch } from './lib/browser.mjs';
-import { PASSWORD, goTo, newPage, register, unique } from './lib/app.mjs';
+import { PASSWORD, goTo, newPage, register, screenshotDir, unique } from './lib/app.mjs';
 import { startServer } from './lib/server.mjs';
 
 let server;
@@ -38,6 +38,35 @@ async function freshContacts(page) {
   await goTo(page, 'Contacts');
   await page.getByRole('heading', { name: 'Your contacts' }).waitFor();
 }
+
+test('sign-up and sign-in errors show beside the field they concern, in the user\'s language', async () => {
+  const page = await newPage(browser, { width: 360, height: 740 });
+  await page.goto(server.baseUrl + '/register');
+  await page.getByLabel('Username', { exact: true }).fill(names.carol); // taken in before()
+  await page.getByLabel('Email').fill(`${unique('x')}@example.org`);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  const username = page.getByLabel('Username', { exact: true });
+  await page.getByText('That username is taken.').waitFor();
+  assert.equal(await username.getAttribute('aria-invalid'), 'true');
+  const described = await username.getAttribute('aria-describedby');
+  assert.match(await page.locator(`[id="${described.split(' ').pop()}"]`).innerText(), /That username is taken/);
+
+  await page.getByLabel('Username', { exact: true }).fill(unique('fresh'));
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('Passwords are 8 to 256 characters.').waitFor();
+  assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('aria-invalid'), 'true');
+  await page.screenshot({ path: `${screenshotDir}/register-errors-en-phone-light.png` });
+
+  await page.goto(server.baseUrl + '/login');
+  await page.getByLabel('Language').selectOption('fr');
+  await page.getByLabel('Nom d’utilisateur ou e-mail').fill(names.dave);
+  await page.getByLabel('Mot de passe').fill('not the password');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Identifiant ou mot de passe incorrect.' }).waitFor();
+  await page.context().close();
+});
 
 test('contact requests: decline, cancel, accept, remove, block and unblock', async () => {
   await requestContact(carol, names.dave);
