@@ -150,7 +150,11 @@ int run(const std::vector<Factory>& factories) {
     mysql->reader_connections = reader_threads;
   }
   std::optional<events::RabbitOptions> amqp;
-  if (!amqp_url.empty()) amqp = parse_setting("PARLEY_AMQP_URL", amqp_url, events::parse_amqp_url);
+  if (!amqp_url.empty()) {
+    amqp = parse_setting("PARLEY_AMQP_URL", amqp_url, events::parse_amqp_url);
+    amqp->heartbeat = std::chrono::seconds(config::get_int("PARLEY_AMQP_HEARTBEAT_S", 10, 0, 600));
+    amqp->topology = events::durable_consumers();
+  }
   auto web_app = load_web_app(factories.size() > 1);
   std::filesystem::create_directories(data_dir);
   // SQLite files in the data directory: one process at a time. (With MariaDB the directory holds
