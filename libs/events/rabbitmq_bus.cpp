@@ -163,6 +163,9 @@ RabbitBus::RabbitBus(RabbitOptions options, http::Metrics* metrics) : options_(s
         &metrics->counter("parley_amqp_connections_lost_total", help, R"(link="publisher")");
     consumer_lost_ =
         &metrics->counter("parley_amqp_connections_lost_total", help, R"(link="consumer")");
+    metrics->gauge("parley_amqp_publisher_connected",
+                   "1 while the event publisher has its broker connection, else 0.", "",
+                   [this] { return publisher_up_.load() ? 1.0 : 0.0; });
   }
 }
 
@@ -249,10 +252,12 @@ void RabbitBus::connect_publisher() {
   for (const auto& c : options_.topology)
     declare_durable(*link, options_, "parley." + c.name, c.patterns);
   publisher_ = std::move(link);
+  publisher_up_ = true;
 }
 
 void RabbitBus::drop_publisher(const std::string& why) {
   publisher_.reset();
+  publisher_up_ = false;
   if (publisher_lost_) publisher_lost_->fetch_add(1);
   log::warn("event publisher's broker connection lost; the next publish reconnects",
             {{"error", why}});
@@ -262,8 +267,8 @@ void RabbitBus::keep_publisher() {
   // Often enough that a broker gone silent is noticed within two heartbeats of its last word.
   auto tick =
       options_.heartbeat.count() > 0
-          ? std::min(std::chrono::duration_cast<std::chrono::milliseconds>(options_.heartbeat) / 4,
-                     std::chrono::milliseconds(1000))
+          ? std::min(std::chrono::duration_cast<std::chrono::milliseconds>(options_.heartbeat) / 10,
+                     std::chrono::milliseconds(500))
           : std::chrono::milliseconds(1000);
   auto backoff = std::chrono::milliseconds(100);
   bool warned = false;
@@ -346,6 +351,7 @@ void RabbitBus::stop() {
   if (publisher_thread_.joinable()) publisher_thread_.join();
   std::lock_guard lock(publish_mutex_);
   publisher_.reset();
+  publisher_up_ = false;
 }
 
 void RabbitBus::pause(std::chrono::milliseconds d, Link* link) const {

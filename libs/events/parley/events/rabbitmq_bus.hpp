@@ -94,6 +94,8 @@ class RabbitBus final : public EventBus {
   std::atomic<bool> stopping_{false};
   std::atomic<std::size_t> consuming_{0};  // consumers connected now
   std::thread publisher_thread_;
+  std::atomic<bool> publisher_up_{
+      false};  // publisher_ is set (for the metric, read without the mutex)
   std::atomic<std::uint64_t>* dead_letter_counter_ = nullptr;
   std::atomic<std::uint64_t>* publisher_lost_ = nullptr;  // connections lost, by link
   std::atomic<std::uint64_t>* consumer_lost_ = nullptr;
