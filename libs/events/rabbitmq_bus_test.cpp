@@ -320,7 +320,9 @@ TEST(RabbitBus, NoticesASilentBrokerWithinTwoHeartbeats) {
   bus.subscribe(o.topology[0].name, o.topology[0].patterns, inbox.handler());
   bus.start();
   publish_when_bound(bus, Event::make(t + ".probe", "test", {}), inbox, 0);
-  std::this_thread::sleep_for(1500ms);  // idle: the heartbeats alone keep every connection up
+  // Idle for longer than two heartbeats: the heartbeats alone keep every connection up, the
+  // publisher's included.
+  std::this_thread::sleep_for(3500ms);
   auto lost = [&](const std::string& link) {
     std::string text = metrics.render();
     std::string key = "parley_amqp_connections_lost_total{link=\"" + link + "\"} ";
