@@ -38,7 +38,7 @@ async function acceptedEverywhere(n) {
 }
 
 describe("fault: the broker's life", { skip: needsFaultStack }, () => {
-  test('consumers started after the producer published, on a broker without their queues: the events and the revocations still reach them', async (t) => {
+  test('consumers started after the producer published, on a broker that came back without their queues: the events and the revocations still reach them', async (t) => {
     await untilReady();
     const [probe] = await registerUsers(gateway, 1);
     const [revoked, leaving] = await acceptedEverywhere(2);
@@ -47,10 +47,10 @@ describe("fault: the broker's life", { skip: needsFaultStack }, () => {
       if (stopped) for (const s of CONSUMERS) stack('start', s);
     });
     for (const s of CONSUMERS) stack('stop', s);
-    // As on a fresh install: no consuming service has ever declared its queue, and the producer
-    // starts and publishes first.
+    // As on a fresh install, or a broker that came back without its definitions: no consuming
+    // service has declared its queue, and the producer (reconnected) publishes first.
     deleteQueues('parley.users', 'parley.contacts', 'parley.messages');
-    stack('restart', 'auth');
+    stack('restart', 'rabbitmq');
     const accounts = [];
     for (let i = 0; i < 5; i++) accounts.push(await registerPersistently(uniqueName('early')));
     await logout(revoked);
