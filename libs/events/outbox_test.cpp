@@ -90,7 +90,8 @@ class FlakyBus final : public EventBus {
     published.push_back(e.type);
   }
   void subscribe(std::string, std::vector<std::string>, EventHandler) override {}
-  void subscribe_transient(std::string, std::vector<std::string>, EventHandler) override {}
+  void subscribe_transient(std::string, std::vector<std::string>, EventHandler,
+                           std::function<void()>) override {}
   void start() override {}
   void stop() override {}
 };

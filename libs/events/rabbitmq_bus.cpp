@@ -67,7 +67,14 @@ struct RabbitBus::Link {
     timeval timeout{5, 0};
     if (amqp_socket_open_noblock(socket, o.host.c_str(), o.port, &timeout) != AMQP_STATUS_OK)
       fail("cannot connect to " + o.host + ":" + std::to_string(o.port));
-    check(amqp_login(conn, o.vhost.c_str(), 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, o.user.c_str(), o.password.c_str()),
+    // A broker that accepts the connection but does not answer (stopped, overloaded) must not
+    // hold a thread for ever: the handshake and every synchronous method have a deadline.
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(o.rpc_timeout).count();
+    timeval rpc{static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
+    amqp_set_handshake_timeout(conn, &rpc);
+    amqp_set_rpc_timeout(conn, &rpc);
+    check(amqp_login(conn, o.vhost.c_str(), 0, 131072, static_cast<int>(o.heartbeat.count()),
+                     AMQP_SASL_METHOD_PLAIN, o.user.c_str(), o.password.c_str()),
           "login");
     amqp_channel_open(conn, 1);
     check(amqp_get_rpc_reply(conn), "channel.open");
@@ -84,6 +91,16 @@ struct RabbitBus::Link {
   Link(const Link&) = delete;
   Link& operator=(const Link&) = delete;
 
+  // Sends a heartbeat frame: for a thread busy with something else than reading the connection
+  // (a handler waiting for its database), so that the broker does not take it for dead.
+  void send_heartbeat() {
+    if (amqp_get_heartbeat(conn) == 0) return;
+    amqp_frame_t frame{};
+    frame.frame_type = AMQP_FRAME_HEARTBEAT;
+    frame.channel = 0;
+    amqp_send_frame(conn, &frame);
+  }
+
   void check(const amqp_rpc_reply_t& r, const std::string& what) {
     if (r.reply_type != AMQP_RESPONSE_NORMAL) fail(what + ": " + reply_text(r));
   }
@@ -93,17 +110,63 @@ struct RabbitBus::Link {
   std::uint64_t next_tag = 1;  // the delivery tag of the next publish (confirm mode)
 };
 
+namespace {
+
+// Declares a consuming service's durable queue "parley.<name>" (its poison messages go to
+// "parley.<name>.dead") and binds it to each pattern. The consumer and the publisher both call
+// it, with the same arguments (the broker refuses a queue declared twice with different ones).
+template <class Link>
+void declare_durable(Link& link, const RabbitOptions& o, const std::string& queue,
+                     const std::vector<std::string>& patterns) {
+  std::string dead_key = queue;
+  amqp_table_entry_t args[2];
+  args[0].key = amqp_cstring_bytes("x-dead-letter-exchange");
+  args[0].value.kind = AMQP_FIELD_KIND_UTF8;
+  args[0].value.value.bytes = bytes(o.dead_exchange);
+  args[1].key = amqp_cstring_bytes("x-dead-letter-routing-key");
+  args[1].value.kind = AMQP_FIELD_KIND_UTF8;
+  args[1].value.value.bytes = bytes(dead_key);
+  amqp_table_t table{2, args};
+  amqp_queue_declare(link.conn, 1, bytes(queue), 0, 1, 0, 0, table);
+  link.check(amqp_get_rpc_reply(link.conn), "queue.declare " + queue);
+  std::string dead_queue = queue + ".dead";
+  amqp_queue_declare(link.conn, 1, bytes(dead_queue), 0, 1, 0, 0, amqp_empty_table);
+  link.check(amqp_get_rpc_reply(link.conn), "queue.declare " + dead_queue);
+  amqp_queue_bind(link.conn, 1, bytes(dead_queue), bytes(o.dead_exchange), bytes(dead_key),
+                  amqp_empty_table);
+  link.check(amqp_get_rpc_reply(link.conn), "queue.bind " + dead_queue);
+  for (const auto& pattern : patterns) {
+    amqp_queue_bind(link.conn, 1, bytes(queue), bytes(o.exchange), bytes(pattern),
+                    amqp_empty_table);
+    link.check(amqp_get_rpc_reply(link.conn), "queue.bind " + pattern);
+  }
+}
+
+}  // namespace
+
 struct RabbitBus::Consumer {
   std::string name;  // the queue: "parley.<consumer>", or a transient one's prefix
   std::vector<std::string> patterns;
   EventHandler handler;
   bool transient = false;
+  std::function<void()> on_bound;  // transient only
 };
 
 RabbitBus::RabbitBus(RabbitOptions options, http::Metrics* metrics) : options_(std::move(options)) {
-  if (metrics)
+  if (metrics) {
     dead_letter_counter_ = &metrics->counter("parley_events_dead_lettered_total",
                                              "Events a consumer failed to handle after every retry.");
+    const char* help =
+        "Connections to RabbitMQ found broken (missed heartbeats, a closed socket, an error) and "
+        "rebuilt.";
+    publisher_lost_ =
+        &metrics->counter("parley_amqp_connections_lost_total", help, R"(link="publisher")");
+    consumer_lost_ =
+        &metrics->counter("parley_amqp_connections_lost_total", help, R"(link="consumer")");
+    metrics->gauge("parley_amqp_publisher_connected",
+                   "1 while the event publisher has its broker connection, else 0.", "",
+                   [this] { return publisher_up_.load() ? 1.0 : 0.0; });
+  }
 }
 
 RabbitBus::~RabbitBus() { stop(); }
@@ -122,12 +185,7 @@ void RabbitBus::publish_serialized(const std::vector<Serialized>& events) {
   std::lock_guard lock(publish_mutex_);
   for (int attempt = 1;; ++attempt) {
     try {
-      if (!publisher_) {
-        publisher_ = std::make_unique<Link>(options_);
-        amqp_confirm_select(publisher_->conn, 1);
-        publisher_->check(amqp_get_rpc_reply(publisher_->conn), "confirm.select");
-        publisher_->next_tag = 1;
-      }
+      connect_publisher();
       // Every event first, then the confirms: the broker confirms a run of them at once
       // ("multiple"), and the batch costs one wait instead of one per event.
       std::uint64_t first = publisher_->next_tag;
@@ -177,24 +235,107 @@ void RabbitBus::publish_serialized(const std::vector<Serialized>& events) {
       amqp_maybe_release_buffers(publisher_->conn);
       return;
     } catch (const std::exception& e) {
-      publisher_.reset();
+      if (publisher_) drop_publisher(e.what());
       if (attempt >= 2) throw;  // the outbox keeps the events and retries later
     }
+  }
+}
+
+void RabbitBus::connect_publisher() {
+  if (publisher_) return;
+  auto link = std::make_unique<Link>(options_);
+  amqp_confirm_select(link->conn, 1);
+  link->check(amqp_get_rpc_reply(link->conn), "confirm.select");
+  link->next_tag = 1;
+  // Every consuming service's queue exists before anything is published: an event for a service
+  // that has never run yet waits in its queue rather than being confirmed and dropped.
+  for (const auto& c : options_.topology)
+    declare_durable(*link, options_, "parley." + c.name, c.patterns);
+  publisher_ = std::move(link);
+  publisher_up_ = true;
+}
+
+void RabbitBus::drop_publisher(const std::string& why) {
+  publisher_.reset();
+  publisher_up_ = false;
+  if (publisher_lost_) publisher_lost_->fetch_add(1);
+  log::warn("event publisher's broker connection lost; the next publish reconnects",
+            {{"error", why}});
+}
+
+void RabbitBus::keep_publisher() {
+  // Often enough that a broker gone silent is noticed within two heartbeats of its last word.
+  auto tick =
+      options_.heartbeat.count() > 0
+          ? std::min(std::chrono::duration_cast<std::chrono::milliseconds>(options_.heartbeat) / 10,
+                     std::chrono::milliseconds(500))
+          : std::chrono::milliseconds(1000);
+  auto backoff = std::chrono::milliseconds(100);
+  bool warned = false;
+  while (!stopping_) {
+    auto wait = tick;
+    {
+      std::lock_guard lock(publish_mutex_);
+      try {
+        bool was_connected = publisher_ != nullptr;
+        connect_publisher();
+        if (!was_connected && warned) log::info("event publisher reconnected");
+        warned = false;
+        backoff = std::chrono::milliseconds(100);
+        // Reading the (idle) connection sends our heartbeats when due and notices the broker's
+        // missing: rabbitmq-c returns a heartbeat timeout after two intervals without a frame.
+        amqp_frame_t frame;
+        timeval none{0, 1000};
+        int rc = amqp_simple_wait_frame_noblock(publisher_->conn, &frame, &none);
+        if (rc != AMQP_STATUS_OK && rc != AMQP_STATUS_TIMEOUT)
+          publisher_->fail(std::string("idle connection: ") + amqp_error_string2(rc));
+        if (rc == AMQP_STATUS_OK && frame.frame_type == AMQP_FRAME_METHOD &&
+            (frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ||
+             frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD))
+          publisher_->fail("the broker closed the connection");
+        amqp_maybe_release_buffers(publisher_->conn);
+      } catch (const std::exception& e) {
+        if (publisher_) {
+          drop_publisher(e.what());
+        } else if (!warned) {
+          log::warn("event publisher cannot connect; retrying", {{"error", e.what()}});
+          warned = true;
+        }
+        wait = backoff;
+        backoff = std::min(backoff * 2, options_.max_reconnect_backoff);
+      }
+    }
+    pause(wait);
   }
 }
 
 bool RabbitBus::connected() const { return consuming_.load() == consumers_.size(); }
 
 void RabbitBus::subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) {
-  consumers_.push_back(std::make_unique<Consumer>(Consumer{"parley." + consumer, std::move(patterns), std::move(handler), false}));
+  if (!options_.topology.empty()) {
+    auto row = std::find_if(options_.topology.begin(), options_.topology.end(),
+                            [&](const DurableConsumer& c) { return c.name == consumer; });
+    if (row == options_.topology.end() || row->patterns != patterns)
+      throw std::logic_error(
+          "durable consumer '" + consumer +
+          "' is not subscribed as events/topology.cpp declares it for publishers");
+  }
+  consumers_.push_back(std::make_unique<Consumer>(
+      Consumer{"parley." + consumer, std::move(patterns), std::move(handler), false, {}}));
 }
 
-void RabbitBus::subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) {
-  consumers_.push_back(std::make_unique<Consumer>(Consumer{"parley." + name, std::move(patterns), std::move(handler), true}));
+void RabbitBus::subscribe_transient(std::string name, std::vector<std::string> patterns,
+                                    EventHandler handler, std::function<void()> on_bound) {
+  consumers_.push_back(std::make_unique<Consumer>(Consumer{
+      "parley." + name, std::move(patterns), std::move(handler), true, std::move(on_bound)}));
 }
 
 void RabbitBus::start() {
   stopping_ = false;
+  publisher_thread_ = std::thread([this] {
+    name_this_thread("amqp publisher");
+    keep_publisher();
+  });
   for (auto& c : consumers_)
     threads_.emplace_back([this, consumer = c.get()] {
       name_this_thread("amqp " + consumer->name.substr(7));
@@ -207,14 +348,23 @@ void RabbitBus::stop() {
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
+  if (publisher_thread_.joinable()) publisher_thread_.join();
   std::lock_guard lock(publish_mutex_);
   publisher_.reset();
+  publisher_up_ = false;
 }
 
-// Sleeps for d, or less if stop() is called meanwhile.
-void RabbitBus::pause(std::chrono::milliseconds d) const {
-  for (auto waited = std::chrono::milliseconds(0); waited < d && !stopping_; waited += std::chrono::milliseconds(10))
+void RabbitBus::pause(std::chrono::milliseconds d, Link* link) const {
+  auto since_heartbeat = std::chrono::milliseconds(0);
+  for (auto waited = std::chrono::milliseconds(0); waited < d && !stopping_;
+       waited += std::chrono::milliseconds(10)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    since_heartbeat += std::chrono::milliseconds(10);
+    if (link && since_heartbeat >= std::chrono::milliseconds(1000)) {
+      link->send_heartbeat();
+      since_heartbeat = std::chrono::milliseconds(0);
+    }
+  }
 }
 
 // Declares the consumer's queue and bindings, then delivers messages to the handler until stop(),
@@ -222,6 +372,7 @@ void RabbitBus::pause(std::chrono::milliseconds d) const {
 void RabbitBus::consume(Consumer& c) {
   auto backoff = std::chrono::milliseconds(100);
   while (!stopping_) {
+    bool connected = false;
     try {
       Link link(options_);
       std::string queue = c.name;
@@ -230,27 +381,13 @@ void RabbitBus::consume(Consumer& c) {
             amqp_queue_declare(link.conn, 1, amqp_empty_bytes, 0, 0, 1, 1, amqp_empty_table);
         link.check(amqp_get_rpc_reply(link.conn), "queue.declare (transient)");
         queue.assign(static_cast<char*>(ok->queue.bytes), ok->queue.len);
+        for (const auto& pattern : c.patterns) {
+          amqp_queue_bind(link.conn, 1, bytes(queue), bytes(options_.exchange), bytes(pattern),
+                          amqp_empty_table);
+          link.check(amqp_get_rpc_reply(link.conn), "queue.bind " + pattern);
+        }
       } else {
-        std::string dead_key = c.name;
-        amqp_table_entry_t args[2];
-        args[0].key = amqp_cstring_bytes("x-dead-letter-exchange");
-        args[0].value.kind = AMQP_FIELD_KIND_UTF8;
-        args[0].value.value.bytes = bytes(options_.dead_exchange);
-        args[1].key = amqp_cstring_bytes("x-dead-letter-routing-key");
-        args[1].value.kind = AMQP_FIELD_KIND_UTF8;
-        args[1].value.value.bytes = bytes(dead_key);
-        amqp_table_t table{2, args};
-        amqp_queue_declare(link.conn, 1, bytes(queue), 0, 1, 0, 0, table);
-        link.check(amqp_get_rpc_reply(link.conn), "queue.declare " + queue);
-        std::string dead_queue = queue + ".dead";
-        amqp_queue_declare(link.conn, 1, bytes(dead_queue), 0, 1, 0, 0, amqp_empty_table);
-        link.check(amqp_get_rpc_reply(link.conn), "queue.declare " + dead_queue);
-        amqp_queue_bind(link.conn, 1, bytes(dead_queue), bytes(options_.dead_exchange), bytes(dead_key), amqp_empty_table);
-        link.check(amqp_get_rpc_reply(link.conn), "queue.bind " + dead_queue);
-      }
-      for (const auto& pattern : c.patterns) {
-        amqp_queue_bind(link.conn, 1, bytes(queue), bytes(options_.exchange), bytes(pattern), amqp_empty_table);
-        link.check(amqp_get_rpc_reply(link.conn), "queue.bind " + pattern);
+        declare_durable(link, options_, queue, c.patterns);
       }
       amqp_basic_qos(link.conn, 1, 0, static_cast<std::uint16_t>(options_.prefetch), 0);
       link.check(amqp_get_rpc_reply(link.conn), "basic.qos");
@@ -265,6 +402,16 @@ void RabbitBus::consume(Consumer& c) {
         Counted(const Counted&) = delete;
         Counted& operator=(const Counted&) = delete;
       } counted(consuming_);
+      connected = true;
+      // Bound: from here on this queue gets every event; the subscriber catches up on before.
+      if (c.on_bound) {
+        try {
+          c.on_bound();
+        } catch (const std::exception& e) {
+          log::warn("event subscription's catch-up failed",
+                    {{"queue", queue}, {"error", e.what()}});
+        }
+      }
 
       while (!stopping_) {
         amqp_maybe_release_buffers(link.conn);
@@ -303,7 +450,7 @@ void RabbitBus::consume(Consumer& c) {
             if (away_wait == options_.retry_backoff)
               log::warn("event waits for the consumer's database", {{"queue", queue}, {"event_id", event.id},
                                                                     {"error", e.what()}});
-            pause(away_wait);
+            pause(away_wait, &link);
             away_wait = std::min(away_wait * 2, options_.max_retry_backoff);
           } catch (const std::exception& e) {
             if (stopping_) {  // left unacknowledged rather than using up its tries: delivered again
@@ -313,7 +460,7 @@ void RabbitBus::consume(Consumer& c) {
             if (++failures >= options_.max_attempts) {
               error = e.what();
             } else {
-              pause(wait);
+              pause(wait, &link);
               wait *= 2;
             }
           }
@@ -330,6 +477,7 @@ void RabbitBus::consume(Consumer& c) {
       }
     } catch (const std::exception& e) {
       if (stopping_) break;
+      if (connected && consumer_lost_) consumer_lost_->fetch_add(1);
       log::warn("event consumer disconnected; reconnecting", {{"queue", c.name}, {"error", e.what()},
                                                              {"retry_in_ms", backoff.count()}});
       for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stopping_; waited += std::chrono::milliseconds(50))

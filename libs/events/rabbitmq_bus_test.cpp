@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 
 #include "parley/events/outbox.hpp"
@@ -266,6 +268,97 @@ TEST(RabbitBus, OutboxKeepsEventsWhileTheBrokerIsDownAndRelaysThemAfter) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i) + 1].data.at("n").as_int64(), i);
   outbox.stop();
   EXPECT_EQ(outbox.pending(), 0);
+  bus.stop();
+}
+
+// A fresh install starts its services in parallel: a producer may publish before a consumer has
+// ever connected. The publisher declares every consumer's queue from the topology first, so the
+// event waits there instead of being confirmed and dropped.
+TEST(RabbitBus, AnEventPublishedBeforeItsConsumerEverRanWaitsForIt) {
+  std::string t = unique("t");
+  RabbitOptions o = options();
+  o.topology = {{unique("late"), {t + ".created"}}};
+  {
+    RabbitBus producer(o);
+    producer.publish(Event::make(t + ".created", "test", {{"n", 1}}));
+  }
+  RabbitBus consumer(o);
+  Inbox inbox;
+  consumer.subscribe(o.topology[0].name, o.topology[0].patterns, inbox.handler());
+  consumer.start();
+  auto got = inbox.wait_for(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].data.at("n").as_int64(), 1);
+  consumer.stop();
+}
+
+TEST(RabbitBus, ADurableSubscriptionMustMatchTheTopology) {
+  RabbitOptions o = options();
+  o.topology = {{"users", {"user.registered"}}};
+  RabbitBus bus(o);
+  EXPECT_THROW(bus.subscribe("stranger", {"user.registered"}, [](const Event&) {}),
+               std::logic_error);
+  EXPECT_THROW(bus.subscribe("users", {"user.registered", "user.deleted"}, [](const Event&) {}),
+               std::logic_error);
+  EXPECT_NO_THROW(bus.subscribe("users", {"user.registered"}, [](const Event&) {}));
+}
+
+// A broker that stops answering without closing anything (SIGSTOP: the kernel still holds the
+// connections open) is noticed by the missing heartbeats, on the consumers' connections and the
+// idle publisher's, within two heartbeat intervals; after SIGCONT everything reconnects and an
+// event published meanwhile is not lost.
+TEST(RabbitBus, NoticesASilentBrokerWithinTwoHeartbeats) {
+  std::string t = unique("t");
+  RabbitOptions o = options();
+  o.heartbeat = 1s;
+  o.rpc_timeout = 1s;
+  o.confirm_timeout = 1s;
+  o.topology = {{unique("hb"), {t + ".*"}}};
+  http::Metrics metrics;
+  RabbitBus bus(o, &metrics);
+  Inbox inbox;
+  bus.subscribe(o.topology[0].name, o.topology[0].patterns, inbox.handler());
+  bus.start();
+  publish_when_bound(bus, Event::make(t + ".probe", "test", {}), inbox, 0);
+  // Idle for longer than two heartbeats: the heartbeats alone keep every connection up, the
+  // publisher's included.
+  std::this_thread::sleep_for(3500ms);
+  auto lost = [&](const std::string& link) {
+    std::string text = metrics.render();
+    std::string key = "parley_amqp_connections_lost_total{link=\"" + link + "\"} ";
+    auto at = text.find(key);
+    return at == std::string::npos ? -1 : std::stoi(text.substr(at + key.size()));
+  };
+  ASSERT_EQ(lost("publisher"), 0);
+  ASSERT_EQ(lost("consumer"), 0);
+  ASSERT_TRUE(bus.connected());
+
+  std::ifstream pid_file(PARLEY_TEST_AMQP_PID_FILE);
+  pid_t broker = 0;
+  pid_file >> broker;
+  ASSERT_GT(broker, 0);
+  ASSERT_EQ(::kill(broker, SIGSTOP), 0);
+  auto stopped = std::chrono::steady_clock::now();
+  while ((bus.connected() || lost("publisher") < 1) &&
+         std::chrono::steady_clock::now() - stopped < 10s)
+    std::this_thread::sleep_for(50ms);
+  auto noticed = std::chrono::steady_clock::now() - stopped;
+  bool publisher_noticed = lost("publisher") >= 1;
+  bool consumer_noticed = !bus.connected();
+  ::kill(broker, SIGCONT);
+  EXPECT_TRUE(consumer_noticed);
+  EXPECT_TRUE(publisher_noticed);
+  EXPECT_LE(noticed, 2s + 500ms) << "two heartbeat intervals, and a little for the checks";
+
+  auto until = std::chrono::steady_clock::now() + 30s;
+  while (!bus.connected() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(bus.connected()) << "the consumer reconnected by itself";
+  bus.publish(Event::make(t + ".after", "test", {}));
+  auto got = inbox.wait_for(2);
+  ASSERT_GE(got.size(), 2u);
+  EXPECT_EQ(got.back().type, t + ".after");
+  EXPECT_GE(lost("consumer"), 1);
   bus.stop();
 }
 

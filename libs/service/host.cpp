@@ -50,7 +50,8 @@ void add_internal_route(http::Router& router, const ServiceCredential& credentia
              });
 }
 
-void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer) {
+void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer,
+                           std::function<void()> on_bound) {
   bus.subscribe_transient(
       std::move(consumer), {"session.revoked", "user.deleted"},
       [&verifier](const events::Event& e) {
@@ -63,7 +64,8 @@ void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std
         } else if (auto uid = e.data.if_contains("user_id"); uid && uid->is_string()) {
           verifier.revoke_user(std::string(uid->as_string()), until);
         }
-      });
+      },
+      std::move(on_bound));
 }
 
 async::Task<void> publish_now(Context& ctx, events::Outbox& outbox) {

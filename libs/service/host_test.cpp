@@ -34,8 +34,8 @@ class FakeBus final : public events::EventBus {
   // events::EventBus
   void publish(const events::Event&) override {}
   void subscribe(std::string, std::vector<std::string>, events::EventHandler) override {}
-  void subscribe_transient(std::string, std::vector<std::string>,
-                           events::EventHandler handler) override {
+  void subscribe_transient(std::string, std::vector<std::string>, events::EventHandler handler,
+                           std::function<void()>) override {
     transient = std::move(handler);
   }
   void start() override {}

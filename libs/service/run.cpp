@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <cerrno>
 #include <cstring>
@@ -21,6 +22,7 @@
 #include "parley/http/router.hpp"
 #include "parley/http/server.hpp"
 #include "parley/http/static_files.hpp"
+#include "parley/service/revocation_catch_up.hpp"
 #include "parley/storage/mysql_database.hpp"
 #include "parley/storage/sqlite_database.hpp"
 
@@ -142,6 +144,7 @@ int run(const std::vector<Factory>& factories) {
   std::string amqp_url = config::get_string("PARLEY_AMQP_URL", "");
   std::string jwks_file = config::get_string("PARLEY_JWKS_FILE", "");
   std::string service_token_file = config::get_string("PARLEY_SERVICE_TOKEN_FILE", data_dir + "/service-token");
+  std::string auth_internal_url = config::get_string("PARLEY_AUTH_INTERNAL_URL", "");
   auto server_options = http::Server::options_from_env();
   auto request_timeout = std::chrono::milliseconds(config::get_int("PARLEY_REQUEST_TIMEOUT_MS", 30'000, 100, 600'000));
   std::optional<storage::MysqlOptions> mysql;
@@ -150,7 +153,11 @@ int run(const std::vector<Factory>& factories) {
     mysql->reader_connections = reader_threads;
   }
   std::optional<events::RabbitOptions> amqp;
-  if (!amqp_url.empty()) amqp = parse_setting("PARLEY_AMQP_URL", amqp_url, events::parse_amqp_url);
+  if (!amqp_url.empty()) {
+    amqp = parse_setting("PARLEY_AMQP_URL", amqp_url, events::parse_amqp_url);
+    amqp->heartbeat = std::chrono::seconds(config::get_int("PARLEY_AMQP_HEARTBEAT_S", 10, 0, 600));
+    amqp->topology = events::durable_consumers();
+  }
   auto web_app = load_web_app(factories.size() > 1);
   std::filesystem::create_directories(data_dir);
   // SQLite files in the data directory: one process at a time. (With MariaDB the directory holds
@@ -193,9 +200,16 @@ int run(const std::vector<Factory>& factories) {
           },
       .single_process = !amqp,
   };
-  subscribe_revocations(*bus, verifier, "verifier");
+  // With a broker, revocations published while this process was away or cut off from it are
+  // asked of auth whenever the revocation subscription is bound (at start and after an outage).
+  std::unique_ptr<RevocationCatchUp> catch_up;
+  subscribe_revocations(*bus, verifier, "verifier", [&catch_up] {
+    if (catch_up) catch_up->request();
+  });
   std::vector<std::unique_ptr<Service>> services;
   for (Factory make : factories) services.push_back(make(ctx));
+  bool hosts_auth = std::any_of(services.begin(), services.end(),
+                                [](const auto& s) { return s->name() == "auth"; });
 
   http::Router router(metrics, request_timeout);
   std::vector<Service*> raw;
@@ -213,6 +227,25 @@ int run(const std::vector<Factory>& factories) {
     for (auto& s : services) s->begin_shutdown();
   });
   server.listen();
+  if (amqp) {
+    // A process hosting auth asks itself, unless told otherwise.
+    if (auth_internal_url.empty() && hosts_auth) {
+      std::string host = server_options.host == "0.0.0.0" || server_options.host == "::"
+                             ? "127.0.0.1"
+                             : server_options.host;
+      auth_internal_url = "http://" + host + ":" + std::to_string(server.port());
+    }
+    if (!auth_internal_url.empty())
+      catch_up =
+          parse_setting("PARLEY_AUTH_INTERNAL_URL", auth_internal_url, [&](const std::string& url) {
+            return std::make_unique<RevocationCatchUp>(url, service_credential, verifier);
+          });
+    else
+      log::warn(
+          "PARLEY_AUTH_INTERNAL_URL is not set: revocations published while this process is away "
+          "from the "
+          "broker are not caught up, and their tokens pass until they expire");
+  }
   bus->start();
   for (auto& s : services) s->start();
   std::string names;
@@ -224,6 +257,7 @@ int run(const std::vector<Factory>& factories) {
   server.run();
   for (auto it = services.rbegin(); it != services.rend(); ++it) (*it)->stop();
   bus->stop();
+  if (catch_up) catch_up->stop();
   blocking.join();
   log::info("parley stopped");
   return 0;

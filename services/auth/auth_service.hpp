@@ -59,6 +59,9 @@ class AuthService final : public service::Service {
   async::Task<http::Response> jwks(http::Request& request);
   // internal (service credential only)
   async::Task<http::Response> internal_account(http::Request& request);
+  // Sessions revoked and accounts deleted since ?since= (RFC 3339), for a verifier in another
+  // process that may have missed their events (service::RevocationCatchUp).
+  async::Task<http::Response> internal_revocations(http::Request& request);
 
   // Starts a session for user inside tx and returns its first tokens.
   TokenPair start_session(storage::Tx& tx, const std::string& user_id, const http::Request& request);

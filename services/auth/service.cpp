@@ -87,6 +87,8 @@ void AuthService::add_routes(http::Router& router) {
   router.add("GET", "/api/v1/auth/jwks", bind(&AuthService::jwks));
   service::add_internal_route(router, ctx_.service_credential, "GET", "/internal/v1/users/{user_id}/account",
                               bind(&AuthService::internal_account));
+  service::add_internal_route(router, ctx_.service_credential, "GET", "/internal/v1/revocations",
+                              bind(&AuthService::internal_revocations));
 }
 
 void AuthService::publish_jwks(const std::string& path) const {

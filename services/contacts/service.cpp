@@ -1,6 +1,7 @@
 #include "service.hpp"
 
 #include "contacts_service.hpp"
+#include "parley/events/topology.hpp"
 
 namespace parley::contacts {
 
@@ -8,7 +9,8 @@ ContactsService::ContactsService(service::Context& ctx)
     : ctx_(ctx), db_(ctx.open_database("contacts")), outbox_(*db_, ctx.bus, "contacts") {
   db_->migrate(contacts_migrations());
   service::watch(ctx.metrics, "contacts", *db_, outbox_);
-  ctx.bus.subscribe("contacts", {"user.registered", "user.profile_updated", "user.deleted"},
+  const auto& consumer = events::durable_consumer("contacts");
+  ctx.bus.subscribe(consumer.name, consumer.patterns,
                     [this](const events::Event& e) { on_user_event(e); });
 }
 

@@ -1,15 +1,15 @@
 #include "service.hpp"
 
 #include <algorithm>
-#include <map>
-
 #include <boost/json/serialize.hpp>
+#include <map>
 
 #include "messages_service.hpp"
 #include "parley/core/config.hpp"
 #include "parley/core/ids.hpp"
 #include "parley/core/log.hpp"
 #include "parley/core/time.hpp"
+#include "parley/events/topology.hpp"
 
 namespace parley::messages {
 
@@ -39,9 +39,8 @@ MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
   db_->migrate(messages_migrations());
   db_->read_sync([&](storage::Tx& tx) { sync_epoch_ = store::sync_head(tx).epoch; });
   service::watch(ctx.metrics, "messages", *db_, outbox_);
-  ctx.bus.subscribe("messages",
-                    {"user.registered", "user.profile_updated", "user.deleted", "contact.accepted",
-                     "contact.removed", "block.added", "block.removed"},
+  const auto& consumer = events::durable_consumer("messages");
+  ctx.bus.subscribe(consumer.name, consumer.patterns,
                     [this](const events::Event& e) { on_event(e); });
   if (!ctx.single_process)
     // Other replicas commit sync events too: their wake-ups arrive here (each replica has its

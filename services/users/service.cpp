@@ -4,6 +4,7 @@
 #include "parley/core/error.hpp"
 #include "parley/core/json.hpp"
 #include "parley/events/outbox.hpp"
+#include "parley/events/topology.hpp"
 #include "store/users_store.hpp"
 
 namespace parley::users {
@@ -16,7 +17,8 @@ class UsersService final : public service::Service {
       : ctx_(ctx), db_(ctx.open_database("users")), outbox_(*db_, ctx.bus, "users") {
     db_->migrate(users_migrations());
     service::watch(ctx.metrics, "users", *db_, outbox_);
-    ctx.bus.subscribe("users", {"user.registered", "user.deleted"},
+    const auto& consumer = events::durable_consumer("users");
+    ctx.bus.subscribe(consumer.name, consumer.patterns,
                       [this](const events::Event& e) { on_event(e); });
   }
 

@@ -15,6 +15,7 @@ const AMQP_PORT = 25682; // apart from the unit tests' broker
 describe('distributed: one process per service on MariaDB and RabbitMQ', { skip: needsOwnServer }, () => {
   let dir;
   const procs = {};
+  const early = {};
   const serversEnv = () => ({ ...process.env, PARLEY_TEST_AMQP_PORT: String(AMQP_PORT) });
 
   before(async () => {
@@ -24,9 +25,24 @@ describe('distributed: one process per service on MariaDB and RabbitMQ', { skip:
     const common = {
       PARLEY_DATABASE_URL: `mysql://root@localhost/parley?socket=${dir}/mariadb/sock`, // parley_auth, parley_users...
       PARLEY_AMQP_URL: `amqp://guest:guest@127.0.0.1:${AMQP_PORT}/`,
+      PARLEY_SERVICE_TOKEN_FILE: path.join(dir, 'service-token'), // one secret for the installation
     };
     procs.auth = await start({ bin: bin('auth'), env: common });
-    const keys = { ...common, PARLEY_JWKS_FILE: path.join(procs.auth.dataDir, 'jwks.json') };
+    // A fresh install whose services start at different times: auth publishes before the
+    // others have ever run (their queues are declared by the publisher, and the revocations they
+    // missed are asked of auth when they start).
+    early.registered = await registerUser(procs.auth.baseUrl);
+    early.other = await registerUser(procs.auth.baseUrl);
+    early.loggedOut = await registerUser(procs.auth.baseUrl);
+    const out = await api(procs.auth.baseUrl, 'POST', '/api/v1/auth/logout', {
+      body: { refresh_token: early.loggedOut.refresh_token },
+    });
+    assert.equal(out.status, 204, out.text);
+    const keys = {
+      ...common,
+      PARLEY_JWKS_FILE: path.join(procs.auth.dataDir, 'jwks.json'),
+      PARLEY_AUTH_INTERNAL_URL: procs.auth.baseUrl,
+    };
     procs.users = await start({ bin: bin('users'), env: keys });
     procs.messages1 = await start({ bin: bin('messages'), env: keys });
     procs.messages2 = await start({ bin: bin('messages'), env: keys });
@@ -44,6 +60,33 @@ describe('distributed: one process per service on MariaDB and RabbitMQ', { skip:
     assert.equal(jwks.keys[0].d, undefined);
     const served = await api(procs.auth.baseUrl, 'GET', '/api/v1/auth/jwks');
     assert.deepEqual(served.body, jwks);
+  });
+
+  test('what auth published before the other services ever ran reaches them when they start', async () => {
+    const { registered, other, loggedOut } = early;
+    const me = await eventually(async () => {
+      const res = await api(procs.users.baseUrl, 'GET', '/api/v1/users/me', { token: registered.access_token });
+      assert.equal(res.status, 200, res.text);
+      return res.body;
+    });
+    assert.equal(me.username, registered.user.username);
+    for (const m of [procs.messages1, procs.messages2]) {
+      await eventually(async () => {
+        const res = await api(m.baseUrl, 'POST', '/api/v1/conversations', {
+          token: registered.access_token, body: { kind: 'direct', user_id: other.user.id },
+        });
+        assert.ok(res.status === 201 || res.status === 200, `${res.status} ${res.text}`);
+      });
+    }
+    // Logged out before they started: its session.revoked had no queue to wait in.
+    await eventually(async () => {
+      for (const p of [procs.users, procs.messages1, procs.messages2]) {
+        const res = await api(p.baseUrl, 'GET', p === procs.users ? '/api/v1/users/me' : '/api/v1/conversations', {
+          token: loggedOut.access_token,
+        });
+        assert.equal(res.status, 401, `${res.text}\n${p.output().slice(-2000)}`);
+      }
+    });
   });
 
   test('a profile appears in the users service from user.registered over RabbitMQ', async () => {

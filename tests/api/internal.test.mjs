@@ -17,7 +17,7 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
 import {
-  api, binaryPath, eventually, expectError, expectInvalid, externalBaseUrl, login, needsOwnServer, NO_SUCH_ID,
+  api, binaryPath, eventually, expectError, expectInvalid, externalBaseUrl, login, needsOwnServer, NO_SUCH_ID, PASSWORD,
   registerUsers, repoRoot, start, stopCleanly, TIMESTAMP, useServer,
 } from './lib/harness.mjs';
 
@@ -56,6 +56,7 @@ const exercised = new Set();
 // that serves it.
 const OPS = {
   account: { service: 'auth', template: '/internal/v1/users/{user_id}/account' },
+  revocations: { service: 'auth', template: '/internal/v1/revocations' },
   profile: { service: 'users', template: '/internal/v1/users/{user_id}/profile' },
   contacts: { service: 'contacts', template: '/internal/v1/users/{user_id}/contacts' },
   conversations: { service: 'messages', template: '/internal/v1/users/{user_id}/conversations' },
@@ -381,6 +382,30 @@ describe('internal read endpoints', { skip: skipInternal }, () => {
     expectError(await internal('messages', { ...inGroup, conversation_id: NO_SUCH_ID }), 404, 'not_found');
     // bob is in it: the same conversation answers for him.
     assert.equal((await internal('messages', { user_id: world.bob.user.id, conversation_id: world.elsewhere.id })).status, 200);
+  });
+
+  test('revocations: the sessions revoked and the accounts deleted since a time, only with the credential', async () => {
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const [leaving] = await registerUsers(base(), 1);
+    await mustBe(202, api(base(), 'DELETE', '/api/v1/auth/account', {
+      token: leaving.access_token, body: { password: PASSWORD },
+    }), 'delete account');
+    const [{ sessions }] = await cursorPages('account', me());
+    const loggedOut = sessions.find((s) => s.revoked_at !== null);
+    assert.ok(loggedOut, 'alice has a logged-out session');
+    const recent = await ok('revocations', {}, { search: { since } });
+    assert.ok(recent.sessions.includes(loggedOut.id), 'a logged-out session');
+    assert.ok(recent.users.includes(leaving.user.id), 'a deleted account');
+    assert.ok(Date.parse(recent.as_of) >= Date.parse(since));
+    // Nothing after now; a time long ago is moved up to the longest token lifetime.
+    const later = await ok('revocations', {}, { search: { since: new Date(Date.now() + 3_600_000).toISOString() } });
+    assert.deepEqual([later.sessions, later.users], [[], []]);
+    const ancient = await ok('revocations', {}, { search: { since: '2000-01-01T00:00:00.000Z' } });
+    assert.ok(Date.now() - Date.parse(ancient.since) < 2 * 3_600_000, ancient.since);
+    for (const bad of [undefined, 'yesterday', '2026-13-01T00:00:00Z'])
+      expectInvalid(await internal('revocations', {}, { search: { since: bad } }), 'since');
+    for (const authorization of ['', `Bearer ${alice().access_token}`, 'Service this-is-not-the-shared-secret'])
+      expectError(await internal('revocations', {}, { search: { since }, authorization }), 401, 'unauthenticated');
   });
 
   test('the service credential does not open the public API', async () => {

@@ -466,4 +466,25 @@ async::Task<http::Response> AuthService::internal_account(http::Request& request
   co_return http::Response::json(200, bj::object{{"user", user_json(*user)}, {"sessions", items}, {"next_cursor", next}});
 }
 
+async::Task<http::Response> AuthService::internal_revocations(http::Request& request) {
+  auto text = request.query_param("since");
+  auto since = text ? time::parse_rfc3339(*text) : std::nullopt;
+  if (!since) throw Error::invalid_argument("since must be an RFC 3339 time", "since");
+  // Older revocations cover no token that still passes: no need to send them.
+  auto as_of = time::now();
+  auto oldest = as_of - ctx_.verifier.revocation_horizon();
+  if (*since < oldest) since = oldest;
+  store::Revocations recent;
+  co_await db_->read([&](storage::Tx& tx) {
+    recent = store::recent_revocations(tx, time::format_rfc3339(*since), time::to_unix_ms(*since));
+  });
+  bj::array sessions, users;
+  for (auto& sid : recent.sessions) sessions.emplace_back(sid);
+  for (auto& uid : recent.users) users.emplace_back(uid);
+  co_return http::Response::json(200, bj::object{{"since", time::format_rfc3339(*since)},
+                                                 {"as_of", time::format_rfc3339(as_of)},
+                                                 {"sessions", std::move(sessions)},
+                                                 {"users", std::move(users)}});
+}
+
 }  // namespace parley::auth

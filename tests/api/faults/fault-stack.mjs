@@ -72,6 +72,59 @@ export async function untilReady(names = SERVICES, timeoutMs = 30_000) {
   }
 }
 
+// The value of one sample of a service's /metrics (the whole line before the value, labels
+// included, e.g. 'parley_amqp_connections_lost_total{link="publisher"}'); 0 when absent.
+export async function metric(name, sample) {
+  const text = await (await fetch(`${serviceUrl(name)}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line ? Number(line.split(/\s+/).at(-1)) : 0;
+}
+
+// The broker's process (its pid file, scripts/test-servers), for SIGSTOP and SIGCONT.
+export const brokerPid = () => Number(readFileSync(path.join(stateDir, 'rabbitmq/pid'), 'utf8'));
+
+// Deletes queues from this stack's broker, as if it had never had them.
+export function deleteQueues(...queues) {
+  const env = { ...process.env, PARLEY_TEST_AMQP_PORT: String(port + 10000) };
+  execFileSync(path.join(repoRoot, 'scripts/test-servers'), ['delete-queues', 'rabbitmq', stateDir, ...queues], {
+    env, stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+// The AMQP heartbeat the stack's services use (PARLEY_AMQP_HEARTBEAT_S, as scripts/test sets it
+// for the stack and these tests alike; 10 s by default), in ms.
+export const heartbeatMs = (Number(process.env.PARLEY_AMQP_HEARTBEAT_S) || 10) * 1000;
+
+// A call that needs a valid access token, on each service's own address (both messages replicas).
+const AUTHENTICATED = {
+  auth: '/api/v1/auth/sessions', users: '/api/v1/users/me', contacts: '/api/v1/contacts',
+  messages1: '/api/v1/conversations', messages2: '/api/v1/conversations',
+};
+
+// What each service answers to the token: {auth: 200, users: 401, ...}.
+export async function tokenStatuses(token) {
+  const statuses = await Promise.all(SERVICES.map(async (s) => {
+    try {
+      return (await api(serviceUrl(s), 'GET', AUTHENTICATED[s], { token })).status;
+    } catch {
+      return 0;
+    }
+  }));
+  return Object.fromEntries(SERVICES.map((s, i) => [s, statuses[i]]));
+}
+
+// Waits until every service answers the token with status; returns how long it took (ms), or
+// fails with what they answered last.
+export async function untilEveryService(token, status, timeoutMs = 20_000) {
+  const started = Date.now();
+  for (;;) {
+    const statuses = await tokenStatuses(token);
+    if (Object.values(statuses).every((s) => s === status)) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) assert.fail(`not ${status} everywhere after ${timeoutMs} ms: ${JSON.stringify(statuses)}`);
+    await sleep(100);
+  }
+}
+
 // Events a service's consumers gave up on (parley_events_dead_lettered_total).
 export async function deadLettered(name) {
   const text = await (await fetch(`${serviceUrl(name)}/metrics`)).text();

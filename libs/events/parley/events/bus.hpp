@@ -41,8 +41,13 @@ class EventBus {
                          EventHandler handler) = 0;
   // A subscription for this process only: every process (replica) gets its own copy, none is
   // kept while the process is down. For in-process state: token revocations, long-poll wakeups.
+  // on_bound, when given, is called (on the bus's thread) each time the subscription starts
+  // receiving: after start(), and again after every reconnection to the broker. Whatever was
+  // published before that call may have been missed; whatever after it is received. A bus without
+  // a broker misses nothing and never calls it.
   // REQUIRES: called before start().
-  virtual void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) = 0;
+  virtual void subscribe_transient(std::string name, std::vector<std::string> patterns,
+                                   EventHandler handler, std::function<void()> on_bound = {}) = 0;
   virtual void start() = 0;
   virtual void stop() = 0;
   // True while every subscription receives events (for /readyz); a bus without a broker always is.

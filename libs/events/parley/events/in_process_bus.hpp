@@ -25,8 +25,10 @@ class InProcessBus final : public EventBus {
   // EventBus
   void publish(const Event& event) override;
   void subscribe(std::string consumer, std::vector<std::string> patterns, EventHandler handler) override;
-  void subscribe_transient(std::string name, std::vector<std::string> patterns, EventHandler handler) override {
-    subscribe(std::move(name), std::move(patterns), std::move(handler));  // one process: the same thing
+  // One process: the same thing as subscribe, and nothing is ever missed (on_bound is not called).
+  void subscribe_transient(std::string name, std::vector<std::string> patterns,
+                           EventHandler handler, std::function<void()> /*on_bound*/ = {}) override {
+    subscribe(std::move(name), std::move(patterns), std::move(handler));
   }
   void start() override {}
   void stop() override {}

@@ -78,8 +78,11 @@ void add_operations_routes(http::Router& router, http::Metrics& metrics, std::ve
                            std::vector<std::pair<std::string, storage::Database*>> databases,
                            const events::EventBus& bus);
 
-// Feeds the verifier's revocation list from session.revoked and user.deleted events.
-void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer);
+// Feeds the verifier's revocation list from session.revoked and user.deleted events. on_bound is
+// called each time the subscription (re)starts receiving, when events may have been missed
+// before (see EventBus::subscribe_transient and RevocationCatchUp).
+void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer,
+                           std::function<void()> on_bound = {});
 
 // Opaque list cursors: the position of the last item returned, base64url-encoded.
 std::string encode_cursor(const std::string& position);
