@@ -256,4 +256,9 @@ describe('the gateway serves the built web app', { skip: externalBaseUrl ? false
       assert.equal((await raw(externalBaseUrl, p)).status, 404, p);
     }
   });
+
+  test('another method than GET on the app\'s paths is no route, in the envelope (as in the all-in-one)', async () => {
+    expectError(await api(externalBaseUrl, 'POST', '/'), 404, 'not_found');
+    expectError(await api(externalBaseUrl, 'DELETE', '/conversations/x'), 404, 'not_found');
+  });
 });
