@@ -65,9 +65,23 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   );
 
   const signIn = useCallback(async (path: '/api/v1/auth/login' | '/api/v1/auth/register', body: unknown) => {
-    await api.authenticate(path, body);
-    const user = await usersApi.me();
-    setState({ status: 'signed-in', user });
+    const { user } = await api.authenticate(path, body);
+    // Signed in with what auth answered; the full profile (bio, DM policy) follows from users. In
+    // the distributed stack users learns of a new account a moment after auth (an event), so a
+    // profile not there yet is asked for again shortly.
+    setState({ status: 'signed-in', user: { id: user.id, username: user.username, display_name: user.display_name, bio: '', created_at: user.created_at } });
+    void (async () => {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        try {
+          const profile = await usersApi.me();
+          setState((s) => (s.status === 'signed-in' && s.user.id === profile.id ? { status: 'signed-in', user: profile } : s));
+          return;
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.status !== 404) return;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    })();
   }, []);
 
   const value = useMemo<AuthApi>(() => ({
