@@ -9,7 +9,11 @@
 #include "parley/async/notifier.hpp"
 #include "parley/events/outbox.hpp"
 #include "parley/service/service.hpp"
-#include "store/messages_store.hpp"
+#include "store/conversations.hpp"
+#include "store/messages.hpp"
+#include "store/people.hpp"
+#include "store/schema.hpp"
+#include "store/sync_log.hpp"
 #include "store/sync_tail.hpp"
 
 namespace parley::messages {
@@ -96,7 +100,8 @@ class MessagesService final : public service::Service {
   };
   // Appends events to the sync log with consecutive gseqs; once tx commits, adds them to the
   // in-memory tail, wakes their users' long polls and (with replicas) the other replicas.
-  void deliver(storage::Tx& tx, std::vector<Outgoing> events);
+  // Returns the clock it took (none for no events).
+  std::optional<store::ClockHeld> deliver(storage::Tx& tx, std::vector<Outgoing> events);
   // One payload for each of users, as their own event.
   void deliver_to(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload);
   // One payload as a conversation's event, for its current members.

@@ -255,8 +255,8 @@ std::pair<ConversationRow, Member> MessagesService::membership(storage::Tx& tx, 
   return {*c, *m};
 }
 
-void MessagesService::deliver(storage::Tx& tx, std::vector<Outgoing> events) {
-  if (events.empty()) return;
+std::optional<store::ClockHeld> MessagesService::deliver(storage::Tx& tx, std::vector<Outgoing> events) {
+  if (events.empty()) return std::nullopt;
   std::int64_t now = time::to_unix_ms(time::now());
   std::vector<store::NewEvent> rows;
   rows.reserve(events.size());
@@ -285,6 +285,7 @@ void MessagesService::deliver(storage::Tx& tx, std::vector<Outgoing> events) {
     if (!ctx_.single_process) wake_replicas(committed);
     wake_local(tail_.add(std::move(committed)));
   });
+  return std::move(appended.clock);
 }
 
 void MessagesService::wake_local(const std::vector<std::string>& users) {

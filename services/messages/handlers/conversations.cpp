@@ -63,9 +63,9 @@ async::Task<http::Response> MessagesService::create_conversation(http::Request& 
       ConversationRow c{ids::uuid_v7(), "direct", std::nullopt, t, 0, t};
       auto [a, b] = me < other ? std::pair{me, other} : std::pair{other, me};
       taken_meanwhile_retries([&] { store::insert_conversation(tx, c, a + ":" + b); });
-      std::int64_t since = store::lock_sync_head(tx);
-      store::add_member(tx, c.id, me, Role::member, t, since);
-      store::add_member(tx, c.id, other, Role::member, t, since);
+      auto clock = store::lock_sync_head(tx);
+      store::add_member(tx, c.id, me, Role::member, t, clock);
+      store::add_member(tx, c.id, other, Role::member, t, clock);
       deliver_conversation(tx, c, "conversation.created", {});
       outbox_.add(tx, "conversation.created",
                   {{"conversation_id", c.id}, {"kind", "direct"}, {"created_by", me}, {"member_ids", json_ids({me, other})}});
@@ -100,9 +100,9 @@ async::Task<http::Response> MessagesService::create_conversation(http::Request& 
       std::string t = now();
       ConversationRow c{ids::uuid_v7(), "group", title, t, 0, t};
       store::insert_conversation(tx, c, std::nullopt);
-      std::int64_t since = store::lock_sync_head(tx);
-      store::add_member(tx, c.id, me, Role::owner, t, since);
-      for (const auto& id : invited) store::add_member(tx, c.id, id, Role::member, t, since);
+      auto clock = store::lock_sync_head(tx);
+      store::add_member(tx, c.id, me, Role::owner, t, clock);
+      for (const auto& id : invited) store::add_member(tx, c.id, id, Role::member, t, clock);
       deliver_conversation(tx, c, "conversation.created", {});
       std::vector<std::string> all(invited.begin(), invited.end());
       all.push_back(me);
@@ -180,9 +180,9 @@ async::Task<http::Response> MessagesService::add_member(http::Request& request) 
     if (store::members(tx, c.id).size() >= kMaxGroupMembers)
       throw Error::invalid_argument("a group has at most 1000 members", "user_id");
     std::string t = now();
-    // Locks in the order every writer takes them: the conversation, the sync clock, members.
     store::touch(tx, c.id, t);
-    taken_meanwhile_retries([&] { store::add_member(tx, c.id, user, Role::member, t, store::lock_sync_head(tx)); });
+    auto clock = store::lock_sync_head(tx);
+    taken_meanwhile_retries([&] { store::add_member(tx, c.id, user, Role::member, t, clock); });
     store::clear_removal(tx, c.id, user);  // added back: the invite code works for them again
     deliver_conversation(tx, c, "member.added", {}, {{"user_id", user}});
     outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", user}, {"added_by", me}});
@@ -201,11 +201,12 @@ async::Task<http::Response> MessagesService::remove_member(http::Request& reques
     if (!t) throw Error::not_found("not a member");
     if (!may_remove(target == me, m.role, t->role))
       throw Error::permission_denied("you may not remove this member");
-    store::touch(tx, c.id, now());  // the conversation, the sync clock, members: the lock order
-    store::remove_member(tx, c.id, target, store::lock_sync_head(tx));
+    store::touch(tx, c.id, now());
+    auto clock = store::lock_sync_head(tx);
+    store::remove_member(tx, c.id, target, clock);
     if (target != me) store::record_removal(tx, c.id, target, me, now());  // no rejoining by code
     if (t->role == Role::owner)  // ownership passes on, so a group never lacks one
-      if (auto heir = store::successor(tx, c.id)) store::set_role(tx, c.id, *heir, Role::owner);
+      if (auto heir = store::successor(tx, c.id)) store::set_role(tx, c.id, *heir, Role::owner, clock);
     // The last one out revokes the invite code: nobody would be left to manage whoever joins.
     if (store::members(tx, c.id).empty()) store::clear_invite(tx, c.id);
     deliver_conversation(tx, c, "member.removed", {target}, {{"user_id", target}});
@@ -244,8 +245,9 @@ async::Task<http::Response> MessagesService::join(http::Request& request) {
             "you were removed from this group; an owner or admin may add you back");
       if (store::members(tx, c.id).size() >= kMaxGroupMembers) throw Error::conflict("conflict", "the group is full");
       std::string t = now();
-      store::touch(tx, c.id, t);  // the conversation, the sync clock, members: the lock order
-      taken_meanwhile_retries([&] { store::add_member(tx, c.id, me, Role::member, t, store::lock_sync_head(tx)); });
+      store::touch(tx, c.id, t);
+      auto clock = store::lock_sync_head(tx);
+      taken_meanwhile_retries([&] { store::add_member(tx, c.id, me, Role::member, t, clock); });
       deliver_conversation(tx, c, "member.added", {}, {{"user_id", me}});
       outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", me}, {"added_by", me}});
     }

@@ -195,11 +195,11 @@ void MessagesService::send_all(storage::Tx& tx, const std::vector<PendingSend*>&
     }
     outbox_.add_all(tx, std::move(events));
     // On MySQL the sync log's clock row stays locked from here to the commit: as late as
-    // possible, and before the members rows are written (every writer takes the clock first).
-    deliver(tx, std::move(sync_events));
+    // possible.
+    auto clock = deliver(tx, std::move(sync_events));
     std::vector<std::tuple<std::string, std::string, std::int64_t>> markers;
     for (const auto& [key, seq] : read) markers.emplace_back(key.first, key.second, seq);
-    store::raise_read_markers(tx, markers);
+    store::raise_read_markers(tx, markers, clock.value());
   }
   for (auto [repeat, first] : repeats) {
     repeat->message = first->message;
@@ -266,8 +266,8 @@ async::Task<http::Response> MessagesService::mark_read(http::Request& request) {
     auto [c, m] = membership(tx, request.param("id"), me);
     if (seq > c.last_seq) throw Error::invalid_argument("seq is beyond the last message", "seq");
     if (seq <= m.read_seq) return;  // markers only move forward
-    store::lock_sync_head(tx);  // the clock before the members row, as every writer takes them
-    store::set_read(tx, c.id, me, seq);
+    auto clock = store::lock_sync_head(tx);
+    store::set_read(tx, c.id, me, seq, clock);
     bj::object event{{"type", "read.updated"}, {"conversation_id", c.id}, {"conversation", view(tx, c, me)}};
     deliver_to(tx, {me}, bj::serialize(event));  // the reader's other devices
   });
