@@ -1,8 +1,5 @@
 #include "sync/sync.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <map>
 
 #include "parley/core/config.hpp"
@@ -10,14 +7,11 @@
 #include "parley/core/ids.hpp"
 #include "parley/core/log.hpp"
 #include "parley/core/time.hpp"
+#include "sync/cursor.hpp"
 
 namespace parley::messages {
 
 namespace {
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 Error cursor_expired() {
   return Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor");
 }
@@ -140,24 +134,10 @@ void Sync::deliver_filled(storage::Tx& tx, std::shared_ptr<const store::SharedBo
 }
 
 std::string Sync::encode_cursor(std::int64_t gseq) const {
-  return service::encode_cursor(sync_epoch_ + ":" + std::to_string(gseq));
+  return service::encode_cursor(sync_cursor_text(sync_epoch_, gseq));
 }
 
-std::int64_t Sync::parse_cursor(std::string_view text) const {
-  // "<epoch>:<gseq>". A cursor of the old per-user log (digits only) or of another database's
-  // log is not malformed but expired: the client starts over.
-  if (all_digits(text) && text.size() <= 19) throw cursor_expired();
-  auto colon = text.find(':');
-  if (colon == std::string::npos || colon == 0 || colon > 32) throw Error::invalid_argument("cursor is not valid", "cursor");
-  std::string_view epoch(text.data(), colon), number(text.data() + colon + 1, text.size() - colon - 1);
-  std::int64_t gseq = -1;
-  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), gseq);
-  if (!all_digits(number) || ec != std::errc() || end != number.data() + number.size() ||
-      !std::all_of(epoch.begin(), epoch.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
-    throw Error::invalid_argument("cursor is not valid", "cursor");
-  if (epoch != sync_epoch_) throw cursor_expired();
-  return gseq;
-}
+std::int64_t Sync::parse_cursor(std::string_view text) const { return parse_sync_cursor(text, sync_epoch_); }
 
 async::Task<std::int64_t> Sync::head() {
   std::int64_t last = 0;
