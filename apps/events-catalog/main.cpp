@@ -5,7 +5,6 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <iostream>
 
 #include "parley/events/catalog_samples.hpp"

@@ -25,14 +25,21 @@ namespace detail {
 
 std::string kind_name(const boost::json::value& v) {
   switch (v.kind()) {
-    case boost::json::kind::null: return "null";
-    case boost::json::kind::bool_: return "boolean";
+    case boost::json::kind::null:
+      return "null";
+    case boost::json::kind::bool_:
+      return "boolean";
     case boost::json::kind::int64:
-    case boost::json::kind::uint64: return "integer";
-    case boost::json::kind::double_: return "number";
-    case boost::json::kind::string: return "string";
-    case boost::json::kind::array: return "array";
-    case boost::json::kind::object: return "object";
+    case boost::json::kind::uint64:
+      return "integer";
+    case boost::json::kind::double_:
+      return "number";
+    case boost::json::kind::string:
+      return "string";
+    case boost::json::kind::array:
+      return "array";
+    case boost::json::kind::object:
+      return "object";
   }
   return "unknown";
 }
@@ -63,8 +70,8 @@ void check_envelope(const Event& event, std::string_view type, int version) {
     throw MalformedEvent(event.type, event.id, "type", "is not " + std::string(type));
   if (event.version > version)
     throw MalformedEvent(event.type, event.id, "version",
-                         std::to_string(event.version) +
-                             " is newer than this build reads (" + std::to_string(version) + ")");
+                         std::to_string(event.version) + " is newer than this build reads (" +
+                             std::to_string(version) + ")");
   if (event.version < version)
     throw MalformedEvent(event.type, event.id, "version",
                          std::to_string(event.version) + " is older than this build reads (" +
@@ -89,7 +96,8 @@ std::vector<EventTypeInfo> describe_catalog() {
 boost::json::object to_json(const EventTypeInfo& info) {
   boost::json::array fields;
   for (const auto& f : info.fields)
-    fields.push_back(boost::json::object{{"name", f.name}, {"schema", f.schema}, {"required", f.required}});
+    fields.push_back(
+        boost::json::object{{"name", f.name}, {"schema", f.schema}, {"required", f.required}});
   return {{"type", info.type},
           {"producer", info.producer},
           {"version", info.version},

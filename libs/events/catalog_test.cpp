@@ -1,8 +1,8 @@
 #include "parley/events/catalog.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
 #include <functional>
 #include <map>
 #include <set>
@@ -53,15 +53,15 @@ std::optional<MalformedEvent> refusal(const Event& e) {
 
 TEST(Catalog, HasEveryEventTypeOnceWithItsProducer) {
   std::map<std::string, std::string> expected{
-      {"user.registered", "auth"},        {"user.deleted", "auth"},
-      {"session.revoked", "auth"},        {"security.new_login", "auth"},
-      {"user.profile_updated", "users"},  {"contact.requested", "contacts"},
-      {"contact.accepted", "contacts"},   {"contact.removed", "contacts"},
-      {"block.added", "contacts"},        {"block.removed", "contacts"},
-      {"message.created", "messages"},    {"message.updated", "messages"},
-      {"message.deleted", "messages"},    {"conversation.created", "messages"},
+      {"user.registered", "auth"},          {"user.deleted", "auth"},
+      {"session.revoked", "auth"},          {"security.new_login", "auth"},
+      {"user.profile_updated", "users"},    {"contact.requested", "contacts"},
+      {"contact.accepted", "contacts"},     {"contact.removed", "contacts"},
+      {"block.added", "contacts"},          {"block.removed", "contacts"},
+      {"message.created", "messages"},      {"message.updated", "messages"},
+      {"message.deleted", "messages"},      {"conversation.created", "messages"},
       {"conversation.updated", "messages"}, {"member.added", "messages"},
-      {"member.removed", "messages"},     {"sync.wake", "messages"},
+      {"member.removed", "messages"},       {"sync.wake", "messages"},
   };
   std::map<std::string, std::string> found;
   for (const auto& info : describe_catalog()) {
@@ -128,8 +128,9 @@ TEST(Catalog, AFieldOfTheWrongJsonTypeIsRefusedNamingIt) {
           auto m = refusal(e);
           if (!m) continue;
           EXPECT_EQ(m->field(), field.name);
-          EXPECT_NE(m->problem().find("expected " + std::string(field.schema.at("type").as_string())),
-                    std::string::npos)
+          EXPECT_NE(
+              m->problem().find("expected " + std::string(field.schema.at("type").as_string())),
+              std::string::npos)
               << m->what();
         }
       }
@@ -144,14 +145,14 @@ TEST(Catalog, NestedValuesAreCheckedToo) {
     std::string field;
   };
   std::vector<Case> cases{
-      {"a member id that is a number",
-       [](bj::object& d) { d.at("member_ids").as_array()[1] = 7; }, "member_ids[1]"},
+      {"a member id that is a number", [](bj::object& d) { d.at("member_ids").as_array()[1] = 7; },
+       "member_ids[1]"},
       {"a wake-up row with a text index",
        [](bj::object& d) { d.at("events").as_array()[0].as_array()[1] = "0"; }, "events[0][1]"},
-      {"a wake-up row of three", [](bj::object& d) { d.at("events").as_array()[0].as_array().pop_back(); },
-       "events[0]"},
-      {"an audience that is not a list", [](bj::object& d) { d.at("audiences").as_array()[0] = "u"; },
-       "audiences[0]"},
+      {"a wake-up row of three",
+       [](bj::object& d) { d.at("events").as_array()[0].as_array().pop_back(); }, "events[0]"},
+      {"an audience that is not a list",
+       [](bj::object& d) { d.at("audiences").as_array()[0] = "u"; }, "audiences[0]"},
       {"a seq past int64", [](bj::object& d) { d.at("seq") = std::uint64_t{1} << 63; }, "seq"},
       {"a fractional seq", [](bj::object& d) { d.at("seq") = 1.5; }, "seq"},
   };
@@ -251,8 +252,9 @@ TEST(Catalog, DescribesFieldsAsJsonSchema) {
   auto wake = describe<SyncWake>();
   ASSERT_EQ(wake.fields.size(), 5u);
   EXPECT_EQ(wake.fields[4].name, "events");
-  EXPECT_EQ(bj::serialize(wake.fields[4].schema),
-            R"({"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":4,"maxItems":4}})");
+  EXPECT_EQ(
+      bj::serialize(wake.fields[4].schema),
+      R"({"type":"array","items":{"type":"array","items":{"type":"integer"},"minItems":4,"maxItems":4}})");
   auto revoked = to_json(describe<SessionRevoked>());
   EXPECT_EQ(bj::serialize(revoked),
             R"({"type":"session.revoked","producer":"auth","version":1,"fields":[)"

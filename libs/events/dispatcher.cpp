@@ -36,7 +36,8 @@ void Dispatcher::subscribe(EventBus& bus, const DurableConsumer& row, storage::D
 
 EventHandler Dispatcher::handler(storage::Database& db) const {
   return [self = *this, &db](const Event& event) {
-    auto effect = self.bind(event);  // parsed before the transaction: MalformedEvent applies nothing
+    // Parsed before the transaction: a MalformedEvent applies nothing.
+    auto effect = self.bind(event);
     if (!effect) return ignored(event);
     handle_once(db, event, effect);
   };

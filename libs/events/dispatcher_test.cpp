@@ -29,7 +29,8 @@ std::unique_ptr<storage::Database> open_db(const char* name) {
 
 std::int64_t count(storage::Database& db, const std::string& table) {
   std::int64_t n = 0;
-  db.read_sync([&](storage::Tx& tx) { n = tx.query("SELECT COUNT(*) FROM " + table)[0].integer(0); });
+  db.read_sync(
+      [&](storage::Tx& tx) { n = tx.query("SELECT COUNT(*) FROM " + table)[0].integer(0); });
   return n;
 }
 
@@ -78,7 +79,8 @@ TEST(Dispatcher, DeadLettersAMalformedEventAtOnceWithoutApplyingAnyOfIt) {
     std::string field;
   };
   std::vector<Case> cases{
-      {"to_user_id missing", {{"request_id", "r1"}, {"from_user_id", "alice"}, {"since", "t"}},
+      {"to_user_id missing",
+       {{"request_id", "r1"}, {"from_user_id", "alice"}, {"since", "t"}},
        "to_user_id"},
       {"to_user_id null",
        {{"request_id", "r1"}, {"from_user_id", "alice"}, {"to_user_id", nullptr}, {"since", "t"}},

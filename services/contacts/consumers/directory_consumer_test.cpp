@@ -11,7 +11,8 @@ namespace parley::contacts {
 namespace {
 
 std::unique_ptr<storage::Database> open_db(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("parley-directory-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("parley-directory-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / name).string();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
@@ -32,7 +33,8 @@ TEST(DirectoryConsumer, KeepsThePeopleOfTheDirectory) {
   handle(events::make_event(events::UserRegistered{"u1", "alice", "alice@x", "", "t0"}));
   ASSERT_TRUE(person(*db, "u1"));
   EXPECT_EQ(person(*db, "u1")->display_name, "alice") << "the username when none was given";
-  handle(events::make_event(events::UserProfileUpdated{"u1", "alice", "Alice", "hi", "everyone", "t0"}));
+  handle(events::make_event(
+      events::UserProfileUpdated{"u1", "alice", "Alice", "hi", "everyone", "t0"}));
   EXPECT_EQ(person(*db, "u1")->display_name, "Alice");
   EXPECT_EQ(person(*db, "u1")->bio, "hi");
   handle(events::make_event(events::UserDeleted{"u1", "alice"}));
@@ -51,7 +53,11 @@ TEST(DirectoryConsumer, AMalformedEventChangesNothing) {
   std::vector<Case> cases{
       // Before, the profile became "" with the bio kept, the missing display name read as empty.
       {"user.profile_updated",
-       {{"user_id", "u1"}, {"username", "alice"}, {"bio", "new"}, {"dm_policy", "everyone"}, {"created_at", "t0"}},
+       {{"user_id", "u1"},
+        {"username", "alice"},
+        {"bio", "new"},
+        {"dm_policy", "everyone"},
+        {"created_at", "t0"}},
        "display_name"},
       {"user.registered", {{"user_id", "u2"}, {"username", nullptr}}, "username"},
       {"user.deleted", {{"user_id", 1}, {"username", "alice"}}, "user_id"},

@@ -14,15 +14,20 @@ namespace {
 class ReplicaConsumer : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dir = std::filesystem::temp_directory_path() / ("parley-replica-" + std::to_string(::getpid()));
+    auto dir =
+        std::filesystem::temp_directory_path() / ("parley-replica-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
-    auto path = (dir / (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db")).string();
+    auto path =
+        (dir /
+         (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db"))
+            .string();
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
     db_ = storage::open_sqlite({.path = path, .synchronous_full = false});
     db_->migrate(messages_migrations());
     handle_ = replica_consumer().handler(*db_);
     for (const auto& [id, name] : {std::pair{"alice", "alice"}, {"bob", "bob"}})
-      handle_(events::make_event(events::UserRegistered{id, name, name + std::string("@x"), name, "t"}));
+      handle_(events::make_event(
+          events::UserRegistered{id, name, name + std::string("@x"), name, "t"}));
   }
 
   // What the replica lets alice do towards bob.
@@ -33,7 +38,8 @@ class ReplicaConsumer : public ::testing::Test {
   }
   std::int64_t inbox() {
     std::int64_t n = 0;
-    db_->read_sync([&](storage::Tx& tx) { n = tx.query("SELECT COUNT(*) FROM inbox")[0].integer(0); });
+    db_->read_sync(
+        [&](storage::Tx& tx) { n = tx.query("SELECT COUNT(*) FROM inbox")[0].integer(0); });
     return n;
   }
 
@@ -65,13 +71,18 @@ TEST_F(ReplicaConsumer, AMalformedEventAppliesNothing) {
     std::string field;
   };
   std::vector<Case> cases{
-      {"contact.accepted", {{"request_id", "r1"}, {"from_user_id", "bob"}, {"since", "t"}}, "to_user_id"},
+      {"contact.accepted",
+       {{"request_id", "r1"}, {"from_user_id", "bob"}, {"since", "t"}},
+       "to_user_id"},
       {"contact.accepted",
        {{"request_id", "r1"}, {"from_user_id", "bob"}, {"to_user_id", 12}, {"since", "t"}},
        "to_user_id"},
       {"block.added", {{"blocker_id", "bob"}}, "blocked_id"},
       {"user.profile_updated",
-       {{"user_id", "bob"}, {"username", "bob"}, {"display_name", "Bob"}, {"dm_policy", "contacts"}},
+       {{"user_id", "bob"},
+        {"username", "bob"},
+        {"display_name", "Bob"},
+        {"dm_policy", "contacts"}},
        "bio"},
       {"user.deleted", {{"username", "bob"}}, "user_id"},
   };

@@ -11,7 +11,8 @@ namespace parley::users {
 namespace {
 
 TEST(AccountsConsumer, AProfilePerAccountAndNothingOfAMalformedEvent) {
-  auto dir = std::filesystem::temp_directory_path() / ("parley-accounts-" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("parley-accounts-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto path = (dir / "users.db").string();
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
@@ -29,10 +30,11 @@ TEST(AccountsConsumer, AProfilePerAccountAndNothingOfAMalformedEvent) {
   EXPECT_EQ(find("u1")->display_name, "alice");
   EXPECT_EQ(find("u1")->created_at, "t0");
   // Before, a missing created_at became an empty one; now the event is refused whole.
-  EXPECT_THROW(handle(events::Event::make("user.registered", "auth",
-                                          {{"user_id", "u2"}, {"username", "bob"}, {"email", "b@x"},
-                                           {"display_name", "Bob"}})),
-               events::MalformedEvent);
+  EXPECT_THROW(
+      handle(events::Event::make(
+          "user.registered", "auth",
+          {{"user_id", "u2"}, {"username", "bob"}, {"email", "b@x"}, {"display_name", "Bob"}})),
+      events::MalformedEvent);
   EXPECT_FALSE(find("u2"));
   EXPECT_THROW(handle(events::Event::make("user.deleted", "auth", {{"username", "alice"}})),
                events::MalformedEvent);

@@ -9,7 +9,8 @@
 // Fields: a plain member is required; a std::optional member may be absent (it is left out when
 // empty, never written as null). Field types: std::string, std::int64_t, bool, and std::vector /
 // std::array of those. Every member must be listed in the struct's BOOST_DESCRIBE_STRUCT (checked
-// at compile time).
+// at compile time). Producers fill events with designated initializers
+// (events::ContactAccepted{.request_id = …}): with -Wextra, a field left out does not compile.
 //
 // Versions: adding an optional field keeps the version (older consumers ignore fields they do not
 // know). Adding a required field, removing or renaming one, or changing a field's meaning gives a
@@ -21,6 +22,14 @@
 // consumes it durably.
 
 #include <array>
+#include <boost/describe/class.hpp>
+#include <boost/describe/members.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <boost/mp11/algorithm.hpp>
+#include <boost/mp11/list.hpp>
+#include <boost/pfr/core.hpp>
 #include <concepts>
 #include <cstdint>
 #include <optional>
@@ -30,15 +39,6 @@
 #include <type_traits>
 #include <utility>
 #include <vector>
-
-#include <boost/describe/class.hpp>
-#include <boost/describe/members.hpp>
-#include <boost/json/array.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/value.hpp>
-#include <boost/mp11/algorithm.hpp>
-#include <boost/mp11/list.hpp>
-#include <boost/pfr/core.hpp>
 
 #include "parley/events/event.hpp"
 
@@ -219,8 +219,8 @@ struct ConversationCreated {
   static constexpr std::string_view kProducer = "messages";
   static constexpr int kVersion = 1;
   std::string conversation_id;
-  std::string kind;                    // direct or group
-  std::optional<std::string> title;    // groups only
+  std::string kind;                  // direct or group
+  std::optional<std::string> title;  // groups only
   std::string created_by;
   std::vector<std::string> member_ids;
 };
@@ -264,9 +264,9 @@ struct SyncWake {
   static constexpr std::string_view kType = "sync.wake";
   static constexpr std::string_view kProducer = "messages";
   static constexpr int kVersion = 1;
-  std::string replica;                            // the sender, which skips its own
-  std::string epoch;                              // the sync log's (one per database)
-  std::vector<std::string> payloads;              // sync event payloads, serialized JSON
+  std::string replica;                              // the sender, which skips its own
+  std::string epoch;                                // the sync log's (one per database)
+  std::vector<std::string> payloads;                // sync event payloads, serialized JSON
   std::vector<std::vector<std::string>> audiences;  // user ids each event is for
   // [gseq, index into payloads, index into audiences, stored at (Unix ms)]
   std::vector<std::array<std::int64_t, 4>> events;
@@ -313,12 +313,23 @@ using Members = boost::describe::describe_members<E, boost::describe::mod_public
 // fields. Outbox and dispatchers take the catalog's types (AllEvents) only, and types a test
 // declares for itself (static constexpr bool kTestOnly = true).
 template <class E>
-concept EventType =
-    std::is_aggregate_v<E> && boost::describe::has_describe_members<E>::value && requires {
-      { E::kType } -> std::convertible_to<std::string_view>;
-      { E::kProducer } -> std::convertible_to<std::string_view>;
-      { E::kVersion } -> std::convertible_to<int>;
-    } && (boost::mp11::mp_contains<AllEvents, E>::value || requires { requires E::kTestOnly; });
+concept DescribedEvent = std::is_aggregate_v<E> && boost::describe::has_describe_members<E>::value;
+template <class E>
+concept NamedEvent = requires {
+  { E::kType } -> std::convertible_to<std::string_view>;
+  { E::kProducer } -> std::convertible_to<std::string_view>;
+  { E::kVersion } -> std::convertible_to<int>;
+};
+template <class E>
+concept CatalogedEvent = boost::mp11::mp_contains<AllEvents, E>::value;
+template <class E>
+concept TestOnlyEvent = requires {
+  requires E::kTestOnly;
+};
+template <class E>
+concept AdmittedEvent = CatalogedEvent<E> || TestOnlyEvent<E>;
+template <class E>
+concept EventType = DescribedEvent<E> && NamedEvent<E> && AdmittedEvent<E>;
 
 namespace detail {
 
@@ -386,9 +397,7 @@ struct Codec<std::vector<T>> {
     }
     return true;
   }
-  static boost::json::object schema() {
-    return {{"type", "array"}, {"items", Codec<T>::schema()}};
-  }
+  static boost::json::object schema() { return {{"type", "array"}, {"items", Codec<T>::schema()}}; }
 };
 
 template <class T, std::size_t N>

@@ -3,9 +3,8 @@
 // AsyncAPI schemas accept: for the catalog's tests and parley-events-catalog. Not linked into
 // the services.
 
-#include <tuple>
-
 #include <boost/mp11/utility.hpp>
+#include <tuple>
 
 #include "parley/events/catalog.hpp"
 

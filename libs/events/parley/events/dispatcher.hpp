@@ -51,12 +51,13 @@ class TypedHandlers {
   void add(std::function<void(Args..., const E&)> handler) {
     for (const auto& e : entries_)
       if (e.type == E::kType) duplicate_handler(e.type);
-    entries_.push_back(Entry{std::string(E::kType), [handler = std::move(handler)](const Event& event) {
-                               auto parsed = std::make_shared<const E>(parse<E>(event));
-                               return Bound([handler, parsed](Args... args) {
-                                 handler(std::forward<Args>(args)..., *parsed);
-                               });
-                             }});
+    entries_.push_back(
+        Entry{std::string(E::kType), [handler = std::move(handler)](const Event& event) {
+                auto parsed = std::make_shared<const E>(parse<E>(event));
+                return Bound([handler, parsed](Args... args) {
+                  handler(std::forward<Args>(args)..., *parsed);
+                });
+              }});
   }
 
  private:
