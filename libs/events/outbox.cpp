@@ -7,6 +7,7 @@
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
 #include "parley/core/time.hpp"
+#include "parley/storage/sql.hpp"
 
 namespace parley::events {
 
@@ -230,10 +231,8 @@ std::int64_t Outbox::pending() {
 }
 
 bool inbox_claim(storage::Tx& tx, const Event& event) {
-  const char* sql = tx.dialect() == storage::Dialect::mysql
-                        ? "INSERT IGNORE INTO inbox (event_id, handled_at) VALUES (?, ?)"
-                        : "INSERT OR IGNORE INTO inbox (event_id, handled_at) VALUES (?, ?)";
-  return tx.exec(sql, {event.id, time::to_unix_ms(time::now())}) == 1;
+  return tx.exec(storage::sql::insert_ignore(tx.dialect(), "inbox", {"event_id", "handled_at"}),
+                 {event.id, time::to_unix_ms(time::now())}) == 1;
 }
 
 std::int64_t prune_inbox(storage::Database& db, std::chrono::system_clock::time_point cutoff, std::int64_t limit) {

@@ -2,9 +2,11 @@
 
 #include <atomic>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include "parley/async/run_blocking.hpp"
+#include "parley/storage/sql.hpp"
 
 namespace parley::storage {
 namespace {
@@ -200,6 +202,42 @@ TEST_P(DatabaseContract, CountsChangedRowsLikeEveryBackend) {
     EXPECT_EQ(tx.exec("UPDATE t SET note = 'x'"), 2);
     EXPECT_EQ(tx.exec("UPDATE t SET note = 'x' WHERE name = 'a'"), 1);  // matched, even if unchanged
     EXPECT_EQ(tx.exec("DELETE FROM t WHERE name = 'nobody'"), 0);
+  });
+}
+
+TEST_P(DatabaseContract, InsertIgnoreSkipsTakenKeysAndUpsertUpdatesOnlyWhatItNames) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  auto note_of = [&](const std::string& name) {
+    std::optional<std::string> note;
+    db->read_sync([&](Tx& tx) { note = tx.query("SELECT note FROM t WHERE name = ?", {name})[0].optional_text(0); });
+    return note;
+  };
+  db->write_sync([](Tx& tx) {
+    const auto d = tx.dialect();
+    EXPECT_EQ(tx.exec(sql::insert_ignore(d, "t", {"name", "note"}, 2), {std::string("a"), std::string("1"),
+                                                                         std::string("b"), std::string("2")}),
+              2);
+    // A taken key is skipped, the rest of the rows still go in.
+    EXPECT_EQ(tx.exec(sql::insert_ignore(d, "t", {"name", "note"}, 2), {std::string("a"), std::string("changed"),
+                                                                         std::string("c"), std::string("3")}),
+              1);
+    // Upsert: a new row goes in; a taken key updates only the columns named.
+    tx.exec(sql::upsert(d, "t", {"name", "note"}, {"name"}, {"note"}), {std::string("d"), std::string("4")});
+    tx.exec(sql::upsert(d, "t", {"name", "note"}, {"name"}, {"note"}), {std::string("b"), std::string("two")});
+    // With nothing to update, a taken key leaves the row as it is.
+    tx.exec(sql::upsert(d, "t", {"name", "note"}, {"name"}, {}), {std::string("c"), std::string("three")});
+    tx.exec(sql::upsert(d, "t", {"name", "note"}, {"name"}, {}), {std::string("e"), nullptr});
+  });
+  EXPECT_EQ(count(*db), 5);
+  EXPECT_EQ(note_of("a"), "1");
+  EXPECT_EQ(note_of("b"), "two");
+  EXPECT_EQ(note_of("c"), "3");
+  EXPECT_EQ(note_of("d"), "4");
+  EXPECT_EQ(note_of("e"), std::nullopt);
+  db->read_sync([](Tx& tx) {
+    auto sql = std::string("SELECT ") + std::string(sql::greatest(tx.dialect())) + "(2, 7, 3)";
+    EXPECT_EQ(tx.query(sql)[0].integer(0), 7);
   });
 }
 

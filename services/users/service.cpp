@@ -83,15 +83,12 @@ class UsersService final : public service::Service {
       throw Error::invalid_argument("query must be 1 to 64 characters", "query");
     int limit = service::list_limit(request);
     std::string after = service::decode_cursor(request);
-    std::vector<Profile> found;
-    co_await db_->read([&](storage::Tx& tx) { found = store::search(tx, like_prefix(query), after, limit + 1); });
-    bool more = static_cast<int>(found.size()) > limit;
-    if (more) found.pop_back();
-    bj::array items;
-    for (const auto& p : found) items.push_back(p.to_json(false));
-    bj::value next = nullptr;
-    if (more) next = service::encode_cursor(found.back().username);
-    co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
+    storage::Page<Profile> found;
+    co_await db_->read([&](storage::Tx& tx) {
+      found = storage::page_of(store::search(tx, like_prefix(query), after, storage::rows_for_page(limit)), limit);
+    });
+    co_return http::Response::json(200, service::list_json(found, [](const Profile& p) { return p.to_json(false); },
+                                                            [](const Profile& p) { return p.username; }));
   }
 
   // internal (service credential only): the whole profile, dm_policy included.

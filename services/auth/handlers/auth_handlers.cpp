@@ -452,22 +452,23 @@ async::Task<http::Response> AuthService::internal_account(http::Request& request
   int limit = service::list_limit(request);
   std::string after = service::decode_cursor(request);
   std::optional<UserRecord> user;
-  std::vector<SessionHistoryRecord> sessions;
+  storage::Page<SessionHistoryRecord> sessions;
   co_await db_->read([&](storage::Tx& tx) {
     user = store::find_user(tx, user_id);
-    if (user) sessions = store::session_history(tx, user_id, after, limit + 1);
+    if (user) sessions = storage::page_of(store::session_history(tx, user_id, after, storage::rows_for_page(limit)), limit);
   });
   if (!user) throw Error::not_found("no such user");
-  bool more = static_cast<int>(sessions.size()) > limit;
-  if (more) sessions.pop_back();
-  bj::array items;
-  for (const auto& [s, revoked_at] : sessions)
-    items.push_back(bj::object{{"id", s.id}, {"created_at", s.created_at}, {"last_used_at", s.last_used_at},
-                               {"user_agent", s.user_agent}, {"ip", s.ip},
-                               {"revoked_at", revoked_at ? bj::value(*revoked_at) : bj::value(nullptr)}});
-  bj::value next = nullptr;
-  if (more) next = service::encode_cursor(sessions.back().session.id);
-  co_return http::Response::json(200, bj::object{{"user", user_json(*user)}, {"sessions", items}, {"next_cursor", next}});
+  auto list = service::list_json(
+      sessions,
+      [](const SessionHistoryRecord& r) {
+        const auto& s = r.session;
+        return bj::object{{"id", s.id}, {"created_at", s.created_at}, {"last_used_at", s.last_used_at},
+                          {"user_agent", s.user_agent}, {"ip", s.ip},
+                          {"revoked_at", r.revoked_at ? bj::value(*r.revoked_at) : bj::value(nullptr)}};
+      },
+      [](const SessionHistoryRecord& r) { return r.session.id; });
+  co_return http::Response::json(200, bj::object{{"user", user_json(*user)}, {"sessions", std::move(list["items"])},
+                                                 {"next_cursor", std::move(list["next_cursor"])}});
 }
 
 async::Task<http::Response> AuthService::internal_revocations(http::Request& request) {

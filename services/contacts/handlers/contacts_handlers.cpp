@@ -29,14 +29,9 @@ Role role_of(const RequestRow& r, const std::string& user) {
 }
 
 // {items, next_cursor} for entries ordered by username.
-http::Response entry_page(std::vector<Entry>& found, int limit) {
-  bool more = static_cast<int>(found.size()) > limit;
-  if (more) found.pop_back();
-  bj::array items;
-  for (const auto& e : found) items.push_back(e.to_json());
-  bj::value next = nullptr;
-  if (more) next = service::encode_cursor(found.back().user.username);
-  return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
+http::Response entry_page(const storage::Page<Entry>& found) {
+  return http::Response::json(200, service::list_json(found, [](const Entry& e) { return e.to_json(); },
+                                                      [](const Entry& e) { return e.user.username; }));
 }
 
 // Loads a request for an action by user, checking who may do what; throws 404/403.
@@ -76,16 +71,14 @@ std::string encode_relations_cursor(const RelationsPosition& at) {
   return service::encode_cursor(bj::serialize(positions));
 }
 
-// One list's page of an internal listing: found holds up to limit + 1 items after position;
-// position moves to the last item returned, or to nullopt when nothing is left.
+// One list's page of an internal listing, read after position; position moves to the last item
+// returned, or to nullopt when nothing is left.
 template <class Item, class Key>
-bj::array take_page(std::vector<Item>& found, int limit, std::optional<std::string>& position, Key key) {
+bj::array take_page(const storage::Page<Item>& found, std::optional<std::string>& position, Key key) {
   bj::array items;
   if (!position) return items;
-  bool more = static_cast<int>(found.size()) > limit;
-  if (more) found.pop_back();
-  for (const auto& item : found) items.push_back(item.to_json());
-  position = more ? std::optional<std::string>(key(found.back())) : std::nullopt;
+  for (const auto& item : found.items) items.push_back(item.to_json());
+  position = found.more ? std::optional<std::string>(key(found.items.back())) : std::nullopt;
   return items;
 }
 
@@ -133,17 +126,13 @@ async::Task<http::Response> ContactsService::list_requests(http::Request& reques
     throw Error::invalid_argument("direction must be 'incoming' or 'outgoing'", "direction");
   int limit = service::list_limit(request);
   std::string before = service::decode_cursor(request);
-  std::vector<RequestView> found;
+  storage::Page<RequestView> found;
   co_await db_->read([&](storage::Tx& tx) {
-    found = store::list_pending(tx, me, direction == "incoming", before, limit + 1);
+    found = storage::page_of(store::list_pending(tx, me, direction == "incoming", before, storage::rows_for_page(limit)),
+                             limit);
   });
-  bool more = static_cast<int>(found.size()) > limit;
-  if (more) found.pop_back();
-  bj::array items;
-  for (const auto& v : found) items.push_back(v.to_json());
-  bj::value next = nullptr;
-  if (more) next = service::encode_cursor(found.back().row.id);
-  co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
+  co_return http::Response::json(200, service::list_json(found, [](const RequestView& v) { return v.to_json(); },
+                                                          [](const RequestView& v) { return v.row.id; }));
 }
 
 async::Task<http::Response> ContactsService::accept_request(http::Request& request) {
@@ -205,9 +194,11 @@ async::Task<http::Response> ContactsService::list_contacts(http::Request& reques
   auto me = ctx_.verifier.authenticate(request).sub;
   int limit = service::list_limit(request);
   std::string after = service::decode_cursor(request);
-  std::vector<Entry> found;
-  co_await db_->read([&](storage::Tx& tx) { found = store::list_contacts(tx, me, after, limit + 1); });
-  co_return entry_page(found, limit);
+  storage::Page<Entry> found;
+  co_await db_->read([&](storage::Tx& tx) {
+    found = storage::page_of(store::list_contacts(tx, me, after, storage::rows_for_page(limit)), limit);
+  });
+  co_return entry_page(found);
 }
 
 async::Task<http::Response> ContactsService::remove_contact(http::Request& request) {
@@ -228,9 +219,11 @@ async::Task<http::Response> ContactsService::list_blocks(http::Request& request)
   auto me = ctx_.verifier.authenticate(request).sub;
   int limit = service::list_limit(request);
   std::string after = service::decode_cursor(request);
-  std::vector<Entry> found;
-  co_await db_->read([&](storage::Tx& tx) { found = store::list_blocks(tx, me, after, limit + 1); });
-  co_return entry_page(found, limit);
+  storage::Page<Entry> found;
+  co_await db_->read([&](storage::Tx& tx) {
+    found = storage::page_of(store::list_blocks(tx, me, after, storage::rows_for_page(limit)), limit);
+  });
+  co_return entry_page(found);
 }
 
 async::Task<http::Response> ContactsService::block(http::Request& request) {
@@ -273,24 +266,25 @@ async::Task<http::Response> ContactsService::internal_relations(http::Request& r
   int limit = service::list_limit(request);
   RelationsPosition at = decode_relations_cursor(request);
   bool known = false;
-  std::vector<Entry> contacts, blocks;
-  std::vector<RequestView> incoming, outgoing;
+  storage::Page<Entry> contacts, blocks;
+  storage::Page<RequestView> incoming, outgoing;
+  const auto rows = storage::rows_for_page(limit);
   co_await db_->read([&](storage::Tx& tx) {
     known = store::person(tx, user).has_value();
     if (!known) return;
-    if (at[kContacts]) contacts = store::list_contacts(tx, user, *at[kContacts], limit + 1);
-    if (at[kBlocks]) blocks = store::list_blocks(tx, user, *at[kBlocks], limit + 1);
-    if (at[kIncoming]) incoming = store::list_pending(tx, user, true, *at[kIncoming], limit + 1);
-    if (at[kOutgoing]) outgoing = store::list_pending(tx, user, false, *at[kOutgoing], limit + 1);
+    if (at[kContacts]) contacts = storage::page_of(store::list_contacts(tx, user, *at[kContacts], rows), limit);
+    if (at[kBlocks]) blocks = storage::page_of(store::list_blocks(tx, user, *at[kBlocks], rows), limit);
+    if (at[kIncoming]) incoming = storage::page_of(store::list_pending(tx, user, true, *at[kIncoming], rows), limit);
+    if (at[kOutgoing]) outgoing = storage::page_of(store::list_pending(tx, user, false, *at[kOutgoing], rows), limit);
   });
   if (!known) throw Error::not_found("no such user");
   auto by_username = [](const Entry& e) { return e.user.username; };
   auto by_id = [](const RequestView& v) { return v.row.id; };
   bj::object out;
-  out["contacts"] = take_page(contacts, limit, at[kContacts], by_username);
-  out["blocks"] = take_page(blocks, limit, at[kBlocks], by_username);
-  out["incoming_requests"] = take_page(incoming, limit, at[kIncoming], by_id);
-  out["outgoing_requests"] = take_page(outgoing, limit, at[kOutgoing], by_id);
+  out["contacts"] = take_page(contacts, at[kContacts], by_username);
+  out["blocks"] = take_page(blocks, at[kBlocks], by_username);
+  out["incoming_requests"] = take_page(incoming, at[kIncoming], by_id);
+  out["outgoing_requests"] = take_page(outgoing, at[kOutgoing], by_id);
   bool done = std::none_of(at.begin(), at.end(), [](const auto& p) { return p.has_value(); });
   out["next_cursor"] = done ? bj::value(nullptr) : bj::value(encode_relations_cursor(at));
   co_return http::Response::json(200, out);

@@ -1,6 +1,7 @@
 #include "store/contacts_store.hpp"
 
 #include "parley/events/outbox.hpp"
+#include "parley/storage/sql.hpp"
 
 namespace parley::contacts {
 
@@ -103,7 +104,6 @@ RequestRow to_request(const storage::Row& r) {
   return RequestRow{r.text(0), r.text(1), r.text(2), r.text(3), r.integer(4) != 0, r.text(5)};
 }
 constexpr const char* kRequest = "r.id, r.from_user, r.to_user, r.status, r.hidden, r.created_at";
-const char* ignore(Tx& tx) { return tx.dialect() == storage::Dialect::mysql ? "INSERT IGNORE" : "INSERT OR IGNORE"; }
 
 std::vector<Entry> entries(Tx& tx, const std::string& sql, const std::string& user, const std::string& after,
                            int limit) {
@@ -126,15 +126,9 @@ std::optional<Person> person_by_username(Tx& tx, const std::string& username) {
 }
 
 void upsert_person(Tx& tx, const Person& p) {
-  if (tx.dialect() == storage::Dialect::mysql)
-    tx.exec("INSERT INTO directory (user_id, username, display_name, bio, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON DUPLICATE KEY UPDATE username = VALUES(username), display_name = VALUES(display_name), bio = VALUES(bio)",
-            {p.id, p.username, p.display_name, p.bio, p.created_at});
-  else
-    tx.exec("INSERT INTO directory (user_id, username, display_name, bio, created_at) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(user_id) DO UPDATE SET username = excluded.username, display_name = excluded.display_name, "
-            "bio = excluded.bio",
-            {p.id, p.username, p.display_name, p.bio, p.created_at});
+  tx.exec(storage::sql::upsert(tx.dialect(), "directory", {"user_id", "username", "display_name", "bio", "created_at"},
+                               {"user_id"}, {"username", "display_name", "bio"}),
+          {p.id, p.username, p.display_name, p.bio, p.created_at});
 }
 
 void erase_user(Tx& tx, const std::string& id) {
@@ -155,7 +149,7 @@ std::optional<std::string> contact_since(Tx& tx, const std::string& user, const 
 }
 
 bool add_contact(Tx& tx, const std::string& a, const std::string& b, const std::string& since) {
-  std::string sql = std::string(ignore(tx)) + " INTO contacts (user_id, contact_id, since) VALUES (?, ?, ?)";
+  auto sql = storage::sql::insert_ignore(tx.dialect(), "contacts", {"user_id", "contact_id", "since"});
   bool added = tx.exec(sql, {a, b, since}) == 1;
   tx.exec(sql, {b, a, since});
   return added;
@@ -179,7 +173,7 @@ bool is_blocked(Tx& tx, const std::string& blocker, const std::string& blocked) 
 }
 
 bool add_block(Tx& tx, const std::string& blocker, const std::string& blocked, const std::string& since) {
-  return tx.exec(std::string(ignore(tx)) + " INTO blocks (blocker_id, blocked_id, since) VALUES (?, ?, ?)",
+  return tx.exec(storage::sql::insert_ignore(tx.dialect(), "blocks", {"blocker_id", "blocked_id", "since"}),
                  {blocker, blocked, since}) == 1;
 }
 

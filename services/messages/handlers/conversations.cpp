@@ -124,11 +124,9 @@ async::Task<http::Response> MessagesService::list_conversations(http::Request& r
   bj::array items;
   bj::value next = nullptr;
   co_await db_->read([&](storage::Tx& tx) {
-    auto rows = store::list_for(tx, me, after_activity, after_id, limit + 1);
-    bool more = static_cast<int>(rows.size()) > limit;
-    if (more) rows.pop_back();
-    for (const auto& c : rows) items.push_back(view(tx, c, me));
-    if (more) next = service::encode_cursor(rows.back().last_activity_at + "|" + rows.back().id);
+    auto page = storage::page_of(store::list_for(tx, me, after_activity, after_id, storage::rows_for_page(limit)), limit);
+    for (const auto& c : page.items) items.push_back(view(tx, c, me));
+    if (page.more) next = service::encode_cursor(page.items.back().last_activity_at + "|" + page.items.back().id);
   });
   co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
 }

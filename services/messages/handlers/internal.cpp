@@ -34,10 +34,8 @@ async::Task<http::Response> MessagesService::internal_conversations(http::Reques
   bj::value next = nullptr;
   co_await db_->read([&](storage::Tx& tx) {
     require_person(tx, user);
-    auto rows = store::list_all_for(tx, user, after, limit + 1);
-    bool more = static_cast<int>(rows.size()) > limit;
-    if (more) rows.pop_back();
-    for (const auto& c : rows) {
+    auto page = storage::page_of(store::list_all_for(tx, user, after, storage::rows_for_page(limit)), limit);
+    for (const auto& c : page.items) {
       // The public shape, as the user sees it, with each member's username.
       bj::object conversation = view(tx, c, user);
       bj::array members;
@@ -49,7 +47,7 @@ async::Task<http::Response> MessagesService::internal_conversations(http::Reques
       conversation["members"] = std::move(members);
       items.push_back(std::move(conversation));
     }
-    if (more) next = service::encode_cursor(rows.back().id);
+    if (page.more) next = service::encode_cursor(page.items.back().id);
   });
   co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
 }
@@ -63,8 +61,9 @@ async::Task<http::Response> MessagesService::internal_messages(http::Request& re
   co_await db_->read([&](storage::Tx& tx) {
     require_person(tx, user);
     auto [c, m] = membership(tx, request.param("conversation_id"), user);
-    for (const auto& message : store::export_history(tx, c.id, after_seq, limit, has_more))
-      items.push_back(message.to_json());
+    auto page = store::export_history(tx, c.id, after_seq, limit);
+    for (const auto& message : page.items) items.push_back(message.to_json());
+    has_more = page.more;
   });
   co_return http::Response::json(200, bj::object{{"items", items}, {"has_more", has_more}});
 }

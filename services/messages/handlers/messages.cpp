@@ -45,7 +45,9 @@ async::Task<http::Response> MessagesService::list_messages(http::Request& reques
   bool has_more = false;
   co_await db_->read([&](storage::Tx& tx) {
     auto [c, m] = membership(tx, request.param("id"), me);
-    for (const auto& msg : store::history(tx, c.id, page, has_more)) items.push_back(msg.to_json());
+    auto found = store::history(tx, c.id, page);
+    for (const auto& msg : found.items) items.push_back(msg.to_json());
+    has_more = found.more;
   });
   co_return http::Response::json(200, bj::object{{"items", items}, {"has_more", has_more}});
 }

@@ -6,6 +6,7 @@
 
 #include "parley/core/ids.hpp"
 #include "parley/events/outbox.hpp"
+#include "parley/storage/sql.hpp"
 
 namespace parley::messages {
 
@@ -308,17 +309,13 @@ std::string marks(std::string_view unit, std::size_t n, std::string_view sep = "
 }  // namespace
 
 void upsert_person(Tx& tx, const std::string& user_id, const std::string& username, const std::string& dm_policy) {
-  tx.exec(mysql(tx) ? "INSERT INTO people (user_id, username, dm_policy) VALUES (?, ?, ?) "
-                      "ON DUPLICATE KEY UPDATE username = VALUES(username), dm_policy = VALUES(dm_policy)"
-                    : "INSERT INTO people (user_id, username, dm_policy) VALUES (?, ?, ?) "
-                      "ON CONFLICT(user_id) DO UPDATE SET username = excluded.username, dm_policy = excluded.dm_policy",
+  tx.exec(storage::sql::upsert(tx.dialect(), "people", {"user_id", "username", "dm_policy"}, {"user_id"},
+                               {"username", "dm_policy"}),
           {user_id, username, dm_policy});
 }
 
 void add_person(Tx& tx, const std::string& user_id, const std::string& username) {
-  tx.exec(mysql(tx) ? "INSERT INTO people (user_id, username) VALUES (?, ?) ON DUPLICATE KEY UPDATE user_id = user_id"
-                    : "INSERT INTO people (user_id, username) VALUES (?, ?) ON CONFLICT(user_id) DO NOTHING",
-          {user_id, username});
+  tx.exec(storage::sql::upsert(tx.dialect(), "people", {"user_id", "username"}, {"user_id"}, {}), {user_id, username});
 }
 
 void update_policy(Tx& tx, const std::string& user_id, const std::string& dm_policy) {
@@ -334,18 +331,14 @@ std::optional<Person> person(Tx& tx, const std::string& user_id) {
 void set_contacts(Tx& tx, const std::string& a, const std::string& b, bool contacts) {
   auto [x, y] = ordered(a, b);
   if (contacts)
-    tx.exec(std::string(mysql(tx) ? "INSERT IGNORE" : "INSERT OR IGNORE") +
-                " INTO contact_pairs (user_a, user_b) VALUES (?, ?)",
-            {x, y});
+    tx.exec(storage::sql::insert_ignore(tx.dialect(), "contact_pairs", {"user_a", "user_b"}), {x, y});
   else
     tx.exec("DELETE FROM contact_pairs WHERE user_a = ? AND user_b = ?", {x, y});
 }
 
 void set_block(Tx& tx, const std::string& blocker, const std::string& blocked, bool blocked_now) {
   if (blocked_now)
-    tx.exec(std::string(mysql(tx) ? "INSERT IGNORE" : "INSERT OR IGNORE") +
-                " INTO block_pairs (blocker_id, blocked_id) VALUES (?, ?)",
-            {blocker, blocked});
+    tx.exec(storage::sql::insert_ignore(tx.dialect(), "block_pairs", {"blocker_id", "blocked_id"}), {blocker, blocked});
   else
     tx.exec("DELETE FROM block_pairs WHERE blocker_id = ? AND blocked_id = ?", {blocker, blocked});
 }
@@ -738,49 +731,45 @@ void tombstone(Tx& tx, const std::string& message_id) {
   tx.exec("UPDATE messages SET body = NULL, deleted = 1 WHERE id = ?", {message_id});
 }
 
-std::vector<MessageRow> history(Tx& tx, const std::string& conversation_id, const HistoryPage& page, bool& has_more) {
-  std::vector<MessageRow> out;
-  std::int64_t fetch = page.limit + 1;
+storage::Page<MessageRow> history(Tx& tx, const std::string& conversation_id, const HistoryPage& page) {
+  std::vector<MessageRow> rows;
+  std::int64_t fetch = storage::rows_for_page(page.limit);
   if (page.after_seq) {
     for (const auto& r : tx.query(std::string("SELECT ") + kMessage +
                                       " FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                                   {conversation_id, *page.after_seq, fetch}))
-      out.push_back(to_message(r));
-    has_more = static_cast<std::int64_t>(out.size()) > page.limit;
-    if (has_more) out.pop_back();
-    return out;
+      rows.push_back(to_message(r));
+    return storage::page_of(std::move(rows), page.limit);
   }
   std::int64_t before = page.before_seq.value_or(INT64_MAX);
   for (const auto& r : tx.query(std::string("SELECT ") + kMessage +
                                     " FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
                                 {conversation_id, before, fetch}))
-    out.push_back(to_message(r));
-  has_more = static_cast<std::int64_t>(out.size()) > page.limit;
-  if (has_more) out.pop_back();
-  std::reverse(out.begin(), out.end());
+    rows.push_back(to_message(r));
+  auto out = storage::page_of(std::move(rows), page.limit);  // newest first: the extra row is the oldest
+  std::reverse(out.items.begin(), out.items.end());
   return out;
 }
 
-std::vector<ExportedMessage> export_history(Tx& tx, const std::string& conversation_id, std::int64_t after_seq,
-                                            int limit, bool& has_more) {
-  std::vector<ExportedMessage> out;
+storage::Page<ExportedMessage> export_history(Tx& tx, const std::string& conversation_id, std::int64_t after_seq,
+                                              int limit) {
+  std::vector<ExportedMessage> rows;
   for (const auto& r : tx.query("SELECT m.id, m.conversation_id, m.seq, m.sender_id, m.body, m.client_id, m.created_at, "
                                 "m.edited_at, m.deleted, p.username FROM messages m "
                                 "LEFT JOIN people p ON p.user_id = m.sender_id "
                                 "WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
-                                {conversation_id, after_seq, std::int64_t{limit} + 1}))
-    out.push_back(ExportedMessage{to_message(r), r.optional_text(9), {}});
-  has_more = static_cast<std::int64_t>(out.size()) > limit;
-  if (has_more) out.pop_back();
-  if (out.empty()) return out;
+                                {conversation_id, after_seq, storage::rows_for_page(limit)}))
+    rows.push_back(ExportedMessage{to_message(r), r.optional_text(9), {}});
+  auto out = storage::page_of(std::move(rows), limit);
+  if (out.items.empty()) return out;
   // The page's edits in one query: those of the messages with seq in (after_seq, last seq].
   std::map<std::string, std::vector<MessageEdit>> edits;
   for (const auto& r : tx.query("SELECT e.message_id, e.body, e.replaced_at FROM message_edits e "
                                 "JOIN messages m ON m.id = e.message_id "
                                 "WHERE m.conversation_id = ? AND m.seq > ? AND m.seq <= ? ORDER BY e.replaced_at",
-                                {conversation_id, after_seq, out.back().message.seq}))
+                                {conversation_id, after_seq, out.items.back().message.seq}))
     edits[r.text(0)].push_back(MessageEdit{r.text(1), r.text(2)});
-  for (auto& m : out)
+  for (auto& m : out.items)
     if (auto it = edits.find(m.message.id); it != edits.end()) m.edits = std::move(it->second);
   return out;
 }
@@ -1000,7 +989,7 @@ std::int64_t prune_events(Tx& tx, std::int64_t older_than_ms, int batch) {
     floor = std::max(floor, upto);
   }
   if (floor > 0) {
-    tx.exec(std::string("UPDATE sync_clock SET floor_gseq = ") + (mysql(tx) ? "GREATEST" : "MAX") +
+    tx.exec(std::string("UPDATE sync_clock SET floor_gseq = ") + std::string(storage::sql::greatest(tx.dialect())) +
                 "(floor_gseq, ?) WHERE id = 1",
             {floor});
     // Spans that ended at or before the floor can serve no cursor any more, nor bodies whose

@@ -11,6 +11,7 @@
 
 #include "domain/rules.hpp"
 #include "parley/storage/database.hpp"
+#include "parley/storage/page.hpp"
 
 namespace parley::messages {
 
@@ -138,12 +139,12 @@ std::optional<MessageRow> by_client_id(Tx& tx, const std::string& conversation_i
                                        const std::string& client_id);
 void edit_message(Tx& tx, const MessageRow& before, const std::string& body, const std::string& now);
 void tombstone(Tx& tx, const std::string& message_id);
-// Ascending by seq; has_more says whether more lie beyond the page in the direction asked.
-std::vector<MessageRow> history(Tx& tx, const std::string& conversation_id, const HistoryPage& page, bool& has_more);
+// Ascending by seq; more says whether more lie beyond the page in the direction asked.
+storage::Page<MessageRow> history(Tx& tx, const std::string& conversation_id, const HistoryPage& page);
 // Up to limit messages after after_seq, ascending, each with its sender's username and edits;
-// has_more says whether more follow.
-std::vector<ExportedMessage> export_history(Tx& tx, const std::string& conversation_id, std::int64_t after_seq,
-                                            int limit, bool& has_more);
+// more says whether more follow.
+storage::Page<ExportedMessage> export_history(Tx& tx, const std::string& conversation_id, std::int64_t after_seq,
+                                              int limit);
 
 // Sends, all of a group-commit batch at once: a few statements over many rows each.
 // The members of each conversation, read as they stand now (a locking read on MySQL, past the

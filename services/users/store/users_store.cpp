@@ -2,6 +2,7 @@
 
 #include "parley/core/text.hpp"
 #include "parley/events/outbox.hpp"
+#include "parley/storage/sql.hpp"
 
 namespace parley::users {
 
@@ -49,10 +50,8 @@ std::optional<Profile> find(Tx& tx, const std::string& id) {
 }
 
 void insert(Tx& tx, const Profile& p) {
-  const char* verb = tx.dialect() == storage::Dialect::mysql ? "INSERT IGNORE" : "INSERT OR IGNORE";
-  tx.exec(std::string(verb) +
-              " INTO profiles (id, username, display_name, display_name_lower, bio, dm_policy, created_at) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?)",
+  tx.exec(storage::sql::insert_ignore(tx.dialect(), "profiles",
+                                      {"id", "username", "display_name", "display_name_lower", "bio", "dm_policy", "created_at"}),
           {p.id, p.username, p.display_name, text::ascii_lower(p.display_name), p.bio, p.dm_policy, p.created_at});
 }
 

@@ -2,6 +2,9 @@
 // What a service is to its host, and what the host gives it. The all-in-one binary hosts every
 // service in one process; a standalone executable hosts one.
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -16,6 +19,7 @@
 #include "parley/http/router.hpp"
 #include "parley/service/credential.hpp"
 #include "parley/storage/database.hpp"
+#include "parley/storage/page.hpp"
 #include "parley/token/jwt.hpp"
 
 namespace parley::service {
@@ -92,5 +96,17 @@ std::string decode_cursor(const http::Request& request);
 
 // Parses ?limit= (default 50, at most 200; larger values are clamped) or throws invalid_argument.
 int list_limit(const http::Request& request);
+
+// A list's answer {items, next_cursor}: each item as item_json makes it, and when more follow a
+// cursor naming position(last item) (read the next page after it with decode_cursor).
+template <class T, class ItemJson, class Position>
+boost::json::object list_json(const storage::Page<T>& page, ItemJson item_json, Position position) {
+  boost::json::array items;
+  items.reserve(page.items.size());
+  for (const auto& item : page.items) items.push_back(item_json(item));
+  boost::json::value next = nullptr;
+  if (page.more && !page.items.empty()) next = encode_cursor(position(page.items.back()));
+  return boost::json::object{{"items", std::move(items)}, {"next_cursor", std::move(next)}};
+}
 
 }  // namespace parley::service
