@@ -18,9 +18,6 @@ class ContactsService final : public service::Service {
   void stop() override { outbox_.stop(); }
 
  private:
-  // consumers: the user directory replica
-  void on_user_event(const events::Event& event);
-
   // handlers/contacts_handlers.cpp
   async::Task<http::Response> send_request(http::Request& request);
   async::Task<http::Response> list_requests(http::Request& request);

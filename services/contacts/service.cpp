@@ -1,5 +1,6 @@
 #include "service.hpp"
 
+#include "consumers/directory_consumer.hpp"
 #include "contacts_service.hpp"
 #include "parley/events/topology.hpp"
 
@@ -9,27 +10,7 @@ ContactsService::ContactsService(service::Context& ctx)
     : ctx_(ctx), db_(ctx.open_database("contacts")), outbox_(*db_, ctx.bus, "contacts") {
   db_->migrate(contacts_migrations());
   service::watch(ctx.metrics, "contacts", *db_, outbox_);
-  const auto& consumer = events::durable_consumer("contacts");
-  ctx.bus.subscribe(consumer.name, consumer.patterns,
-                    [this](const events::Event& e) { on_user_event(e); });
-}
-
-void ContactsService::on_user_event(const events::Event& e) {
-  auto field = [&](const char* key) -> std::string {
-    auto v = e.data.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
-  std::string user_id = field("user_id");
-  if (user_id.empty()) throw std::invalid_argument(e.type + " without user_id");
-  events::handle_once(*db_, e, [&](storage::Tx& tx) {
-    if (e.type == "user.deleted") {
-      store::erase_user(tx, user_id);
-      return;
-    }
-    Person p{user_id, field("username"), field("display_name"), field("bio"), field("created_at")};
-    if (p.display_name.empty()) p.display_name = p.username;
-    store::upsert_person(tx, p);
-  });
+  directory_consumer().subscribe(ctx.bus, events::durable_consumer("contacts"), *db_);
 }
 
 void ContactsService::add_routes(http::Router& router) {

@@ -35,8 +35,6 @@ class MessagesService final : public service::Service {
   void begin_shutdown() override { notifier_.shutdown(); }
 
  private:
-  // consumers: the replica of users, contacts, blocks and dm_policy
-  void on_event(const events::Event& event);
   void prune_loop();
   void tail_upkeep();
   bool stopping();
@@ -122,7 +120,7 @@ class MessagesService final : public service::Service {
   void wake_replicas(std::vector<SyncTail::Event> events);
   void publish_wakes();
   // Another replica's wake-up: its events into the tail, then the polls waiting for them.
-  void on_wake(const events::Event& e);
+  void on_wake(const events::SyncWake& wake);
   // Wakes the polls of users whose events the tail can now answer.
   void wake_local(const std::vector<std::string>& users);
   // Sends each member (and extra users) a conversation event carrying their own view of it.

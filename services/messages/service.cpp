@@ -4,11 +4,13 @@
 #include <boost/json/serialize.hpp>
 #include <map>
 
+#include "consumers/replica_consumer.hpp"
 #include "messages_service.hpp"
 #include "parley/core/config.hpp"
 #include "parley/core/ids.hpp"
 #include "parley/core/log.hpp"
 #include "parley/core/time.hpp"
+#include "parley/events/dispatcher.hpp"
 #include "parley/events/topology.hpp"
 
 namespace parley::messages {
@@ -39,13 +41,13 @@ MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
   db_->migrate(messages_migrations());
   db_->read_sync([&](storage::Tx& tx) { sync_epoch_ = store::sync_head(tx).epoch; });
   service::watch(ctx.metrics, "messages", *db_, outbox_);
-  const auto& consumer = events::durable_consumer("messages");
-  ctx.bus.subscribe(consumer.name, consumer.patterns,
-                    [this](const events::Event& e) { on_event(e); });
+  replica_consumer().subscribe(ctx.bus, events::durable_consumer("messages"), *db_);
   if (!ctx.single_process)
     // Other replicas commit sync events too: their wake-ups arrive here (each replica has its
     // own queue) with the events, which go into this replica's tail, and wake the polls it holds.
-    ctx.bus.subscribe_transient("messages-wake", {"sync.wake"}, [this](const events::Event& e) { on_wake(e); });
+    events::TransientDispatcher()
+        .on<events::SyncWake>([this](const events::SyncWake& wake) { on_wake(wake); })
+        .subscribe(ctx.bus, "messages-wake");
   ctx.metrics.gauge("parley_sync_waiting_polls", "Long polls waiting for events.", "",
                     [this] { return static_cast<double>(notifier_.waiting()); });
 }
@@ -168,30 +170,6 @@ void MessagesService::prune_loop() {
 bool MessagesService::stopping() {
   std::lock_guard lock(prune_mutex_);
   return stopping_;
-}
-
-void MessagesService::on_event(const events::Event& e) {
-  auto field = [&](const char* key) -> std::string {
-    auto v = e.data.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
-  events::handle_once(*db_, e, [&](storage::Tx& tx) {
-    if (e.type == "user.registered") {
-      store::add_person(tx, field("user_id"), field("username"));
-    } else if (e.type == "user.profile_updated") {
-      std::string policy = field("dm_policy");
-      if (policy.empty()) store::add_person(tx, field("user_id"), field("username"));  // keeps the policy it has
-      else store::upsert_person(tx, field("user_id"), field("username"), policy);
-    } else if (e.type == "user.deleted") {
-      store::erase_user(tx, field("user_id"));
-    } else if (e.type == "contact.accepted") {
-      store::set_contacts(tx, field("from_user_id"), field("to_user_id"), true);
-    } else if (e.type == "contact.removed") {
-      store::set_contacts(tx, field("user_id"), field("contact_id"), false);
-    } else if (e.type == "block.added" || e.type == "block.removed") {
-      store::set_block(tx, field("blocker_id"), field("blocked_id"), e.type == "block.added");
-    }
-  });
 }
 
 void MessagesService::add_routes(http::Router& router) {
@@ -383,34 +361,25 @@ void MessagesService::publish_wakes() {
     std::vector<events::Event> messages;
     std::size_t i = 0;
     while (i < events.size()) {
-      bj::array payloads, audiences, rows;
+      events::SyncWake wake{.replica = replica_id_, .epoch = sync_epoch_, .payloads = {}, .audiences = {}, .events = {}};
       std::map<const void*, std::size_t> payload_index, audience_index;
       std::size_t bytes = 0;
-      for (; i < events.size() && rows.size() < kMaxEvents && bytes < kMaxBytes; ++i) {
+      for (; i < events.size() && wake.events.size() < kMaxEvents && bytes < kMaxBytes; ++i) {
         const SyncTail::Event& e = events[i];
-        auto [p, new_payload] = payload_index.emplace(e.payload.get(), payloads.size());
+        auto [p, new_payload] = payload_index.emplace(e.payload.get(), wake.payloads.size());
         if (new_payload) {
-          payloads.emplace_back(*e.payload);
+          wake.payloads.push_back(*e.payload);
           bytes += e.payload->size();
         }
-        auto [a, new_audience] = audience_index.emplace(e.audience.get(), audiences.size());
+        auto [a, new_audience] = audience_index.emplace(e.audience.get(), wake.audiences.size());
         if (new_audience) {
-          bj::array users;
-          for (const auto& u : *e.audience) {
-            users.emplace_back(u);
-            bytes += u.size() + 3;
-          }
-          audiences.emplace_back(std::move(users));
+          wake.audiences.push_back(*e.audience);
+          for (const auto& u : *e.audience) bytes += u.size() + 3;
         }
-        rows.push_back(bj::array{e.gseq, static_cast<std::int64_t>(p->second), static_cast<std::int64_t>(a->second), e.at_ms});
+        wake.events.push_back({e.gseq, static_cast<std::int64_t>(p->second), static_cast<std::int64_t>(a->second), e.at_ms});
         bytes += 48;
       }
-      messages.push_back(events::Event::make("sync.wake", "messages",
-                                             {{"replica", replica_id_},
-                                              {"epoch", sync_epoch_},
-                                              {"payloads", std::move(payloads)},
-                                              {"audiences", std::move(audiences)},
-                                              {"events", std::move(rows)}}));
+      messages.push_back(events::make_event(wake));
     }
     try {
       ctx_.bus.publish_all(messages);
@@ -420,35 +389,18 @@ void MessagesService::publish_wakes() {
   }
 }
 
-void MessagesService::on_wake(const events::Event& e) {
-  if (auto from = e.data.if_contains("replica"); from && from->is_string() && from->as_string() == replica_id_)
-    return;  // its own: the tail and the polls here had them at commit
-  if (auto epoch = e.data.if_contains("epoch"); !epoch || !epoch->is_string() || epoch->as_string() != sync_epoch_)
-    return;  // another database's log (a broker shared by two installations)
-  auto payloads = e.data.if_contains("payloads");
-  auto audiences = e.data.if_contains("audiences");
-  auto rows = e.data.if_contains("events");
-  if (!payloads || !payloads->is_array() || !audiences || !audiences->is_array() || !rows || !rows->is_array()) return;
+void MessagesService::on_wake(const events::SyncWake& wake) {
+  if (wake.replica == replica_id_) return;  // its own: the tail and the polls here had them at commit
+  if (wake.epoch != sync_epoch_) return;    // another database's log (a broker shared by two installations)
   std::vector<SharedPayload> shared;
-  for (const auto& p : payloads->as_array())
-    shared.push_back(p.is_string() ? std::make_shared<const std::string>(p.as_string()) : nullptr);
+  for (const auto& p : wake.payloads) shared.push_back(std::make_shared<const std::string>(p));
   std::vector<Audience> groups;
-  for (const auto& a : audiences->as_array()) {
-    auto users = std::make_shared<std::vector<std::string>>();
-    if (a.is_array())
-      for (const auto& u : a.as_array())
-        if (u.is_string()) users->emplace_back(u.as_string());
-    groups.push_back(std::move(users));
-  }
+  for (const auto& a : wake.audiences) groups.push_back(std::make_shared<const std::vector<std::string>>(a));
   std::vector<SyncTail::Event> events;
-  for (const auto& row : rows->as_array()) {
-    const auto* r = row.if_array();
-    if (!r || r->size() != 4 || !(*r)[0].is_int64() || !(*r)[1].is_int64() || !(*r)[2].is_int64() || !(*r)[3].is_int64())
+  for (const auto& [gseq, p, a, at_ms] : wake.events) {
+    if (p < 0 || a < 0 || static_cast<std::size_t>(p) >= shared.size() || static_cast<std::size_t>(a) >= groups.size())
       continue;
-    auto p = static_cast<std::size_t>((*r)[1].as_int64());
-    auto a = static_cast<std::size_t>((*r)[2].as_int64());
-    if (p >= shared.size() || !shared[p] || a >= groups.size()) continue;
-    events.push_back(SyncTail::Event{(*r)[0].as_int64(), shared[p], groups[a], (*r)[3].as_int64()});
+    events.push_back(SyncTail::Event{gseq, shared[static_cast<std::size_t>(p)], groups[static_cast<std::size_t>(a)], at_ms});
   }
   // First the tail, then the wake-up: a poll that wakes finds the events there.
   wake_local(tail_.add(std::move(events)));

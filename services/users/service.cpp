@@ -1,5 +1,6 @@
 #include "service.hpp"
 
+#include "consumers/accounts_consumer.hpp"
 #include "domain/profile.hpp"
 #include "parley/core/error.hpp"
 #include "parley/core/json.hpp"
@@ -17,9 +18,7 @@ class UsersService final : public service::Service {
       : ctx_(ctx), db_(ctx.open_database("users")), outbox_(*db_, ctx.bus, "users") {
     db_->migrate(users_migrations());
     service::watch(ctx.metrics, "users", *db_, outbox_);
-    const auto& consumer = events::durable_consumer("users");
-    ctx.bus.subscribe(consumer.name, consumer.patterns,
-                      [this](const events::Event& e) { on_event(e); });
+    accounts_consumer().subscribe(ctx.bus, events::durable_consumer("users"), *db_);
   }
 
   // service::Service
@@ -36,28 +35,6 @@ class UsersService final : public service::Service {
   void stop() override { outbox_.stop(); }
 
  private:
-  // consumers
-  void on_event(const events::Event& e) {
-    events::handle_once(*db_, e, [&](storage::Tx& tx) {
-      auto field = [&](const char* key) -> std::string {
-        auto v = e.data.if_contains(key);
-        return v && v->is_string() ? std::string(v->as_string()) : std::string();
-      };
-      if (e.type == "user.registered") {
-        Profile p;
-        p.id = field("user_id");
-        p.username = field("username");
-        p.display_name = field("display_name");
-        p.created_at = field("created_at");
-        if (p.id.empty() || p.username.empty()) throw std::invalid_argument("user.registered without user_id or username");
-        if (p.display_name.empty()) p.display_name = p.username;
-        store::insert(tx, p);
-      } else if (e.type == "user.deleted") {
-        store::remove(tx, field("user_id"));
-      }
-    });
-  }
-
   // handlers
   async::Task<Profile> load(std::string id) {
     std::optional<Profile> profile;
@@ -81,10 +58,12 @@ class UsersService final : public service::Service {
       if (!profile || change.empty()) return;
       apply(*profile, change);
       store::update(tx, *profile);
-      outbox_.add(tx, "user.profile_updated",
-                  {{"user_id", profile->id}, {"username", profile->username},
-                   {"display_name", profile->display_name}, {"bio", profile->bio},
-                   {"dm_policy", profile->dm_policy}, {"created_at", profile->created_at}});
+      outbox_.add(tx, events::UserProfileUpdated{.user_id = profile->id,
+                                                 .username = profile->username,
+                                                 .display_name = profile->display_name,
+                                                 .bio = profile->bio,
+                                                 .dm_policy = profile->dm_policy,
+                                                 .created_at = profile->created_at});
     });
     if (!profile) throw Error::not_found("no such user");
     if (!change.empty()) co_await service::publish_now(ctx_, outbox_);

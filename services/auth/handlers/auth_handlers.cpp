@@ -201,9 +201,11 @@ async::Task<http::Response> AuthService::register_user(http::Request& request) {
       throw_if_taken(tx, user);
       store::insert_user(tx, user);
       tokens = start_session(tx, user.id, request);
-      outbox_.add(tx, "user.registered",
-                  {{"user_id", user.id}, {"username", user.username}, {"email", user.email},
-                   {"display_name", user.display_name}, {"created_at", user.created_at}});
+      outbox_.add(tx, events::UserRegistered{.user_id = user.id,
+                                             .username = user.username,
+                                             .email = user.email,
+                                             .display_name = user.display_name,
+                                             .created_at = user.created_at});
     });
   } catch (const storage::ConstraintViolation&) {
     throw Error::conflict("conflict", "username or email already taken");
@@ -259,10 +261,11 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
     }
     if (!rehash.empty()) store::update_password(tx, user->id, rehash);
     tokens = start_session(tx, user->id, request);
-    outbox_.add(tx, "security.new_login",
-                {{"user_id", user->id}, {"ip", request.remote_ip},
-                 {"user_agent", clean_user_agent(request.header("user-agent"))},
-                 {"occurred_at", time::format_rfc3339(time::now())}});
+    outbox_.add(tx, events::SecurityNewLogin{
+                        .user_id = user->id,
+                        .ip = request.remote_ip,
+                        .user_agent = clean_user_agent(request.header("user-agent")),
+                        .occurred_at = time::format_rfc3339(time::now())});
   });
   if (gone) throw Error::invalid_credentials();
   bool web = is_web_client(request.header("x-parley-client"));
@@ -287,9 +290,9 @@ async::Task<TokenPair> AuthService::redeem_refresh(const std::string& token) {
     // Theft detection: a rotated token came back. Revoke the whole session.
     auto reused = [&] {
       store::revoke_session(tx, record->session_id, record->user_id, now);
-      outbox_.add(tx, "session.revoked", {{"session_id", record->session_id},
-                                          {"user_id", record->user_id},
-                                          {"reason", "refresh_token_reuse"}});
+      outbox_.add(tx, events::SessionRevoked{.session_id = record->session_id,
+                                             .user_id = record->user_id,
+                                             .reason = "refresh_token_reuse"});
       outcome = Outcome::reused;
     };
     if (record->used_at_ms) return reused();
@@ -316,9 +319,9 @@ async::Task<bool> AuthService::revoke_by_refresh(const std::string& token) {
     known = record.has_value();  // set, not accumulated: this may be a second run
     if (!record) return;
     if (store::revoke_session(tx, record->session_id, record->user_id, time::format_rfc3339(time::now())))
-      outbox_.add(tx, "session.revoked", {{"session_id", record->session_id},
-                                          {"user_id", record->user_id},
-                                          {"reason", "logout"}});
+      outbox_.add(tx, events::SessionRevoked{.session_id = record->session_id,
+                                             .user_id = record->user_id,
+                                             .reason = "logout"});
   });
   if (known) co_await service::publish_now(ctx_, outbox_);
   co_return known;
@@ -385,7 +388,7 @@ async::Task<http::Response> AuthService::revoke_session(http::Request& request) 
   co_await db_->write([&](storage::Tx& tx) {
     revoked = store::revoke_session(tx, id, claims.sub, time::format_rfc3339(time::now()));
     if (revoked)
-      outbox_.add(tx, "session.revoked", {{"session_id", id}, {"user_id", claims.sub}, {"reason", "revoked"}});
+      outbox_.add(tx, events::SessionRevoked{.session_id = id, .user_id = claims.sub, .reason = "revoked"});
   });
   if (!revoked) throw Error::not_found("no such session");
   co_await service::publish_now(ctx_, outbox_);
@@ -410,7 +413,8 @@ async::Task<http::Response> AuthService::change_password(http::Request& request)
     for (const auto& s : store::live_sessions(tx, claims.sub)) {
       if (s.id == claims.sid) continue;
       store::revoke_session(tx, s.id, claims.sub, now);
-      outbox_.add(tx, "session.revoked", {{"session_id", s.id}, {"user_id", claims.sub}, {"reason", "password_changed"}});
+      outbox_.add(tx, events::SessionRevoked{
+                          .session_id = s.id, .user_id = claims.sub, .reason = "password_changed"});
     }
   });
   co_await service::publish_now(ctx_, outbox_);
@@ -428,7 +432,7 @@ async::Task<http::Response> AuthService::delete_account(http::Request& request) 
   co_await check_own_password(request, *user, password, [] { return true; });
   co_await db_->write([&](storage::Tx& tx) {
     store::delete_user(tx, claims.sub, now_ms());
-    outbox_.add(tx, "user.deleted", {{"user_id", claims.sub}, {"username", user->username}});
+    outbox_.add(tx, events::UserDeleted{.user_id = claims.sub, .username = user->username});
   });
   co_await service::publish_now(ctx_, outbox_);
   auto response = http::Response::json(202, bj::object{{"status", "deleted"}});

@@ -110,8 +110,10 @@ async::Task<http::Response> ContactsService::send_request(http::Request& request
     RequestRow row{ids::uuid_v7(), me, target->id, "pending", hidden, now()};
     store::insert_request(tx, row);
     if (!hidden)
-      outbox_.add(tx, "contact.requested", {{"request_id", row.id}, {"from_user_id", me},
-                                            {"to_user_id", row.to_user}, {"created_at", row.created_at}});
+      outbox_.add(tx, events::ContactRequested{.request_id = row.id,
+                                               .from_user_id = me,
+                                               .to_user_id = row.to_user,
+                                               .created_at = row.created_at});
     view = store::request_view(tx, row.id);
   });
   co_return http::Response::json(201, view->to_json());
@@ -150,8 +152,10 @@ async::Task<http::Response> ContactsService::accept_request(http::Request& reque
     std::string since = now();
     store::add_contact(tx, row.from_user, me, since);
     store::close_pending_between(tx, row.from_user, me, "accepted", since);
-    outbox_.add(tx, "contact.accepted", {{"request_id", row.id}, {"from_user_id", row.from_user},
-                                         {"to_user_id", me}, {"since", since}});
+    outbox_.add(tx, events::ContactAccepted{.request_id = row.id,
+                                            .from_user_id = row.from_user,
+                                            .to_user_id = me,
+                                            .since = since});
     contact = Entry{*sender, since};
   });
   if (!contact) throw Error::not_found("no such request");
@@ -204,7 +208,7 @@ async::Task<http::Response> ContactsService::remove_contact(http::Request& reque
   co_await db_->write([&](storage::Tx& tx) {
     removed = store::remove_contact(tx, me, other);
     if (removed)
-      outbox_.add(tx, "contact.removed", {{"user_id", me}, {"contact_id", other}, {"reason", "removed"}});
+      outbox_.add(tx, events::ContactRemoved{.user_id = me, .contact_id = other, .reason = "removed"});
   });
   if (!removed) throw Error::not_found("not a contact");
   co_await service::publish_now(ctx_, outbox_);
@@ -231,10 +235,10 @@ async::Task<http::Response> ContactsService::block(http::Request& request) {
     std::string since = now();
     if (!store::add_block(tx, me, other, since)) return;  // already blocked
     if (store::remove_contact(tx, me, other))
-      outbox_.add(tx, "contact.removed", {{"user_id", me}, {"contact_id", other}, {"reason", "blocked"}});
+      outbox_.add(tx, events::ContactRemoved{.user_id = me, .contact_id = other, .reason = "blocked"});
     store::cancel_pending(tx, me, other, since);  // the blocker's own requests go away
     store::hide_pending(tx, other, me);           // theirs stay pending in their view, unseen here
-    outbox_.add(tx, "block.added", {{"blocker_id", me}, {"blocked_id", other}});
+    outbox_.add(tx, events::BlockAdded{.blocker_id = me, .blocked_id = other});
   });
   co_await service::publish_now(ctx_, outbox_);
   co_return http::Response::no_content();
@@ -250,7 +254,7 @@ async::Task<http::Response> ContactsService::unblock(http::Request& request) {
     // What they asked while blocked was never delivered and never will be (as Signal and WhatsApp
     // drop what a blocked person sent): it goes, so that they can ask again and be seen.
     store::drop_hidden(tx, other, me, now());
-    outbox_.add(tx, "block.removed", {{"blocker_id", me}, {"blocked_id", other}});
+    outbox_.add(tx, events::BlockRemoved{.blocker_id = me, .blocked_id = other});
   });
   if (!removed) throw Error::not_found("not blocked");
   co_await service::publish_now(ctx_, outbox_);

@@ -32,12 +32,6 @@ namespace bj = boost::json;
 
 namespace {
 std::string now() { return time::format_rfc3339(time::now()); }
-
-bj::array json_ids(const std::vector<std::string>& ids) {
-  bj::array out;
-  for (const auto& id : ids) out.push_back(bj::string(id));
-  return out;
-}
 }  // namespace
 
 async::Task<http::Response> MessagesService::create_conversation(http::Request& request) {
@@ -67,8 +61,8 @@ async::Task<http::Response> MessagesService::create_conversation(http::Request& 
       store::add_member(tx, c.id, me, Role::member, t, since);
       store::add_member(tx, c.id, other, Role::member, t, since);
       deliver_conversation(tx, c, "conversation.created", {});
-      outbox_.add(tx, "conversation.created",
-                  {{"conversation_id", c.id}, {"kind", "direct"}, {"created_by", me}, {"member_ids", json_ids({me, other})}});
+      outbox_.add(tx, events::ConversationCreated{
+                          .conversation_id = c.id, .kind = "direct", .title = std::nullopt, .created_by = me, .member_ids = {me, other}});
       out = view(tx, c, me);
     });
   } else if (kind == "group") {
@@ -106,8 +100,8 @@ async::Task<http::Response> MessagesService::create_conversation(http::Request& 
       deliver_conversation(tx, c, "conversation.created", {});
       std::vector<std::string> all(invited.begin(), invited.end());
       all.push_back(me);
-      outbox_.add(tx, "conversation.created", {{"conversation_id", c.id}, {"kind", "group"}, {"title", title},
-                                               {"created_by", me}, {"member_ids", json_ids(all)}});
+      outbox_.add(tx, events::ConversationCreated{
+                          .conversation_id = c.id, .kind = "group", .title = title, .created_by = me, .member_ids = all});
       out = view(tx, c, me);
     });
   } else {
@@ -157,7 +151,7 @@ async::Task<http::Response> MessagesService::rename(http::Request& request) {
     store::set_title(tx, c.id, title, now());
     c.title = title;
     deliver_conversation(tx, c, "conversation.updated", {});
-    outbox_.add(tx, "conversation.updated", {{"conversation_id", c.id}, {"title", title}, {"updated_by", me}});
+    outbox_.add(tx, events::ConversationUpdated{.conversation_id = c.id, .title = title, .updated_by = me});
     out = view(tx, c, me);
   });
   co_return http::Response::json(200, out);
@@ -185,7 +179,7 @@ async::Task<http::Response> MessagesService::add_member(http::Request& request) 
     taken_meanwhile_retries([&] { store::add_member(tx, c.id, user, Role::member, t, store::lock_sync_head(tx)); });
     store::clear_removal(tx, c.id, user);  // added back: the invite code works for them again
     deliver_conversation(tx, c, "member.added", {}, {{"user_id", user}});
-    outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", user}, {"added_by", me}});
+    outbox_.add(tx, events::MemberAdded{.conversation_id = c.id, .user_id = user, .added_by = me});
     out = view(tx, c, me);
   });
   co_return http::Response::json(201, out);
@@ -209,7 +203,7 @@ async::Task<http::Response> MessagesService::remove_member(http::Request& reques
     // The last one out revokes the invite code: nobody would be left to manage whoever joins.
     if (store::members(tx, c.id).empty()) store::clear_invite(tx, c.id);
     deliver_conversation(tx, c, "member.removed", {target}, {{"user_id", target}});
-    outbox_.add(tx, "member.removed", {{"conversation_id", c.id}, {"user_id", target}, {"removed_by", me}});
+    outbox_.add(tx, events::MemberRemoved{.conversation_id = c.id, .user_id = target, .removed_by = me});
   });
   co_return http::Response::no_content();
 }
@@ -247,7 +241,7 @@ async::Task<http::Response> MessagesService::join(http::Request& request) {
       store::touch(tx, c.id, t);  // the conversation, the sync clock, members: the lock order
       taken_meanwhile_retries([&] { store::add_member(tx, c.id, me, Role::member, t, store::lock_sync_head(tx)); });
       deliver_conversation(tx, c, "member.added", {}, {{"user_id", me}});
-      outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", me}, {"added_by", me}});
+      outbox_.add(tx, events::MemberAdded{.conversation_id = c.id, .user_id = me, .added_by = me});
     }
     out = view(tx, c, me);
   });

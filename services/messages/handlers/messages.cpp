@@ -1,7 +1,6 @@
 // Messages: history, send (idempotent by client_id), edit, delete, read markers.
 
 #include <boost/json/serialize.hpp>
-#include <boost/json/value_from.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -180,7 +179,7 @@ void MessagesService::send_all(storage::Tx& tx, const std::vector<PendingSend*>&
       throw storage::TransactionAborted("a retried send committed elsewhere meanwhile");
     }
     std::vector<Outgoing> sync_events;
-    std::vector<std::pair<std::string, bj::object>> events;
+    std::vector<events::MessageCreated> created;
     std::map<std::string, Audience> audiences;  // each conversation's members as read above
     for (auto* s : accepted) {
       const auto& target = targets.at(s->conversation_id);
@@ -189,11 +188,16 @@ void MessagesService::send_all(storage::Tx& tx, const std::vector<PendingSend*>&
       sync_events.push_back(Outgoing{s->conversation_id, {},
                                      std::make_shared<const std::string>(message_event("message.created", s->message)),
                                      audience});
-      events.emplace_back("message.created", bj::object{{"message", s->message.to_json()},
-                                                         {"conversation_kind", target.kind},
-                                                         {"member_ids", bj::value_from(target.member_ids)}});
+      created.push_back(events::MessageCreated{.message_id = s->message.id,
+                                               .conversation_id = s->conversation_id,
+                                               .conversation_kind = target.kind,
+                                               .seq = s->message.seq,
+                                               .sender_id = s->sender,
+                                               .body = s->body,
+                                               .created_at = s->message.created_at,
+                                               .member_ids = target.member_ids});
     }
-    outbox_.add_all(tx, std::move(events));
+    outbox_.add_all(tx, created);
     // On MySQL the sync log's clock row stays locked from here to the commit: as late as
     // possible, and before the members rows are written (every writer takes the clock first).
     deliver(tx, std::move(sync_events));
@@ -233,7 +237,13 @@ async::Task<http::Response> MessagesService::edit_message(http::Request& request
     message.body = text;
     message.edited_at = t;
     deliver_to_members(tx, c.id, message_event("message.updated", message));
-    outbox_.add(tx, "message.updated", {{"message", message.to_json()}});
+    outbox_.add(tx, events::MessageUpdated{.message_id = message.id,
+                                           .conversation_id = message.conversation_id,
+                                           .seq = message.seq,
+                                           .sender_id = message.sender_id,
+                                           .body = text,
+                                           .created_at = message.created_at,
+                                           .edited_at = t});
   });
   co_return http::Response::json(200, message.to_json());
 }
@@ -251,7 +261,12 @@ async::Task<http::Response> MessagesService::delete_message(http::Request& reque
     found->deleted = true;
     found->body.reset();
     deliver_to_members(tx, c.id, message_event("message.deleted", *found));
-    outbox_.add(tx, "message.deleted", {{"message", found->to_json()}, {"deleted_by", me}});
+    outbox_.add(tx, events::MessageDeleted{.message_id = found->id,
+                                           .conversation_id = found->conversation_id,
+                                           .seq = found->seq,
+                                           .sender_id = found->sender_id,
+                                           .created_at = found->created_at,
+                                           .deleted_by = me});
   });
   co_return http::Response::no_content();
 }
