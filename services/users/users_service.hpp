@@ -1,0 +1,23 @@
+#pragma once
+// Private to the users service: its parts (database and outbox, handlers) and its consumer.
+
+#include "handlers/users_handlers.hpp"
+#include "parley/service/database_service.hpp"
+
+namespace parley::users {
+
+class UsersService final : public service::DatabaseService {
+ public:
+  explicit UsersService(service::Context& ctx);
+
+  // service::Service
+  void add_routes(http::Router& router) override;
+
+ private:
+  // consumers: profiles made on user.registered, removed on user.deleted
+  void on_event(const events::Event& e);
+
+  UsersHandlers handlers_;
+};
+
+}  // namespace parley::users
