@@ -15,15 +15,6 @@ UsersService::UsersService(service::Context& ctx)
                     [this](const events::Event& e) { on_event(e); });
 }
 
-void UsersService::add_routes(http::Router& router) {
-  service::add_routes(router, ctx_.service_credential, handlers_,
-                      {{"GET", "/api/v1/users/me", &UsersHandlers::get_me},
-                       {"PATCH", "/api/v1/users/me", &UsersHandlers::patch_me},
-                       {"GET", "/api/v1/users/{id}", &UsersHandlers::get_user},
-                       {"GET", "/api/v1/users", &UsersHandlers::search},
-                       {"GET", "/internal/v1/users/{user_id}/profile", &UsersHandlers::internal_profile}});
-}
-
 void UsersService::on_event(const events::Event& e) {
     events::handle_once(*db_, e, [&](storage::Tx& tx) {
       auto field = [&](const char* key) -> std::string {
@@ -43,6 +34,16 @@ void UsersService::on_event(const events::Event& e) {
         store::remove(tx, field("user_id"));
       }
     });
+}
+
+void UsersService::add_routes(http::Router& router) {
+  using H = UsersHandlers;
+  service::add_routes(router, ctx_.service_credential, handlers_,
+                      {{"GET", "/api/v1/users/me", &H::get_me},
+                       {"PATCH", "/api/v1/users/me", &H::patch_me},
+                       {"GET", "/api/v1/users/{id}", &H::get_user},
+                       {"GET", "/api/v1/users", &H::search},
+                       {"GET", "/internal/v1/users/{user_id}/profile", &H::internal_profile}});
 }
 
 std::unique_ptr<service::Service> make_service(service::Context& ctx) {

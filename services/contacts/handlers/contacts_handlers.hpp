@@ -1,0 +1,47 @@
+#pragma once
+// The contacts service's HTTP handlers: contact requests, contacts and blocks, and the internal
+// read of a user's relations. Each parses and validates its request, calls the domain rules and
+// the store, and answers.
+
+#include "domain/rules.hpp"
+#include "parley/events/outbox.hpp"
+#include "parley/service/service.hpp"
+#include "store/contacts_store.hpp"
+
+namespace parley::contacts {
+
+class ContactsHandlers {
+ public:
+  // REQUIRES: ctx, db and outbox outlive the handlers.
+  ContactsHandlers(service::Context& ctx, storage::Database& db, events::Outbox& outbox);
+  ContactsHandlers(const ContactsHandlers&) = delete;
+  ContactsHandlers& operator=(const ContactsHandlers&) = delete;
+
+  async::Task<http::Response> send_request(http::Request& request);     // POST /api/v1/contacts/requests
+  async::Task<http::Response> list_requests(http::Request& request);    // GET /api/v1/contacts/requests
+  async::Task<http::Response> accept_request(http::Request& request);   // POST …/requests/{id}/accept
+  async::Task<http::Response> decline_request(http::Request& request);  // POST …/requests/{id}/decline
+  async::Task<http::Response> cancel_request(http::Request& request);   // DELETE …/requests/{id}
+  async::Task<http::Response> list_contacts(http::Request& request);    // GET /api/v1/contacts
+  async::Task<http::Response> remove_contact(http::Request& request);   // DELETE /api/v1/contacts/{user_id}
+  async::Task<http::Response> list_blocks(http::Request& request);      // GET /api/v1/blocks
+  async::Task<http::Response> block(http::Request& request);            // PUT /api/v1/blocks/{user_id}
+  async::Task<http::Response> unblock(http::Request& request);          // DELETE /api/v1/blocks/{user_id}
+  // GET /internal/v1/users/{user_id}/contacts (service credential only): every list of the user,
+  // a page of each at a time.
+  async::Task<http::Response> internal_relations(http::Request& request);
+
+ private:
+  // Gives a pending request {id} the caller may act on the status; 404 when it is not pending.
+  async::Task<http::Response> close_request(http::Request& request, RequestAction action, std::string status);
+  // A page of the caller's contacts or blocks (store::list_contacts or store::list_blocks).
+  using ListEntries = std::vector<Entry> (*)(storage::Tx& tx, const std::string& user,
+                                             const std::string& after_username, int limit);
+  async::Task<http::Response> list_entries(http::Request& request, ListEntries list);
+
+  service::Context& ctx_;
+  storage::Database& db_;
+  events::Outbox& outbox_;
+};
+
+}  // namespace parley::contacts
