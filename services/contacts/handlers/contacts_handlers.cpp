@@ -182,17 +182,13 @@ async::Task<http::Response> ContactsHandlers::list_contacts(http::Request& reque
 }
 
 async::Task<http::Response> ContactsHandlers::remove_contact(http::Request& request) {
-  auto me = ctx_.verifier.authenticate(request).sub;
-  const std::string& other = request.param("user_id");
-  bool removed = false;
-  co_await db_.write([&](storage::Tx& tx) {
-    removed = store::remove_contact(tx, me, other);
+  co_return co_await undo_relation(request, "not a contact", [this](storage::Tx& tx, const std::string& me,
+                                                                    const std::string& other) {
+    bool removed = store::remove_contact(tx, me, other);
     if (removed)
       outbox_.add(tx, "contact.removed", {{"user_id", me}, {"contact_id", other}, {"reason", "removed"}});
+    return removed;
   });
-  if (!removed) throw Error::not_found("not a contact");
-  co_await service::publish_now(ctx_, outbox_);
-  co_return http::Response::no_content();
 }
 
 async::Task<http::Response> ContactsHandlers::list_blocks(http::Request& request) {
@@ -230,18 +226,24 @@ async::Task<http::Response> ContactsHandlers::block(http::Request& request) {
 }
 
 async::Task<http::Response> ContactsHandlers::unblock(http::Request& request) {
-  auto me = ctx_.verifier.authenticate(request).sub;
-  const std::string& other = request.param("user_id");
-  bool removed = false;
-  co_await db_.write([&](storage::Tx& tx) {
-    removed = store::remove_block(tx, me, other);
-    if (!removed) return;
+  co_return co_await undo_relation(request, "not blocked", [this](storage::Tx& tx, const std::string& me,
+                                                                  const std::string& other) {
+    if (!store::remove_block(tx, me, other)) return false;
     // What they asked while blocked was never delivered and never will be (as Signal and WhatsApp
     // drop what a blocked person sent): it goes, so that they can ask again and be seen.
     store::drop_hidden(tx, other, me, now());
     outbox_.add(tx, "block.removed", {{"blocker_id", me}, {"blocked_id", other}});
+    return true;
   });
-  if (!removed) throw Error::not_found("not blocked");
+}
+
+async::Task<http::Response> ContactsHandlers::undo_relation(http::Request& request, std::string not_found,
+                                                           Undo undo) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  const std::string& other = request.param("user_id");
+  bool undone = false;
+  co_await db_.write([&](storage::Tx& tx) { undone = undo(tx, me, other); });
+  if (!undone) throw Error::not_found(not_found);
   co_await service::publish_now(ctx_, outbox_);
   co_return http::Response::no_content();
 }

@@ -3,6 +3,10 @@
 // read of a user's relations. Each parses and validates its request, calls the domain rules and
 // the store, and answers.
 
+#include <functional>
+#include <string>
+#include <vector>
+
 #include "domain/rules.hpp"
 #include "parley/events/outbox.hpp"
 #include "parley/service/service.hpp"
@@ -38,6 +42,11 @@ class ContactsHandlers {
   using ListEntries = std::vector<Entry> (*)(storage::Tx& tx, const std::string& user,
                                              const std::string& after_username, int limit);
   async::Task<http::Response> list_entries(http::Request& request, ListEntries list);
+  // Undoes, in a write, a relation of the caller with the path's {user_id} (a contact, a block):
+  // undo returns false when there is none (then 404 not_found), else the events it added are
+  // published and the answer is 204.
+  using Undo = std::function<bool(storage::Tx& tx, const std::string& me, const std::string& other)>;
+  async::Task<http::Response> undo_relation(http::Request& request, std::string not_found, Undo undo);
 
   service::Context& ctx_;
   storage::Database& db_;
