@@ -21,17 +21,11 @@ namespace {
 
 std::string now() { return time::format_rfc3339(time::now()); }
 
-Role role_of(const RequestRow& r, const std::string& user) {
-  if (user == r.to_user) return Role::recipient;
-  if (user == r.from_user) return Role::sender;
-  return Role::stranger;
-}
-
 // Loads a request for an action by user, checking who may do what; throws 404/403.
 RequestRow load_for(storage::Tx& tx, const std::string& id, const std::string& user, RequestAction action) {
   auto row = store::request(tx, id);
   if (!row) throw Error::not_found("no such request");
-  check_request_action(action, role_of(*row, user), row->hidden);
+  check_request_action(action, role_in_request(user, row->from_user, row->to_user), row->hidden);
   return *row;
 }
 
