@@ -45,7 +45,8 @@ TEST(Query, MakesTheFirstRowOrNothingAndEveryRowInOrder) {
   };
   for (const auto& c : cases) {
     CannedTx tx(c.rows);
-    EXPECT_EQ(query_one(tx, "SELECT name, n FROM t WHERE id = ?", {std::string("x")}, name_of), c.one);
+    EXPECT_EQ(query_one(tx, "SELECT name, n FROM t WHERE id = ?", {std::string("x")}, name_of),
+              c.one);
     EXPECT_EQ(tx.sql, "SELECT name, n FROM t WHERE id = ?");
     ASSERT_EQ(tx.params.size(), 1u);
     EXPECT_EQ(std::get<std::string>(tx.params[0]), "x");

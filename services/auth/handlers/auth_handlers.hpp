@@ -16,13 +16,13 @@ namespace parley::auth {
 
 // The auth service's settings (read from the environment at start-up by from_env, in service.cpp).
 struct AuthOptions {
-  std::chrono::seconds access_ttl{900};         // PARLEY_ACCESS_TOKEN_TTL_S
-  std::chrono::hours refresh_ttl{24 * 30};      // PARLEY_REFRESH_TOKEN_TTL_DAYS
-  PasswordParams password;                      // PARLEY_ARGON2_MEMORY_KIB, PARLEY_ARGON2_OPS
-  std::size_t hash_threads = 2;                 // PARLEY_HASH_THREADS
-  GuessOptions guesses;                         // PARLEY_LOGIN_MAX_FAILURES (free failures)
-  int login_max_per_address = 100;              // PARLEY_LOGIN_MAX_PER_IP, per minute
-  int register_max_per_address = 100;           // PARLEY_REGISTER_MAX_PER_IP, per hour
+  std::chrono::seconds access_ttl{900};     // PARLEY_ACCESS_TOKEN_TTL_S
+  std::chrono::hours refresh_ttl{24 * 30};  // PARLEY_REFRESH_TOKEN_TTL_DAYS
+  PasswordParams password;                  // PARLEY_ARGON2_MEMORY_KIB, PARLEY_ARGON2_OPS
+  std::size_t hash_threads = 2;             // PARLEY_HASH_THREADS
+  GuessOptions guesses;                     // PARLEY_LOGIN_MAX_FAILURES (free failures)
+  int login_max_per_address = 100;          // PARLEY_LOGIN_MAX_PER_IP, per minute
+  int register_max_per_address = 100;       // PARLEY_REGISTER_MAX_PER_IP, per hour
   CookieSecure cookie_secure = CookieSecure::automatic;  // PARLEY_COOKIE_SECURE
   bool trust_proxy = false;  // PARLEY_TRUST_PROXY: believe X-Forwarded-Proto
   static AuthOptions from_env();
@@ -48,15 +48,19 @@ class AuthHandlers {
     hash_pool_.join();
   }
 
-  async::Task<http::Response> register_user(http::Request& request);    // POST /api/v1/auth/register
-  async::Task<http::Response> login(http::Request& request);            // POST /api/v1/auth/login
-  async::Task<http::Response> refresh(http::Request& request);          // POST /api/v1/auth/refresh
-  async::Task<http::Response> logout(http::Request& request);           // POST /api/v1/auth/logout
-  async::Task<http::Response> list_sessions(http::Request& request);    // GET /api/v1/auth/sessions
-  async::Task<http::Response> revoke_session(http::Request& request);   // DELETE …/sessions/{id}
-  async::Task<http::Response> change_password(http::Request& request);  // POST /api/v1/auth/password
-  async::Task<http::Response> delete_account(http::Request& request);   // DELETE /api/v1/auth/account
-  async::Task<http::Response> jwks(http::Request& request);             // GET /api/v1/auth/jwks
+  // POST /api/v1/auth/{register,login,refresh,logout}
+  async::Task<http::Response> register_user(http::Request& request);
+  async::Task<http::Response> login(http::Request& request);
+  async::Task<http::Response> refresh(http::Request& request);
+  async::Task<http::Response> logout(http::Request& request);
+  // GET /api/v1/auth/sessions, DELETE /api/v1/auth/sessions/{id}
+  async::Task<http::Response> list_sessions(http::Request& request);
+  async::Task<http::Response> revoke_session(http::Request& request);
+  // POST /api/v1/auth/password, DELETE /api/v1/auth/account
+  async::Task<http::Response> change_password(http::Request& request);
+  async::Task<http::Response> delete_account(http::Request& request);
+  // GET /api/v1/auth/jwks
+  async::Task<http::Response> jwks(http::Request& request);
   // internal (service credential only)
   // GET /internal/v1/users/{user_id}/account: the account and its sessions, live or revoked.
   async::Task<http::Response> internal_account(http::Request& request);
@@ -67,7 +71,8 @@ class AuthHandlers {
 
  private:
   // Starts a session for user inside tx and returns its first tokens.
-  TokenPair start_session(storage::Tx& tx, const std::string& user_id, const http::Request& request);
+  TokenPair start_session(storage::Tx& tx, const std::string& user_id,
+                          const http::Request& request);
   TokenPair rotate(storage::Tx& tx, const std::string& user_id, const std::string& session_id);
   // The token answer; without refresh_token for a browser, which gets it as a cookie.
   boost::json::object token_body(const TokenPair& tokens, bool with_refresh_token = true) const;

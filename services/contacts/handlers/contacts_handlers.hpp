@@ -21,23 +21,28 @@ class ContactsHandlers {
   ContactsHandlers(const ContactsHandlers&) = delete;
   ContactsHandlers& operator=(const ContactsHandlers&) = delete;
 
-  async::Task<http::Response> send_request(http::Request& request);     // POST /api/v1/contacts/requests
-  async::Task<http::Response> list_requests(http::Request& request);    // GET /api/v1/contacts/requests
-  async::Task<http::Response> accept_request(http::Request& request);   // POST …/requests/{id}/accept
-  async::Task<http::Response> decline_request(http::Request& request);  // POST …/requests/{id}/decline
-  async::Task<http::Response> cancel_request(http::Request& request);   // DELETE …/requests/{id}
-  async::Task<http::Response> list_contacts(http::Request& request);    // GET /api/v1/contacts
-  async::Task<http::Response> remove_contact(http::Request& request);   // DELETE /api/v1/contacts/{user_id}
-  async::Task<http::Response> list_blocks(http::Request& request);      // GET /api/v1/blocks
-  async::Task<http::Response> block(http::Request& request);            // PUT /api/v1/blocks/{user_id}
-  async::Task<http::Response> unblock(http::Request& request);          // DELETE /api/v1/blocks/{user_id}
+  // /api/v1/contacts/requests: POST (send), GET (list); …/{id}/accept, …/{id}/decline (POST);
+  // …/{id} (DELETE: cancel)
+  async::Task<http::Response> send_request(http::Request& request);
+  async::Task<http::Response> list_requests(http::Request& request);
+  async::Task<http::Response> accept_request(http::Request& request);
+  async::Task<http::Response> decline_request(http::Request& request);
+  async::Task<http::Response> cancel_request(http::Request& request);
+  // /api/v1/contacts: GET (list); /api/v1/contacts/{user_id}: DELETE (remove)
+  async::Task<http::Response> list_contacts(http::Request& request);
+  async::Task<http::Response> remove_contact(http::Request& request);
+  // /api/v1/blocks: GET (list); /api/v1/blocks/{user_id}: PUT (block), DELETE (unblock)
+  async::Task<http::Response> list_blocks(http::Request& request);
+  async::Task<http::Response> block(http::Request& request);
+  async::Task<http::Response> unblock(http::Request& request);
   // GET /internal/v1/users/{user_id}/contacts (service credential only): every list of the user,
   // a page of each at a time.
   async::Task<http::Response> internal_relations(http::Request& request);
 
  private:
   // Gives a pending request {id} the caller may act on the status; 404 when it is not pending.
-  async::Task<http::Response> close_request(http::Request& request, RequestAction action, std::string status);
+  async::Task<http::Response> close_request(http::Request& request, RequestAction action,
+                                            std::string status);
   // A page of the caller's contacts or blocks (store::list_contacts or store::list_blocks).
   using ListEntries = std::vector<Entry> (*)(storage::Tx& tx, const std::string& user,
                                              const std::string& after_username, int limit);
@@ -45,8 +50,10 @@ class ContactsHandlers {
   // Undoes, in a write, a relation of the caller with the path's {user_id} (a contact, a block):
   // undo returns false when there is none (then 404 not_found), else the events it added are
   // published and the answer is 204.
-  using Undo = std::function<bool(storage::Tx& tx, const std::string& me, const std::string& other)>;
-  async::Task<http::Response> undo_relation(http::Request& request, std::string not_found, Undo undo);
+  using Undo =
+      std::function<bool(storage::Tx& tx, const std::string& me, const std::string& other)>;
+  async::Task<http::Response> undo_relation(http::Request& request, std::string not_found,
+                                            Undo undo);
 
   service::Context& ctx_;
   storage::Database& db_;

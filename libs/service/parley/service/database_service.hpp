@@ -31,7 +31,8 @@ class DatabaseService : public Service {
   // Opens the database named for the service (ctx.open_database), applies migrations, and
   // registers the gauges of the database and the outbox (watch). Throws what opening or migrating
   // throws.
-  DatabaseService(Context& ctx, std::string name, const std::vector<storage::Migration>& migrations);
+  DatabaseService(Context& ctx, std::string name,
+                  const std::vector<storage::Migration>& migrations);
 
   Context& ctx_;
   std::unique_ptr<storage::Database> db_;  // never null
