@@ -40,7 +40,8 @@ class ContactsHandlers {
   async::Task<http::Response> internal_relations(http::Request& request);
 
  private:
-  // Gives a pending request {id} the caller may act on the status; 404 when it is not pending.
+  // Sets the status of the request {id} the caller may act on so (check_request_action); 404 when
+  // it is no longer pending.
   async::Task<http::Response> close_request(http::Request& request, RequestAction action,
                                             std::string status);
   // A page of the caller's contacts or blocks (store::list_contacts or store::list_blocks).
