@@ -48,19 +48,16 @@ class AuthHandlers {
     hash_pool_.join();
   }
 
-  // POST /api/v1/auth/{register,login,refresh,logout}
-  async::Task<http::Response> register_user(http::Request& request);
-  async::Task<http::Response> login(http::Request& request);
-  async::Task<http::Response> refresh(http::Request& request);
-  async::Task<http::Response> logout(http::Request& request);
-  // GET /api/v1/auth/sessions, DELETE /api/v1/auth/sessions/{id}
-  async::Task<http::Response> list_sessions(http::Request& request);
-  async::Task<http::Response> revoke_session(http::Request& request);
-  // POST /api/v1/auth/password, DELETE /api/v1/auth/account
-  async::Task<http::Response> change_password(http::Request& request);
-  async::Task<http::Response> delete_account(http::Request& request);
-  // GET /api/v1/auth/jwks
-  async::Task<http::Response> jwks(http::Request& request);
+  // Under /api/v1/auth/:
+  async::Task<http::Response> register_user(http::Request& request);    // POST register
+  async::Task<http::Response> login(http::Request& request);            // POST login
+  async::Task<http::Response> refresh(http::Request& request);          // POST refresh
+  async::Task<http::Response> logout(http::Request& request);           // POST logout
+  async::Task<http::Response> list_sessions(http::Request& request);    // GET sessions
+  async::Task<http::Response> revoke_session(http::Request& request);   // DELETE sessions/{id}
+  async::Task<http::Response> change_password(http::Request& request);  // POST password
+  async::Task<http::Response> delete_account(http::Request& request);   // DELETE account
+  async::Task<http::Response> jwks(http::Request& request);             // GET jwks
   // internal (service credential only)
   // GET /internal/v1/users/{user_id}/account: the account and its sessions, live or revoked.
   async::Task<http::Response> internal_account(http::Request& request);

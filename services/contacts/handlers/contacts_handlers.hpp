@@ -21,20 +21,17 @@ class ContactsHandlers {
   ContactsHandlers(const ContactsHandlers&) = delete;
   ContactsHandlers& operator=(const ContactsHandlers&) = delete;
 
-  // /api/v1/contacts/requests: POST (send), GET (list); …/{id}/accept, …/{id}/decline (POST);
-  // …/{id} (DELETE: cancel)
-  async::Task<http::Response> send_request(http::Request& request);
-  async::Task<http::Response> list_requests(http::Request& request);
-  async::Task<http::Response> accept_request(http::Request& request);
-  async::Task<http::Response> decline_request(http::Request& request);
-  async::Task<http::Response> cancel_request(http::Request& request);
-  // /api/v1/contacts: GET (list); /api/v1/contacts/{user_id}: DELETE (remove)
-  async::Task<http::Response> list_contacts(http::Request& request);
-  async::Task<http::Response> remove_contact(http::Request& request);
-  // /api/v1/blocks: GET (list); /api/v1/blocks/{user_id}: PUT (block), DELETE (unblock)
-  async::Task<http::Response> list_blocks(http::Request& request);
-  async::Task<http::Response> block(http::Request& request);
-  async::Task<http::Response> unblock(http::Request& request);
+  // Under /api/v1/:
+  async::Task<http::Response> send_request(http::Request& request);     // POST contacts/requests
+  async::Task<http::Response> list_requests(http::Request& request);    // GET contacts/requests
+  async::Task<http::Response> accept_request(http::Request& request);   // POST …/{id}/accept
+  async::Task<http::Response> decline_request(http::Request& request);  // POST …/{id}/decline
+  async::Task<http::Response> cancel_request(http::Request& request);   // DELETE …/requests/{id}
+  async::Task<http::Response> list_contacts(http::Request& request);    // GET contacts
+  async::Task<http::Response> remove_contact(http::Request& request);   // DELETE contacts/{user_id}
+  async::Task<http::Response> list_blocks(http::Request& request);      // GET blocks
+  async::Task<http::Response> block(http::Request& request);            // PUT blocks/{user_id}
+  async::Task<http::Response> unblock(http::Request& request);          // DELETE blocks/{user_id}
   // GET /internal/v1/users/{user_id}/contacts (service credential only): every list of the user,
   // a page of each at a time.
   async::Task<http::Response> internal_relations(http::Request& request);

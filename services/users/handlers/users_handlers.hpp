@@ -15,10 +15,11 @@ class UsersHandlers {
   UsersHandlers(const UsersHandlers&) = delete;
   UsersHandlers& operator=(const UsersHandlers&) = delete;
 
-  async::Task<http::Response> get_me(http::Request& request);    // GET /api/v1/users/me
-  async::Task<http::Response> patch_me(http::Request& request);  // PATCH /api/v1/users/me
-  async::Task<http::Response> get_user(http::Request& request);  // GET /api/v1/users/{id}
-  async::Task<http::Response> search(http::Request& request);    // GET /api/v1/users?query=
+  // Under /api/v1/users:
+  async::Task<http::Response> get_me(http::Request& request);    // GET /me
+  async::Task<http::Response> patch_me(http::Request& request);  // PATCH /me
+  async::Task<http::Response> get_user(http::Request& request);  // GET /{id}
+  async::Task<http::Response> search(http::Request& request);    // GET ?query=
   // GET /internal/v1/users/{user_id}/profile (service credential only): the whole profile,
   // dm_policy included.
   async::Task<http::Response> internal_profile(http::Request& request);
