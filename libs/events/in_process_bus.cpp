@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "parley/core/log.hpp"
+#include "parley/events/catalog.hpp"
 #include "parley/http/metrics.hpp"
 #include "parley/storage/database.hpp"
 
@@ -10,8 +11,22 @@ namespace parley::events {
 
 InProcessBus::InProcessBus(Options options, http::Metrics* metrics) : options_(options) {
   if (metrics)
-    dead_letter_counter_ = &metrics->counter("parley_events_dead_lettered_total",
-                                             "Events a consumer failed to handle after every retry.");
+    dead_letter_counter_ = &metrics->counter(
+        "parley_events_dead_lettered_total",
+        "Events a consumer gave up on: malformed (at once), or failing after every retry.");
+}
+
+std::vector<InProcessBus::DeadLetter> InProcessBus::dead_letters() const {
+  std::lock_guard lock(mutex_);
+  return {dead_letters_.begin(), dead_letters_.end()};
+}
+
+void InProcessBus::dead_letter(const Subscription& s, const Event& event, const std::string& error) {
+  ++dead_lettered_;
+  if (dead_letter_counter_) dead_letter_counter_->fetch_add(1);
+  std::lock_guard lock(mutex_);
+  dead_letters_.push_back(DeadLetter{s.consumer, event, error});
+  while (dead_letters_.size() > options_.dead_letters_kept) dead_letters_.pop_front();
 }
 
 void InProcessBus::subscribe(std::string consumer, std::vector<std::string> patterns,
@@ -45,14 +60,23 @@ void InProcessBus::publish(const Event& event) {
         log::warn("event handler's database is away; the event stays in the outbox",
                   {{"consumer", s->consumer}, {"event_id", event.id}, {"error", e.what()}});
         throw;
+      } catch (const MalformedEvent& e) {
+        // Not the handler's fault and not transient: retrying cannot fix it, and nothing of it
+        // was applied (consumers parse before they write).
+        log::error("malformed event dead-lettered", {{"consumer", s->consumer},
+                                                     {"event_id", event.id},
+                                                     {"type", event.type},
+                                                     {"field", e.field()},
+                                                     {"error", e.what()}});
+        dead_letter(*s, event, e.what());
+        break;
       } catch (const std::exception& e) {
         if (attempt >= options_.max_attempts) {
-          ++dead_lettered_;
-          if (dead_letter_counter_) dead_letter_counter_->fetch_add(1);
           log::error("event dead-lettered", {{"consumer", s->consumer},
                                              {"event_id", event.id},
                                              {"type", event.type},
                                              {"error", e.what()}});
+          dead_letter(*s, event, e.what());
           break;
         }
         log::warn("event handler failed; retrying", {{"consumer", s->consumer},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
@@ -25,8 +26,13 @@ Outbox::Outbox(storage::Database& db, EventBus& bus, std::string producer, Optio
 
 Outbox::~Outbox() { stop(); }
 
-Event Outbox::add(storage::Tx& tx, std::string type, boost::json::object data) {
-  Event event = Event::make(std::move(type), producer_, std::move(data));
+void Outbox::check_producer(std::string_view type, std::string_view producer) const {
+  if (producer != producer_)
+    throw std::logic_error("the " + producer_ + " service's outbox cannot publish " +
+                           std::string(type) + ", an event of " + std::string(producer));
+}
+
+Event Outbox::add_event(storage::Tx& tx, Event event) {
   tx.exec("INSERT INTO outbox (id, type, payload) VALUES (?, ?, ?)",
           {event.id, event.type, event.to_json()});
   tx.after_commit([this] {
@@ -36,7 +42,7 @@ Event Outbox::add(storage::Tx& tx, std::string type, boost::json::object data) {
   return event;
 }
 
-void Outbox::add_all(storage::Tx& tx, std::vector<std::pair<std::string, boost::json::object>> events) {
+void Outbox::add_events(storage::Tx& tx, std::vector<Event> events) {
   if (events.empty()) return;
   constexpr std::size_t kPerStatement = 64;
   for (std::size_t from = 0; from < events.size(); from += kPerStatement) {
@@ -44,7 +50,7 @@ void Outbox::add_all(storage::Tx& tx, std::vector<std::pair<std::string, boost::
     std::string sql = "INSERT INTO outbox (id, type, payload) VALUES ";
     std::vector<storage::Value> params;
     for (std::size_t i = from; i < to; ++i) {
-      Event event = Event::make(std::move(events[i].first), producer_, std::move(events[i].second));
+      const Event& event = events[i];
       sql += i == from ? "(?, ?, ?)" : ", (?, ?, ?)";
       params.emplace_back(event.id);
       params.emplace_back(event.type);

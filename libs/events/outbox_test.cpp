@@ -12,6 +12,35 @@
 namespace parley::events {
 namespace {
 
+// Event types of these tests only: the outbox takes the catalog's types, and those a test
+// declares for itself (kTestOnly).
+struct ThingCreated {
+  static constexpr std::string_view kType = "thing.created";
+  static constexpr std::string_view kProducer = "test";
+  static constexpr int kVersion = 1;
+  static constexpr bool kTestOnly = true;
+  std::int64_t n = 0;
+};
+BOOST_DESCRIBE_STRUCT(ThingCreated, (), (n))
+
+#define PARLEY_EMPTY_TEST_EVENT(Name, type)             \
+  struct Name {                                          \
+    static constexpr std::string_view kType = type;      \
+    static constexpr std::string_view kProducer = "test"; \
+    static constexpr int kVersion = 1;                   \
+    static constexpr bool kTestOnly = true;              \
+  };                                                     \
+  BOOST_DESCRIBE_STRUCT(Name, (), ())
+PARLEY_EMPTY_TEST_EVENT(RolledBack, "rolled.back");
+PARLEY_EMPTY_TEST_EVENT(Committed, "committed");
+PARLEY_EMPTY_TEST_EVENT(WhileDown, "while.down");
+PARLEY_EMPTY_TEST_EVENT(After, "after");
+PARLEY_EMPTY_TEST_EVENT(First, "first");
+PARLEY_EMPTY_TEST_EVENT(Second, "second");
+PARLEY_EMPTY_TEST_EVENT(Poison, "poison");
+PARLEY_EMPTY_TEST_EVENT(Late, "late");
+#undef PARLEY_EMPTY_TEST_EVENT
+
 std::string temp_db(const char* name) {
   auto dir = std::filesystem::temp_directory_path() / ("parley-outbox-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
@@ -36,8 +65,8 @@ TEST(Outbox, CrashBeforeRelayLosesNothing) {
     Outbox outbox(*db, bus, "test");
     db->write_sync([&](storage::Tx& tx) {
       tx.exec("INSERT INTO counters (name, value) VALUES ('a', 1)");
-      outbox.add(tx, "thing.created", {{"n", 1}});
-      outbox.add(tx, "thing.created", {{"n", 2}});
+      outbox.add(tx, ThingCreated{1});
+      outbox.add(tx, ThingCreated{2});
     });
     EXPECT_EQ(outbox.pending(), 2);
   }
@@ -62,11 +91,11 @@ TEST(Outbox, RelayWakesAfterCommitAndNotOnRollback) {
   Outbox outbox(*db, bus, "test", {.poll_interval = std::chrono::hours(1)});
   outbox.start();
   EXPECT_THROW(db->write_sync([&](storage::Tx& tx) {
-                 outbox.add(tx, "rolled.back", {});
+                 outbox.add(tx, RolledBack{});
                  throw std::runtime_error("abort");
                }),
                std::runtime_error);
-  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, "committed", {}); });
+  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, Committed{}); });
   for (int i = 0; i < 200 && received == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   outbox.stop();
   EXPECT_EQ(received, 1);  // woken by the commit, long before the one-hour poll
@@ -102,7 +131,7 @@ TEST(Outbox, TryFlushNeverThrowsAndKeepsTheEventsWhileTheBusIsDown) {
   FlakyBus bus;
   Outbox outbox(*db, bus, "test");
   bus.down = true;
-  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, "while.down", {}); });
+  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, WhileDown{}); });
   EXPECT_NO_THROW(outbox.try_flush());  // a committed change is not reported as a failure
   EXPECT_EQ(bus.attempts, 1);
   EXPECT_EQ(outbox.pending(), 1);
@@ -111,7 +140,7 @@ TEST(Outbox, TryFlushNeverThrowsAndKeepsTheEventsWhileTheBusIsDown) {
   bus.down = false;
   outbox.flush();  // what the relay thread does on its next round
   EXPECT_EQ(bus.published, (std::vector<std::string>{"while.down"}));
-  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, "after", {}); });
+  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, After{}); });
   outbox.try_flush();  // healthy again: published before the caller answers
   EXPECT_EQ(bus.published.back(), "after");
   EXPECT_EQ(outbox.pending(), 0);
@@ -126,10 +155,10 @@ TEST(Outbox, WhenTheBusRefusesAnEventTheOnesBeforeItAreStillRelayed) {
   bus.refused = "poison";
   Outbox outbox(*db, bus, "test");
   db->write_sync([&](storage::Tx& tx) {
-    outbox.add(tx, "first", {});
-    outbox.add(tx, "second", {});
-    outbox.add(tx, "poison", {});
-    outbox.add(tx, "after", {});
+    outbox.add(tx, First{});
+    outbox.add(tx, Second{});
+    outbox.add(tx, Poison{});
+    outbox.add(tx, After{});
   });
   EXPECT_THROW(outbox.flush(), std::runtime_error);
   EXPECT_EQ(outbox.pending(), 2);  // poison and what follows it
@@ -151,13 +180,13 @@ TEST(Outbox, ARowCommittedBelowTheRelayedOnesIsPublishedNotDeleted) {
   FlakyBus bus;
   Outbox outbox(*db, bus, "test");
   db->write_sync([&](storage::Tx& tx) {
-    outbox.add(tx, "first", {});
-    outbox.add(tx, "second", {});
+    outbox.add(tx, First{});
+    outbox.add(tx, Second{});
     tx.exec("UPDATE outbox SET seq = seq + 10");
   });
   bus.on_first_publish = [&] {  // the other replica's row, with a lower seq, commits now
     db->write_sync([&](storage::Tx& tx) {
-      outbox.add(tx, "late", {});
+      outbox.add(tx, Late{});
       tx.exec("UPDATE outbox SET seq = 5 WHERE type = 'late'");
     });
   };
@@ -228,7 +257,7 @@ TEST(InProcessBus, AConsumerWhoseDatabaseIsAwayGetsTheEventOnceItIsBack) {
     ++away_handled;
   });
   Outbox outbox(*db, bus, "test");
-  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, "thing.created", {{"n", 1}}); });
+  db->write_sync([&](storage::Tx& tx) { outbox.add(tx, ThingCreated{1}); });
   for (int i = 0; i < 5; ++i) {
     EXPECT_THROW(outbox.flush(), storage::ConnectionLost);  // what the relay thread does each round
     EXPECT_EQ(outbox.pending(), 1);
@@ -283,6 +312,30 @@ TEST(EventEnvelope, RoundTripsAndMatchesPatterns) {
   EXPECT_FALSE(matches("user.*", "users.registered"));
   EXPECT_FALSE(matches("user.*", "user"));
   EXPECT_TRUE(matches("#", "anything"));
+}
+
+TEST(Outbox, RecordsTypedEventsInTheirEnvelopeAndOnlyItsOwnServices) {
+  auto db = storage::open_sqlite({.path = temp_db("typed.db"), .synchronous_full = false});
+  db->migrate(schema());
+  InProcessBus bus({});
+  std::vector<Event> received;
+  bus.subscribe("c", {"#"}, [&](const Event& e) { received.push_back(e); });
+  Outbox outbox(*db, bus, "contacts");
+  db->write_sync([&](storage::Tx& tx) {
+    outbox.add(tx, BlockAdded{"alice", "bob"});
+    outbox.add_all(tx, std::vector<ContactRemoved>{{"alice", "bob", "blocked"}, {"alice", "carol", "removed"}});
+    // Another service's event: a programming error, refused before anything is recorded.
+    EXPECT_THROW(outbox.add(tx, UserDeleted{"u1", "alice"}), std::logic_error);
+    EXPECT_THROW(outbox.add_all(tx, std::vector<ThingCreated>{{1}}), std::logic_error);
+  });
+  outbox.flush();
+  ASSERT_EQ(received.size(), 3u);
+  EXPECT_EQ(received[0].type, "block.added");
+  EXPECT_EQ(received[0].producer, "contacts");
+  EXPECT_EQ(received[0].version, BlockAdded::kVersion);
+  EXPECT_EQ(parse<BlockAdded>(received[0]).blocked_id, "bob");
+  EXPECT_EQ(parse<ContactRemoved>(received[1]).contact_id, "bob");
+  EXPECT_EQ(parse<ContactRemoved>(received[2]).reason, "removed");
 }
 
 }  // namespace

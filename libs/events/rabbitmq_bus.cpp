@@ -10,6 +10,7 @@
 
 #include "parley/core/log.hpp"
 #include "parley/core/thread_name.hpp"
+#include "parley/events/catalog.hpp"
 #include "parley/http/metrics.hpp"
 #include "parley/storage/database.hpp"
 
@@ -154,8 +155,9 @@ struct RabbitBus::Consumer {
 
 RabbitBus::RabbitBus(RabbitOptions options, http::Metrics* metrics) : options_(std::move(options)) {
   if (metrics) {
-    dead_letter_counter_ = &metrics->counter("parley_events_dead_lettered_total",
-                                             "Events a consumer failed to handle after every retry.");
+    dead_letter_counter_ = &metrics->counter(
+        "parley_events_dead_lettered_total",
+        "Events a consumer gave up on: malformed (at once), or failing after every retry.");
     const char* help =
         "Connections to RabbitMQ found broken (missed heartbeats, a closed socket, an error) and "
         "rebuilt.";
@@ -427,11 +429,13 @@ void RabbitBus::consume(Consumer& c) {
         bool handled = false;
         bool abandoned = false;  // stopping before the handler succeeded
         std::string error;
+        std::string field;  // of a malformed event
         Event event;
         try {
           event = Event::from_json(body);
         } catch (const std::exception& e) {
           error = std::string("malformed event: ") + e.what();
+          field = "envelope";
         }
         int failures = 0;
         auto wait = options_.retry_backoff;
@@ -452,6 +456,10 @@ void RabbitBus::consume(Consumer& c) {
                                                                     {"error", e.what()}});
             pause(away_wait, &link);
             away_wait = std::min(away_wait * 2, options_.max_retry_backoff);
+          } catch (const MalformedEvent& e) {
+            // Retrying cannot fix it, and the consumer applied none of it: dead-lettered at once.
+            error = e.what();
+            field = e.field();
           } catch (const std::exception& e) {
             if (stopping_) {  // left unacknowledged rather than using up its tries: delivered again
               abandoned = true;
@@ -469,9 +477,13 @@ void RabbitBus::consume(Consumer& c) {
         if (handled) {
           if (amqp_basic_ack(link.conn, 1, tag, 0) != AMQP_STATUS_OK) link.fail("ack");
         } else {
-          // Poison: to the consumer's dead-letter queue, where an operator can look at it.
+          // Poison: to the consumer's dead-letter queue, where an operator can look at it (a
+          // transient queue has none: the event is dropped, after this log line).
           if (dead_letter_counter_) dead_letter_counter_->fetch_add(1);
-          log::error("event dead-lettered", {{"queue", queue}, {"event_id", event.id}, {"type", event.type}, {"error", error}});
+          boost::json::object fields{{"queue", queue}, {"event_id", event.id}, {"type", event.type}, {"error", error}};
+          if (!field.empty()) fields["field"] = field;
+          else fields["attempts"] = failures;
+          log::error(field.empty() ? "event dead-lettered" : "malformed event dead-lettered", std::move(fields));
           if (amqp_basic_nack(link.conn, 1, tag, 0, 0) != AMQP_STATUS_OK) link.fail("nack");
         }
       }

@@ -3,14 +3,19 @@
 
 #include "parley/events/rabbitmq_bus.hpp"
 
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 
+#include "parley/events/dispatcher.hpp"
 #include "parley/events/outbox.hpp"
 #include "parley/http/metrics.hpp"
 #include "parley/storage/sqlite_database.hpp"
@@ -19,6 +24,71 @@ namespace parley::events {
 namespace {
 
 using namespace std::chrono_literals;
+
+// Event types of these tests only (the outbox and dispatchers take catalog types, and those a
+// test declares for itself). Their names are fixed: the queues that receive them are removed at
+// the end of each test (Operator), so that no earlier run's queue collects them.
+struct RelayedThing {
+  static constexpr std::string_view kType = "rabbit_test.relayed";
+  static constexpr std::string_view kProducer = "test";
+  static constexpr int kVersion = 1;
+  static constexpr bool kTestOnly = true;
+  std::int64_t n = 0;
+};
+BOOST_DESCRIBE_STRUCT(RelayedThing, (), (n))
+struct DispatchedThing {
+  static constexpr std::string_view kType = "rabbit_test.dispatched";
+  static constexpr std::string_view kProducer = "test";
+  static constexpr int kVersion = 1;
+  static constexpr bool kTestOnly = true;
+  std::int64_t n = 0;
+};
+BOOST_DESCRIBE_STRUCT(DispatchedThing, (), (n))
+
+// A connection of the test's own, to look at queues as an operator would.
+class Operator {
+ public:
+  Operator() : conn_(amqp_new_connection()) {
+    amqp_socket_t* socket = amqp_tcp_socket_new(conn_);
+    if (!socket || amqp_socket_open(socket, "127.0.0.1", PARLEY_TEST_AMQP_PORT) != AMQP_STATUS_OK)
+      throw std::runtime_error("operator: cannot connect");
+    check(amqp_login(conn_, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest"));
+    amqp_channel_open(conn_, 1);
+    check(amqp_get_rpc_reply(conn_));
+  }
+  ~Operator() {
+    amqp_channel_close(conn_, 1, AMQP_REPLY_SUCCESS);
+    amqp_connection_close(conn_, AMQP_REPLY_SUCCESS);
+    amqp_destroy_connection(conn_);
+  }
+  Operator(const Operator&) = delete;
+  Operator& operator=(const Operator&) = delete;
+
+  // Takes every message from queue; returns their message ids.
+  std::vector<std::string> take(const std::string& queue) {
+    std::vector<std::string> ids;
+    for (;;) {
+      amqp_rpc_reply_t r = amqp_basic_get(conn_, 1, amqp_cstring_bytes(queue.c_str()), 1);
+      check(r);
+      if (r.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) return ids;
+      amqp_message_t message;
+      check(amqp_read_message(conn_, 1, &message, 0));
+      ids.emplace_back(static_cast<char*>(message.properties.message_id.bytes),
+                       message.properties.message_id.len);
+      amqp_destroy_message(&message);
+    }
+  }
+  void remove(const std::string& queue) {
+    amqp_queue_delete(conn_, 1, amqp_cstring_bytes(queue.c_str()), 0, 0);
+    check(amqp_get_rpc_reply(conn_));
+  }
+
+ private:
+  static void check(const amqp_rpc_reply_t& r) {
+    if (r.reply_type != AMQP_RESPONSE_NORMAL) throw std::runtime_error("operator: AMQP error");
+  }
+  amqp_connection_state_t conn_;
+};
 
 RabbitOptions options() {
   RabbitOptions o;
@@ -248,7 +318,7 @@ TEST(RabbitBus, OutboxKeepsEventsWhileTheBrokerIsDownAndRelaysThemAfter) {
   std::string consumer = unique("relay");
   RabbitBus bus(options());
   Inbox inbox;
-  bus.subscribe(consumer, {t + ".*"}, inbox.handler());
+  bus.subscribe(consumer, {t + ".*", std::string(RelayedThing::kType)}, inbox.handler());
   bus.start();
   publish_when_bound(bus, Event::make(t + ".probe", "test", {}), inbox, 0);
 
@@ -256,7 +326,7 @@ TEST(RabbitBus, OutboxKeepsEventsWhileTheBrokerIsDownAndRelaysThemAfter) {
   Outbox outbox(*db, bus, "test", {.poll_interval = 200ms, .retry_backoff = 200ms});
   outbox.start();
   for (int i = 0; i < 10; ++i)
-    db->write_sync([&](storage::Tx& tx) { outbox.add(tx, t + ".created", {{"n", i}}); });
+    db->write_sync([&](storage::Tx& tx) { outbox.add(tx, RelayedThing{i}); });
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(outbox.pending(), 10) << "nothing can leave while the broker is down, and nothing is dropped";
   EXPECT_FALSE(bus.connected()) << "readiness shows the broker is away";
@@ -269,6 +339,65 @@ TEST(RabbitBus, OutboxKeepsEventsWhileTheBrokerIsDownAndRelaysThemAfter) {
   outbox.stop();
   EXPECT_EQ(outbox.pending(), 0);
   bus.stop();
+  Operator().remove("parley." + consumer);
+}
+
+// A consumer through a Dispatcher: an event missing nothing is applied; a malformed one is parsed
+// before any transaction, handed to the handler once (no retries: they cannot fix it), and goes
+// to the consumer's dead-letter queue, counted, without any of its effect.
+TEST(RabbitBus, ADispatchedMalformedEventIsDeadLetteredAtOnceWithoutItsEffect) {
+  auto dir = std::filesystem::temp_directory_path() / unique("dispatch");
+  std::filesystem::create_directories(dir);
+  auto db = storage::open_sqlite({.path = (dir / "c.db").string(), .synchronous_full = false});
+  db->migrate({{1, "CREATE TABLE applied (n INTEGER NOT NULL);\n" + outbox_inbox_schema(storage::Dialect::sqlite), ""}});
+  auto applied = [&] {
+    std::vector<std::int64_t> n;
+    db->read_sync([&](storage::Tx& tx) {
+      for (const auto& row : tx.query("SELECT n FROM applied ORDER BY n")) n.push_back(row.integer(0));
+    });
+    return n;
+  };
+  http::Metrics metrics;
+  RabbitBus bus(options(), &metrics);
+  Dispatcher d;
+  d.on<DispatchedThing>([](storage::Tx& tx, const DispatchedThing& e) {
+    tx.exec("INSERT INTO applied (n) VALUES (?)", {e.n});
+  });
+  DurableConsumer row{unique("dispatch"), {std::string(DispatchedThing::kType)}};
+  std::mutex mutex;
+  std::map<std::string, int> deliveries;  // by event id
+  Inbox seen;
+  auto handle = d.handler(*db);
+  auto record = seen.handler();
+  bus.subscribe(row.name, row.patterns, [&](const Event& e) {
+    {
+      std::lock_guard lock(mutex);
+      ++deliveries[e.id];
+    }
+    record(e);
+    handle(e);
+  });
+  bus.start();
+  publish_when_bound(bus, make_event(DispatchedThing{1}), seen, 0);
+  Event malformed = Event::make(std::string(DispatchedThing::kType), "test", {{"n", "two"}});
+  bus.publish(malformed);
+  bus.publish(make_event(DispatchedThing{3}));
+  for (int i = 0; i < 300 && (applied().empty() || applied().back() != 3); ++i) std::this_thread::sleep_for(50ms);
+  bus.stop();
+
+  auto done = applied();
+  ASSERT_FALSE(done.empty());
+  EXPECT_EQ(done.back(), 3) << "the consumer went on after it";
+  EXPECT_EQ(std::count(done.begin(), done.end(), 2), 0);
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(deliveries[malformed.id], 1) << "handed over once, not retried";
+  }
+  EXPECT_EQ(metrics.counter("parley_events_dead_lettered_total", "").load(), 1u);
+  Operator op;
+  EXPECT_EQ(op.take("parley." + row.name + ".dead"), std::vector<std::string>{malformed.id});
+  op.remove("parley." + row.name);
+  op.remove("parley." + row.name + ".dead");
 }
 
 // A fresh install starts its services in parallel: a producer may publish before a consumer has

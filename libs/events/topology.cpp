@@ -2,15 +2,24 @@
 
 #include <stdexcept>
 
+#include "parley/events/catalog.hpp"
+
 namespace parley::events {
+
+namespace {
+// The routing keys of catalog types.
+template <EventType... E>
+std::vector<std::string> types() {
+  return {std::string(E::kType)...};
+}
+}  // namespace
 
 const std::vector<DurableConsumer>& durable_consumers() {
   static const std::vector<DurableConsumer> table{
-      {"users", {"user.registered", "user.deleted"}},
-      {"contacts", {"user.registered", "user.profile_updated", "user.deleted"}},
-      {"messages",
-       {"user.registered", "user.profile_updated", "user.deleted", "contact.accepted",
-        "contact.removed", "block.added", "block.removed"}},
+      {"users", types<UserRegistered, UserDeleted>()},
+      {"contacts", types<UserRegistered, UserProfileUpdated, UserDeleted>()},
+      {"messages", types<UserRegistered, UserProfileUpdated, UserDeleted, ContactAccepted,
+                         ContactRemoved, BlockAdded, BlockRemoved>()},
   };
   return table;
 }

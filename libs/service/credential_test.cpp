@@ -116,6 +116,30 @@ TEST(InternalRoute, AnswersUnauthenticatedBeforeTheHandlerRuns) {
   EXPECT_THROW(add_internal_route(router, credential, "GET", "/api/v1/open", {}), std::logic_error);
 }
 
+// A service's route table: its public routes open to anyone, its /internal/ ones guarded.
+class PingHandlers {
+ public:
+  async::Task<http::Response> ping(http::Request&) { co_return http::Response::text(200, "pong"); }
+};
+
+TEST(InternalRoute, ARouteTableGuardsItsInternalRoutesOnly) {
+  crypto::init();
+  ServiceCredential credential(kSecret);
+  http::Metrics metrics;
+  http::Router router(metrics);
+  PingHandlers handlers;
+  add_routes(router, credential, handlers,
+             {{"GET", "/api/v1/ping", &PingHandlers::ping}, {"GET", "/internal/v1/ping", &PingHandlers::ping}});
+
+  auto open = with_authorization("");
+  open.path = "/api/v1/ping";
+  EXPECT_EQ(async::run_blocking(router.dispatch(open)).status, 200);
+  auto refused = with_authorization("");
+  EXPECT_EQ(async::run_blocking(router.dispatch(refused)).status, 401);
+  auto allowed = with_authorization("Service " + kSecret);
+  EXPECT_EQ(async::run_blocking(router.dispatch(allowed)).status, 200);
+}
+
 TEST_F(TokenFileTest, CreatesAMissingFileWithMode0600AndReadsItBack) {
   std::string first = load_or_create_service_token(path());
   EXPECT_EQ(first.size(), 43u);  // 32 bytes, base64url without padding

@@ -4,6 +4,7 @@
 #include "parley/core/crypto.hpp"
 #include "parley/core/error.hpp"
 #include "parley/core/time.hpp"
+#include "parley/events/dispatcher.hpp"
 #include "parley/service/service.hpp"
 
 namespace parley::service {
@@ -52,20 +53,17 @@ void add_internal_route(http::Router& router, const ServiceCredential& credentia
 
 void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer,
                            std::function<void()> on_bound) {
-  bus.subscribe_transient(
-      std::move(consumer), {"session.revoked", "user.deleted"},
-      [&verifier](const events::Event& e) {
-        // Tokens live at most kMaxAccessTokenLifetime and pass until their exp plus the leeway; no
-        // need to remember longer, and no less will do.
-        auto until = time::now() + verifier.revocation_horizon();
-        if (e.type == "session.revoked") {
-          if (auto sid = e.data.if_contains("session_id"); sid && sid->is_string())
-            verifier.revoke_session(std::string(sid->as_string()), until);
-        } else if (auto uid = e.data.if_contains("user_id"); uid && uid->is_string()) {
-          verifier.revoke_user(std::string(uid->as_string()), until);
-        }
-      },
-      std::move(on_bound));
+  // Tokens live at most kMaxAccessTokenLifetime and pass until their exp plus the leeway; no need
+  // to remember longer, and no less will do.
+  auto until = [&verifier] { return time::now() + verifier.revocation_horizon(); };
+  events::TransientDispatcher()
+      .on<events::SessionRevoked>([&verifier, until](const events::SessionRevoked& e) {
+        verifier.revoke_session(e.session_id, until());
+      })
+      .on<events::UserDeleted>([&verifier, until](const events::UserDeleted& e) {
+        verifier.revoke_user(e.user_id, until());
+      })
+      .subscribe(bus, std::move(consumer), std::move(on_bound));
 }
 
 async::Task<void> publish_now(Context& ctx, events::Outbox& outbox) {

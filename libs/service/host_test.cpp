@@ -5,6 +5,7 @@
 #include "parley/async/run_blocking.hpp"
 #include "parley/core/crypto.hpp"
 #include "parley/core/error.hpp"
+#include "parley/service/database_service.hpp"
 #include "parley/service/service.hpp"
 
 namespace parley::service {
@@ -14,6 +15,7 @@ namespace {
 class FakeDatabase final : public storage::Database {
  public:
   bool away = false;
+  std::vector<int> migrated;  // the versions migrate() was given
   // storage::Database
   storage::Dialect dialect() const override { return storage::Dialect::mysql; }
   async::Task<void> write(std::function<void(storage::Tx&)>) override { co_return; }
@@ -24,7 +26,9 @@ class FakeDatabase final : public storage::Database {
   void write_sync(std::function<void(storage::Tx&)>) override {}
   void read_sync(std::function<void(storage::Tx&)>) override {}
   std::size_t queued_writes() const override { return 0; }
-  void migrate(const std::vector<storage::Migration>&) override {}
+  void migrate(const std::vector<storage::Migration>& migrations) override {
+    for (const auto& m : migrations) migrated.push_back(m.version);
+  }
 };
 
 class FakeBus final : public events::EventBus {
@@ -82,6 +86,44 @@ TEST(Readyz, Is503WhileADatabaseOrTheBrokerIsAwayAnd200AfterWithoutARestart) {
 
   bus.up = true;
   EXPECT_EQ(readyz(router).status, 200);
+}
+
+class Notes final : public DatabaseService {
+ public:
+  explicit Notes(Context& ctx) : DatabaseService(ctx, "notes", {{1, "", ""}, {2, "", ""}}) {}
+  void add_routes(http::Router&) override {}
+  storage::Database& db() { return *db_; }
+};
+
+TEST(DatabaseService, OpensTheDatabaseNamedForTheServiceMigratesItAndWatchesItAndItsOutbox) {
+  crypto::init();
+  http::Metrics metrics;
+  FakeBus bus;
+  token::Verifier verifier({});
+  ServiceCredential credential("0123456789abcdef-the-shared-secret");
+  async::WorkerPool blocking({.name = "blocking", .threads = 1});
+  std::vector<std::string> opened;
+  FakeDatabase* database = nullptr;
+  Context ctx{.data_dir = "",
+              .bus = bus,
+              .verifier = verifier,
+              .service_credential = credential,
+              .metrics = metrics,
+              .blocking = blocking,
+              .open_database = [&](const std::string& service) {
+                opened.push_back(service);
+                auto db = std::make_unique<FakeDatabase>();
+                database = db.get();
+                return db;
+              }};
+  Notes notes(ctx);
+  EXPECT_EQ(notes.name(), "notes");
+  EXPECT_EQ(opened, std::vector<std::string>{"notes"});
+  EXPECT_EQ(&notes.db(), database);
+  EXPECT_EQ(database->migrated, (std::vector<int>{1, 2}));
+  std::string rendered = metrics.render();
+  EXPECT_NE(rendered.find(R"(parley_db_write_queue{service="notes"})"), std::string::npos) << rendered;
+  EXPECT_NE(rendered.find(R"(parley_outbox_depth{service="notes"})"), std::string::npos) << rendered;
 }
 
 // Issue #14, finding 8: with the longest access-token lifetime, a revoked token must stay refused

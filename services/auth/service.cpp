@@ -1,3 +1,6 @@
+// The auth service wired: its settings, its database and outbox, its signing key, its handlers and
+// their routes.
+
 #include "service.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -36,6 +39,14 @@ AuthOptions AuthOptions::from_env() {
   return o;
 }
 
+AuthService::AuthService(service::Context& ctx, const AuthOptions& options)
+    : DatabaseService(ctx, "auth", auth_migrations()),
+      key_(token::SigningKey::load_or_create(ctx.data_dir + "/auth-signing-key.json")),
+      handlers_(ctx, *db_, outbox_, key_, options) {
+  ctx.verifier.add_key(key_.kid(), key_.public_key());
+  publish_jwks(ctx.data_dir + "/jwks.json");
+}
+
 void AuthService::start() {
   // Revocations reach token verifiers as events, which a process that was not running missed:
   // this one (and, in the all-in-one, every service) refuses again the sessions revoked and the
@@ -49,46 +60,23 @@ void AuthService::start() {
   auto until = time::now() + horizon;
   for (const auto& sid : recent.sessions) ctx_.verifier.revoke_session(sid, until);
   for (const auto& uid : recent.users) ctx_.verifier.revoke_user(uid, until);
-  outbox_.start();
-}
-
-AuthService::AuthService(service::Context& ctx, AuthOptions options)
-    : ctx_(ctx),
-      options_(options),
-      db_(ctx.open_database("auth")),
-      outbox_(*db_, ctx.bus, "auth"),
-      key_(token::SigningKey::load_or_create(ctx.data_dir + "/auth-signing-key.json")),
-      hasher_(options.password),
-      guesses_(options.guesses),
-      login_addresses_(options.login_max_per_address, std::chrono::minutes(1)),
-      registrations_(options.register_max_per_address, std::chrono::hours(1)),
-      hash_pool_(
-          {.name = "hashing", .threads = options.hash_threads, .max_queued = 256, .nice = 10}),
-      login_hash_pool_({.name = "login-hashing",
-                        .threads = options.hash_threads,
-                        .max_queued = 256,
-                        .nice = 10}) {
-  db_->migrate(auth_migrations());
-  ctx.verifier.add_key(key_.kid(), key_.public_key());
-  publish_jwks(ctx.data_dir + "/jwks.json");
-  service::watch(ctx.metrics, "auth", *db_, outbox_);
+  DatabaseService::start();
 }
 
 void AuthService::add_routes(http::Router& router) {
-  auto bind = [this](auto method) { return service::bind(this, method); };
-  router.add("POST", "/api/v1/auth/register", bind(&AuthService::register_user));
-  router.add("POST", "/api/v1/auth/login", bind(&AuthService::login));
-  router.add("POST", "/api/v1/auth/refresh", bind(&AuthService::refresh));
-  router.add("POST", "/api/v1/auth/logout", bind(&AuthService::logout));
-  router.add("GET", "/api/v1/auth/sessions", bind(&AuthService::list_sessions));
-  router.add("DELETE", "/api/v1/auth/sessions/{id}", bind(&AuthService::revoke_session));
-  router.add("POST", "/api/v1/auth/password", bind(&AuthService::change_password));
-  router.add("DELETE", "/api/v1/auth/account", bind(&AuthService::delete_account));
-  router.add("GET", "/api/v1/auth/jwks", bind(&AuthService::jwks));
-  service::add_internal_route(router, ctx_.service_credential, "GET", "/internal/v1/users/{user_id}/account",
-                              bind(&AuthService::internal_account));
-  service::add_internal_route(router, ctx_.service_credential, "GET", "/internal/v1/revocations",
-                              bind(&AuthService::internal_revocations));
+  using H = AuthHandlers;
+  service::add_routes(router, ctx_.service_credential, handlers_,
+                      {{"POST", "/api/v1/auth/register", &H::register_user},
+                       {"POST", "/api/v1/auth/login", &H::login},
+                       {"POST", "/api/v1/auth/refresh", &H::refresh},
+                       {"POST", "/api/v1/auth/logout", &H::logout},
+                       {"GET", "/api/v1/auth/sessions", &H::list_sessions},
+                       {"DELETE", "/api/v1/auth/sessions/{id}", &H::revoke_session},
+                       {"POST", "/api/v1/auth/password", &H::change_password},
+                       {"DELETE", "/api/v1/auth/account", &H::delete_account},
+                       {"GET", "/api/v1/auth/jwks", &H::jwks},
+                       {"GET", "/internal/v1/users/{user_id}/account", &H::internal_account},
+                       {"GET", "/internal/v1/revocations", &H::internal_revocations}});
 }
 
 void AuthService::publish_jwks(const std::string& path) const {

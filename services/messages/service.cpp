@@ -1,23 +1,15 @@
-// The messages service, wired from its parts: the store (store/), the sync log's live side
-// (sync/), the handlers (handlers/) and the consumer of other services' events.
+// The messages service wired: its database and outbox, the sync log's live side (sync/), its
+// handlers and their routes, its consumer.
 
 #include "service.hpp"
 
+#include "consumers/replica_consumer.hpp"
 #include "messages_service.hpp"
 #include "parley/core/log.hpp"
 #include "parley/events/topology.hpp"
-#include "store/people.hpp"
 #include "store/schema.hpp"
 
 namespace parley::messages {
-
-namespace {
-std::unique_ptr<storage::Database> open_migrated(service::Context& ctx) {
-  auto db = ctx.open_database("messages");
-  db->migrate(messages_migrations());
-  return db;
-}
-}  // namespace
 
 MessagesOptions MessagesOptions::from_env() {
   MessagesOptions o;
@@ -26,18 +18,13 @@ MessagesOptions MessagesOptions::from_env() {
 }
 
 MessagesService::MessagesService(service::Context& ctx, MessagesOptions options)
-    : ctx_(ctx),
-      db_(open_migrated(ctx)),
-      outbox_(*db_, ctx.bus, "messages"),
+    : DatabaseService(ctx, "messages", messages_migrations()),
       sync_(ctx, *db_, options.sync),
       conversations_(ctx.verifier, *db_, outbox_, sync_, options.invite_ttl),
       messages_(ctx.verifier, *db_, outbox_, sync_),
       sync_handler_(ctx.verifier, sync_),
       internal_(*db_) {
-  service::watch(ctx.metrics, "messages", *db_, outbox_);
-  const auto& consumer = events::durable_consumer("messages");
-  ctx.bus.subscribe(consumer.name, consumer.patterns,
-                    [this](const events::Event& e) { on_event(e); });
+  replica_consumer().subscribe(ctx.bus, events::durable_consumer("messages"), *db_);
 }
 
 MessagesService::~MessagesService() {
@@ -58,63 +45,41 @@ void MessagesService::drain_writes() {
 
 void MessagesService::start() {
   sync_.start();
-  outbox_.start();
+  DatabaseService::start();
 }
 
 void MessagesService::stop() {
   sync_.stop();
   drain_writes();  // the outbox relays what they add, as it stops
-  outbox_.stop();
-}
-
-void MessagesService::on_event(const events::Event& e) {
-  auto field = [&](const char* key) -> std::string {
-    auto v = e.data.if_contains(key);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
-  events::handle_once(*db_, e, [&](storage::Tx& tx) {
-    if (e.type == "user.registered") {
-      store::add_person(tx, field("user_id"), field("username"));
-    } else if (e.type == "user.profile_updated") {
-      std::string policy = field("dm_policy");
-      if (policy.empty()) store::add_person(tx, field("user_id"), field("username"));  // keeps the policy it has
-      else store::upsert_person(tx, field("user_id"), field("username"), policy);
-    } else if (e.type == "user.deleted") {
-      store::erase_user(tx, field("user_id"));
-    } else if (e.type == "contact.accepted") {
-      store::set_contacts(tx, field("from_user_id"), field("to_user_id"), true);
-    } else if (e.type == "contact.removed") {
-      store::set_contacts(tx, field("user_id"), field("contact_id"), false);
-    } else if (e.type == "block.added" || e.type == "block.removed") {
-      store::set_block(tx, field("blocker_id"), field("blocked_id"), e.type == "block.added");
-    }
-  });
+  DatabaseService::stop();
 }
 
 void MessagesService::add_routes(http::Router& router) {
-  using service::bind;
-  auto& c = conversations_;
-  auto& m = messages_;
-  router.add("POST", "/api/v1/conversations", bind(&c, &ConversationHandlers::create_conversation));
-  router.add("GET", "/api/v1/conversations", bind(&c, &ConversationHandlers::list_conversations));
-  router.add("GET", "/api/v1/conversations/{id}", bind(&c, &ConversationHandlers::get_conversation));
-  router.add("PATCH", "/api/v1/conversations/{id}", bind(&c, &ConversationHandlers::rename));
-  router.add("POST", "/api/v1/conversations/{id}/members", bind(&c, &ConversationHandlers::add_member));
-  router.add("DELETE", "/api/v1/conversations/{id}/members/{user_id}", bind(&c, &ConversationHandlers::remove_member));
-  router.add("POST", "/api/v1/conversations/{id}/invite-code", bind(&c, &ConversationHandlers::invite_code));
-  router.add("POST", "/api/v1/conversations/join", bind(&c, &ConversationHandlers::join));
-  router.add("GET", "/api/v1/conversations/{id}/messages", bind(&m, &MessageHandlers::list_messages));
-  router.add("POST", "/api/v1/conversations/{id}/messages", bind(&m, &MessageHandlers::send_message));
-  router.add("PATCH", "/api/v1/conversations/{id}/messages/{message_id}", bind(&m, &MessageHandlers::edit_message));
-  router.add("DELETE", "/api/v1/conversations/{id}/messages/{message_id}", bind(&m, &MessageHandlers::delete_message));
-  router.add("POST", "/api/v1/conversations/{id}/read", bind(&m, &MessageHandlers::mark_read));
+  const auto& credential = ctx_.service_credential;
+  using C = ConversationHandlers;
+  service::add_routes(router, credential, conversations_,
+                      {{"POST", "/api/v1/conversations", &C::create_conversation},
+                       {"GET", "/api/v1/conversations", &C::list_conversations},
+                       {"GET", "/api/v1/conversations/{id}", &C::get_conversation},
+                       {"PATCH", "/api/v1/conversations/{id}", &C::rename},
+                       {"POST", "/api/v1/conversations/{id}/members", &C::add_member},
+                       {"DELETE", "/api/v1/conversations/{id}/members/{user_id}", &C::remove_member},
+                       {"POST", "/api/v1/conversations/{id}/invite-code", &C::invite_code},
+                       {"POST", "/api/v1/conversations/join", &C::join}});
+  using M = MessageHandlers;
+  service::add_routes(router, credential, messages_,
+                      {{"GET", "/api/v1/conversations/{id}/messages", &M::list_messages},
+                       {"POST", "/api/v1/conversations/{id}/messages", &M::send_message},
+                       {"PATCH", "/api/v1/conversations/{id}/messages/{message_id}", &M::edit_message},
+                       {"DELETE", "/api/v1/conversations/{id}/messages/{message_id}", &M::delete_message},
+                       {"POST", "/api/v1/conversations/{id}/read", &M::mark_read}});
   // A long poll bounds its own wait (at most 60 s).
-  router.add("GET", "/api/v1/sync", bind(&sync_handler_, &SyncHandler::sync), http::Router::kSelfBounded);
-  service::add_internal_route(router, ctx_.service_credential, "GET", "/internal/v1/users/{user_id}/conversations",
-                              bind(&internal_, &InternalHandlers::conversations));
-  service::add_internal_route(router, ctx_.service_credential, "GET",
-                              "/internal/v1/users/{user_id}/conversations/{conversation_id}/messages",
-                              bind(&internal_, &InternalHandlers::messages));
+  router.add("GET", "/api/v1/sync", service::bind(&sync_handler_, &SyncHandler::sync), http::Router::kSelfBounded);
+  using I = InternalHandlers;
+  service::add_routes(router, credential, internal_,
+                      {{"GET", "/internal/v1/users/{user_id}/conversations", &I::conversations},
+                       {"GET", "/internal/v1/users/{user_id}/conversations/{conversation_id}/messages",
+                        &I::messages}});
 }
 
 std::unique_ptr<service::Service> make_service(service::Context& ctx) {

@@ -1,35 +1,25 @@
-// Holds api/asyncapi.yaml to the events the services publish: every event type is documented
-// once, by its producer, with a payload schema. Adding or removing an event means editing EVENTS.
+// Holds api/asyncapi.yaml to the event catalog the services publish and consume
+// (libs/events/parley/events/catalog.hpp): every catalog type is documented once, by its producer,
+// with a data schema whose fields, JSON types and required ones are exactly the catalog's, and
+// a sample event of each type (made by the catalog's own serializer) validates against it. The
+// catalog comes from the parley-events-catalog executable built beside the binary under test
+// (PARLEY_EVENTS_CATALOG to name another).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import YAML from 'yaml';
-import { repoRoot } from './lib/harness.mjs';
+import { binaryPath, repoRoot } from './lib/harness.mjs';
 
-// Every event type published so far, and the service that publishes it.
-const EVENTS = {
-  'user.registered': 'auth',
-  'user.deleted': 'auth',
-  'session.revoked': 'auth',
-  'security.new_login': 'auth',
-  'user.profile_updated': 'users',
-  'contact.requested': 'contacts',
-  'contact.accepted': 'contacts',
-  'contact.removed': 'contacts',
-  'block.added': 'contacts',
-  'block.removed': 'contacts',
-  'message.created': 'messages',
-  'message.updated': 'messages',
-  'message.deleted': 'messages',
-  'conversation.created': 'messages',
-  'conversation.updated': 'messages',
-  'member.added': 'messages',
-  'member.removed': 'messages',
-  'sync.wake': 'messages',
-};
+const catalogBin = process.env.PARLEY_EVENTS_CATALOG
+  || path.resolve(path.dirname(binaryPath), '../events-catalog/parley-events-catalog');
+// [{type, producer, version, fields: [{name, schema, required}], sample}], in catalog order.
+const CATALOG = JSON.parse(execFileSync(catalogBin, { encoding: 'utf8' })).events;
+// Every event type, and the service that publishes it.
+const EVENTS = Object.fromEntries(CATALOG.map((e) => [e.type, e.producer]));
 
 const DOC_ID = 'https://parley.test/asyncapi.json';
 const doc = YAML.parse(readFileSync(path.join(repoRoot, 'api/asyncapi.yaml'), 'utf8'));
@@ -61,7 +51,8 @@ test('an AsyncAPI 3.0.0 document on the topic exchange parley.events', () => {
   }
 });
 
-test('the documented event types are exactly the published ones', () => {
+test('the documented event types are exactly the catalog\'s', () => {
+  assert.ok(CATALOG.length >= 18, `only ${CATALOG.length} types in the catalog`);
   assert.deepEqual(channels.map(([, c]) => c.address).sort(), Object.keys(EVENTS).sort());
 });
 
@@ -86,42 +77,85 @@ test('every payload is the shared envelope with its own type, producer and data 
     const data = resolve(own.data);
     assert.equal(data?.type, 'object', `channel ${id}: data`);
     assert.ok(Object.keys(data.properties ?? {}).length > 0, `channel ${id}: data has no fields`);
-    assert.deepEqual([...(data.required ?? [])].sort(), Object.keys(data.properties).sort(), `channel ${id}: required`);
+    assert.equal(data.additionalProperties, false, `channel ${id}: data takes undocumented fields`);
   }
   const envelope = doc.components.schemas.Envelope;
   assert.deepEqual(envelope.required.sort(), ['data', 'id', 'occurred_at', 'producer', 'type', 'version']);
 });
 
-// A value the schema accepts: the first enum value, a fixed time, and so on.
-const sample = (node) => {
+// The message payload schema and the data schema of a channel.
+const payloadOf = (channel) => resolve(Object.values(channel.messages).map(resolve)[0].payload);
+const ownPart = (channel) => payloadOf(channel).allOf.find((p) => !p.$ref).properties;
+const channelOf = (type) => channels.find(([, c]) => c.address === type);
+
+// A property's schema as the catalog describes one: its JSON type, and for arrays the items' and
+// their count when fixed (through references and allOf).
+const shape = (node) => {
   const schema = resolve(node);
-  if (schema.allOf) return sample(schema.allOf[0]);
-  if ('const' in schema) return schema.const;
-  if (schema.enum) return schema.enum[0];
-  if (schema.format === 'date-time') return '2025-01-01T00:00:00.000Z';
-  if (schema.type === 'integer') return 1;
-  if (schema.type === 'boolean') return false;
-  if (schema.type === 'array') return Array.from({ length: schema.minItems ?? 1 }, () => sample(schema.items));
-  if (schema.type === 'object') {
-    return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, sample(v)]));
-  }
-  return 'abc';
+  const merged = (schema.allOf ?? []).map(shape).reduce((all, s) => ({ ...all, ...s }), {});
+  const out = { ...merged };
+  if (schema.type !== undefined) out.type = schema.type;
+  if (schema.items !== undefined) out.items = shape(schema.items);
+  for (const k of ['minItems', 'maxItems']) if (schema[k] !== undefined) out[k] = schema[k];
+  return out;
+};
+// The same of a catalog field's schema: minItems/maxItems only where the catalog fixes a count.
+const catalogShape = (schema) => {
+  const out = { type: schema.type };
+  if (schema.items) out.items = catalogShape(schema.items);
+  for (const k of ['minItems', 'maxItems']) if (schema[k] !== undefined) out[k] = schema[k];
+  return out;
+};
+const comparable = (documented, fromCatalog) => {
+  const out = { type: documented.type };
+  if (documented.items) out.items = comparable(documented.items, fromCatalog.items ?? {});
+  for (const k of ['minItems', 'maxItems']) if (fromCatalog[k] !== undefined) out[k] = documented[k];
+  return out;
 };
 
-test('every payload schema compiles, accepts a well-formed event and refuses empty data', () => {
+test('each data schema has exactly the catalog\'s fields, types, required ones and version', () => {
+  for (const event of CATALOG) {
+    const found = channelOf(event.type);
+    assert.ok(found, `${event.type}: no channel`);
+    const own = ownPart(found[1]);
+    assert.equal(own.version?.const, event.version, `${event.type}: version`);
+    const data = resolve(own.data);
+    const fields = event.fields.map((f) => f.name);
+    assert.deepEqual(Object.keys(data.properties).sort(), [...fields].sort(),
+      `${event.type}: documented fields differ from the catalog's`);
+    assert.deepEqual([...(data.required ?? [])].sort(), event.fields.filter((f) => f.required).map((f) => f.name).sort(),
+      `${event.type}: required fields differ from the catalog's`);
+    for (const f of event.fields) {
+      const want = catalogShape(f.schema);
+      assert.deepEqual(comparable(shape(data.properties[f.name]), want), want, `${event.type}.${f.name}: JSON type`);
+    }
+  }
+});
+
+test('every catalog sample validates against its message and the envelope; bad data does not', () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema(doc, DOC_ID);
-  for (const [id, channel] of channels) {
+  const envelope = ajv.compile({ $ref: `${DOC_ID}#/components/schemas/Envelope` });
+  for (const event of CATALOG) {
+    const [id, channel] = channelOf(event.type);
     const [key, ref] = Object.entries(channel.messages)[0];
     const at = ref.$ref ?? `#/channels/${id}/messages/${key}`;
     const validate = ajv.compile({ $ref: `${DOC_ID}${at}/payload` });
-    const data = sample(resolve(resolve(ref).payload).allOf.find((p) => !p.$ref).properties.data);
-    const event = { id: '0190aaaa-0000-7000-8000-000000000000', type: channel.address, version: 1,
-      occurred_at: '2025-01-01T00:00:00.000Z', producer: EVENTS[channel.address], data };
-    assert.ok(validate(event), `channel ${id}: ${ajv.errorsText(validate.errors)}`);
-    assert.equal(validate({ ...event, data: {} }), false, `channel ${id}: empty data accepted`);
-    assert.equal(validate({ ...event, type: 'other.type' }), false, `channel ${id}: wrong type accepted`);
+    const { sample } = event;
+    assert.deepEqual(Object.keys(sample.data).sort(), event.fields.map((f) => f.name).sort(),
+      `${event.type}: the sample sets every field`);
+    assert.ok(envelope(sample), `${event.type}: envelope: ${ajv.errorsText(envelope.errors)}`);
+    assert.ok(validate(sample), `${event.type}: ${ajv.errorsText(validate.errors)}`);
+    assert.equal(validate({ ...sample, data: {} }), false, `${event.type}: empty data accepted`);
+    assert.equal(validate({ ...sample, type: 'other.type' }), false, `${event.type}: wrong type accepted`);
+    assert.equal(validate({ ...sample, version: event.version + 1 }), false, `${event.type}: another version accepted`);
+    assert.equal(validate({ ...sample, data: { ...sample.data, undocumented: 1 } }), false,
+      `${event.type}: an undocumented field accepted`);
+    for (const f of event.fields.filter((x) => x.required)) {
+      const { [f.name]: _, ...rest } = sample.data;
+      assert.equal(validate({ ...sample, data: rest }), false, `${event.type}: accepted without ${f.name}`);
+    }
   }
 });
 

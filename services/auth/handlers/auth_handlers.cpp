@@ -1,6 +1,6 @@
-// HTTP handlers of the auth service: parse and validate, call the domain and the store, answer.
+#include "handlers/auth_handlers.hpp"
 
-#include "auth_service.hpp"
+#include "domain/sessions.hpp"
 #include "domain/validation.hpp"
 #include "parley/core/crypto.hpp"
 #include "parley/core/error.hpp"
@@ -21,16 +21,6 @@ bj::object user_json(const UserRecord& u) {
           {"display_name", u.display_name}, {"created_at", u.created_at}};
 }
 
-// Printable ASCII only, at most 256 characters: safe to store and show.
-std::string clean_user_agent(std::string_view ua) {
-  std::string out;
-  for (char c : ua) {
-    if (out.size() >= 256) break;
-    if (c >= 0x20 && c < 0x7F) out.push_back(c);
-  }
-  return out;
-}
-
 std::int64_t now_ms() { return time::to_unix_ms(time::now()); }
 
 void throw_if_taken(storage::Tx& tx, const UserRecord& user) {
@@ -42,8 +32,26 @@ void throw_if_taken(storage::Tx& tx, const UserRecord& user) {
 
 }  // namespace
 
-boost::json::object AuthService::token_body(const TokenPair& tokens,
-                                            bool with_refresh_token) const {
+AuthHandlers::AuthHandlers(service::Context& ctx, storage::Database& db, events::Outbox& outbox,
+                           const token::SigningKey& key, const AuthOptions& options)
+    : ctx_(ctx),
+      db_(db),
+      outbox_(outbox),
+      key_(key),
+      options_(options),
+      hasher_(options.password),
+      guesses_(options.guesses),
+      login_addresses_(options.login_max_per_address, std::chrono::minutes(1)),
+      registrations_(options.register_max_per_address, std::chrono::hours(1)),
+      hash_pool_(
+          {.name = "hashing", .threads = options.hash_threads, .max_queued = 256, .nice = 10}),
+      login_hash_pool_({.name = "login-hashing",
+                        .threads = options.hash_threads,
+                        .max_queued = 256,
+                        .nice = 10}) {}
+
+boost::json::object AuthHandlers::token_body(const TokenPair& tokens,
+                                             bool with_refresh_token) const {
   bj::object out{{"access_token", tokens.access_token}};
   if (with_refresh_token) out["refresh_token"] = tokens.refresh_token;
   out["token_type"] = "Bearer";
@@ -51,14 +59,14 @@ boost::json::object AuthService::token_body(const TokenPair& tokens,
   return out;
 }
 
-bool AuthService::came_over_https(const http::Request& request) const {
+bool AuthHandlers::came_over_https(const http::Request& request) const {
   if (!options_.trust_proxy) return false;
   std::string_view proto = request.header("x-forwarded-proto");
   return text::ascii_lower(text::trim(proto.substr(0, proto.find(',')))) == "https";
 }
 
-std::string AuthService::refresh_cookie(const http::Request& request,
-                                        const std::string& token) const {
+std::string AuthHandlers::refresh_cookie(const http::Request& request,
+                                         const std::string& token) const {
   bool secure = options_.cookie_secure == CookieSecure::always ||
                 (options_.cookie_secure == CookieSecure::automatic && came_over_https(request));
   auto lifetime = std::chrono::duration_cast<std::chrono::seconds>(options_.refresh_ttl).count();
@@ -71,7 +79,7 @@ std::string AuthService::refresh_cookie(const http::Request& request,
                                   .secure = secure});
 }
 
-AuthService::PresentedToken AuthService::presented_refresh_token(
+AuthHandlers::PresentedToken AuthHandlers::presented_refresh_token(
     const http::Request& request) const {
   // A body naming refresh_token: the JSON flow, exactly as before the cookie existed.
   bj::object body;
@@ -99,7 +107,7 @@ AuthService::PresentedToken AuthService::presented_refresh_token(
   return {*cookie, true};
 }
 
-TokenPair AuthService::rotate(storage::Tx& tx, const std::string& user_id, const std::string& session_id) {
+TokenPair AuthHandlers::rotate(storage::Tx& tx, const std::string& user_id, const std::string& session_id) {
   TokenPair tokens;
   tokens.refresh_token = crypto::random_token(32);
   std::int64_t now = now_ms();
@@ -118,7 +126,7 @@ TokenPair AuthService::rotate(storage::Tx& tx, const std::string& user_id, const
   return tokens;
 }
 
-TokenPair AuthService::start_session(storage::Tx& tx, const std::string& user_id, const http::Request& request) {
+TokenPair AuthHandlers::start_session(storage::Tx& tx, const std::string& user_id, const http::Request& request) {
   std::string now = time::format_rfc3339(time::now());
   SessionRecord session{ids::uuid_v7(), user_id, now, now,
                         clean_user_agent(request.header("user-agent")), request.remote_ip};
@@ -162,7 +170,7 @@ std::string account_key(const std::string& user_id, const std::string& address) 
 }  // namespace
 
 template <class Then>
-async::Task<std::invoke_result_t<Then&>> AuthService::check_own_password(
+async::Task<std::invoke_result_t<Then&>> AuthHandlers::check_own_password(
     const http::Request& request, const UserRecord& user, const std::string& password,
     Then then_fn) {
   using Result = std::invoke_result_t<Then&>;
@@ -177,7 +185,7 @@ async::Task<std::invoke_result_t<Then&>> AuthService::check_own_password(
   co_return result;
 }
 
-async::Task<http::Response> AuthService::register_user(http::Request& request) {
+async::Task<http::Response> AuthHandlers::register_user(http::Request& request) {
   auto body = request.json_body();
   json::reject_unknown_fields(body, {"username", "email", "password", "display_name"});
   UserRecord user;
@@ -192,18 +200,20 @@ async::Task<http::Response> AuthService::register_user(http::Request& request) {
   if (auto wait = registrations_.admit(request.remote_ip, time::now()); wait > 0)
     throw Error::rate_limited(wait);
   // Taken already: answered before spending Argon2id on it (checked again when writing).
-  co_await db_->read([&](storage::Tx& tx) { throw_if_taken(tx, user); });
+  co_await db_.read([&](storage::Tx& tx) { throw_if_taken(tx, user); });
   user.password_hash = co_await hash_pool_.run([&] { return hasher_.hash(password); });
 
   TokenPair tokens;
   try {
-    co_await db_->write([&](storage::Tx& tx) {
+    co_await db_.write([&](storage::Tx& tx) {
       throw_if_taken(tx, user);
       store::insert_user(tx, user);
       tokens = start_session(tx, user.id, request);
-      outbox_.add(tx, "user.registered",
-                  {{"user_id", user.id}, {"username", user.username}, {"email", user.email},
-                   {"display_name", user.display_name}, {"created_at", user.created_at}});
+      outbox_.add(tx, events::UserRegistered{.user_id = user.id,
+                                             .username = user.username,
+                                             .email = user.email,
+                                             .display_name = user.display_name,
+                                             .created_at = user.created_at});
     });
   } catch (const storage::ConstraintViolation&) {
     throw Error::conflict("conflict", "username or email already taken");
@@ -218,7 +228,7 @@ async::Task<http::Response> AuthService::register_user(http::Request& request) {
   co_return response;
 }
 
-async::Task<http::Response> AuthService::login(http::Request& request) {
+async::Task<http::Response> AuthHandlers::login(http::Request& request) {
   auto body = request.json_body();
   json::reject_unknown_fields(body, {"login", "password"});
   std::string login = text::ascii_lower(text::trim(json::required_string(body, "login")));
@@ -231,7 +241,7 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
   // ends; known or unknown, a login is throttled the same way.
   GuessCheck check(guesses_, login_key(login, request.remote_ip));
   std::optional<UserRecord> user;
-  co_await db_->read([&](storage::Tx& tx) { user = store::find_user_by_login(tx, login); });
+  co_await db_.read([&](storage::Tx& tx) { user = store::find_user_by_login(tx, login); });
 
   // Unknown users cost one Argon2id verification too, and answer exactly like a wrong password.
   auto [ok, rehash] = co_await login_hash_pool_.run([&]() -> std::pair<bool, std::string> {
@@ -247,7 +257,7 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
 
   TokenPair tokens;
   bool gone = false;
-  co_await db_->write([&](storage::Tx& tx) {
+  co_await db_.write([&](storage::Tx& tx) {
     gone = false;  // this may be a second run, after a deadlock
     // The password was checked against the hash read before hashing: if the account was deleted
     // or its password changed meanwhile (which revoked every other session), this login is one
@@ -259,10 +269,11 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
     }
     if (!rehash.empty()) store::update_password(tx, user->id, rehash);
     tokens = start_session(tx, user->id, request);
-    outbox_.add(tx, "security.new_login",
-                {{"user_id", user->id}, {"ip", request.remote_ip},
-                 {"user_agent", clean_user_agent(request.header("user-agent"))},
-                 {"occurred_at", time::format_rfc3339(time::now())}});
+    outbox_.add(tx, events::SecurityNewLogin{
+                        .user_id = user->id,
+                        .ip = request.remote_ip,
+                        .user_agent = clean_user_agent(request.header("user-agent")),
+                        .occurred_at = time::format_rfc3339(time::now())});
   });
   if (gone) throw Error::invalid_credentials();
   bool web = is_web_client(request.header("x-parley-client"));
@@ -274,26 +285,30 @@ async::Task<http::Response> AuthService::login(http::Request& request) {
   co_return response;
 }
 
-async::Task<TokenPair> AuthService::redeem_refresh(const std::string& token) {
+async::Task<TokenPair> AuthHandlers::redeem_refresh(const std::string& token) {
   if (token.empty() || token.size() > 256) throw Error::unauthenticated("refresh token is not valid");
   std::string hash = crypto::sha256_hex(token);
 
   enum class Outcome { rotated, invalid, reused } outcome = Outcome::invalid;
   TokenPair tokens;
-  co_await db_->write([&](storage::Tx& tx) {
+  co_await db_.write([&](storage::Tx& tx) {
+    outcome = Outcome::invalid;  // this may be a second run, after a deadlock
     auto record = store::find_refresh(tx, hash);
-    if (!record || record->session_revoked) return;
+    auto verdict = judge_refresh({.known = record.has_value(),
+                                  .session_revoked = record && record->session_revoked,
+                                  .spent = record && record->used_at_ms.has_value(),
+                                  .expired = record && record->expires_at_ms <= now_ms()});
+    if (verdict == RefreshVerdict::refuse) return;
     std::string now = time::format_rfc3339(time::now());
     // Theft detection: a rotated token came back. Revoke the whole session.
     auto reused = [&] {
       store::revoke_session(tx, record->session_id, record->user_id, now);
-      outbox_.add(tx, "session.revoked", {{"session_id", record->session_id},
-                                          {"user_id", record->user_id},
-                                          {"reason", "refresh_token_reuse"}});
+      outbox_.add(tx, events::SessionRevoked{.session_id = record->session_id,
+                                             .user_id = record->user_id,
+                                             .reason = "refresh_token_reuse"});
       outcome = Outcome::reused;
     };
-    if (record->used_at_ms) return reused();
-    if (record->expires_at_ms <= now_ms()) return;
+    if (verdict == RefreshVerdict::revoke_session) return reused();
     // Used meanwhile through another auth replica (the read above did not lock): reuse too.
     if (!store::mark_refresh_used(tx, hash, now_ms())) return reused();
     store::touch_session(tx, record->session_id, now);
@@ -308,23 +323,23 @@ async::Task<TokenPair> AuthService::redeem_refresh(const std::string& token) {
   co_return tokens;
 }
 
-async::Task<bool> AuthService::revoke_by_refresh(const std::string& token) {
+async::Task<bool> AuthHandlers::revoke_by_refresh(const std::string& token) {
   std::string hash = crypto::sha256_hex(token);
   bool known = false;
-  co_await db_->write([&](storage::Tx& tx) {
+  co_await db_.write([&](storage::Tx& tx) {
     auto record = store::find_refresh(tx, hash);
     known = record.has_value();  // set, not accumulated: this may be a second run
     if (!record) return;
     if (store::revoke_session(tx, record->session_id, record->user_id, time::format_rfc3339(time::now())))
-      outbox_.add(tx, "session.revoked", {{"session_id", record->session_id},
-                                          {"user_id", record->user_id},
-                                          {"reason", "logout"}});
+      outbox_.add(tx, events::SessionRevoked{.session_id = record->session_id,
+                                             .user_id = record->user_id,
+                                             .reason = "logout"});
   });
   if (known) co_await service::publish_now(ctx_, outbox_);
   co_return known;
 }
 
-async::Task<http::Response> AuthService::refresh(http::Request& request) {
+async::Task<http::Response> AuthHandlers::refresh(http::Request& request) {
   PresentedToken presented = presented_refresh_token(request);
   if (!presented.from_cookie) {
     TokenPair tokens = co_await redeem_refresh(presented.token);
@@ -350,7 +365,7 @@ async::Task<http::Response> AuthService::refresh(http::Request& request) {
   co_return response;
 }
 
-async::Task<http::Response> AuthService::logout(http::Request& request) {
+async::Task<http::Response> AuthHandlers::logout(http::Request& request) {
   PresentedToken presented = presented_refresh_token(request);
   bool known = co_await revoke_by_refresh(presented.token);
   if (!presented.from_cookie) {
@@ -367,10 +382,10 @@ async::Task<http::Response> AuthService::logout(http::Request& request) {
   co_return response;
 }
 
-async::Task<http::Response> AuthService::list_sessions(http::Request& request) {
+async::Task<http::Response> AuthHandlers::list_sessions(http::Request& request) {
   auto claims = ctx_.verifier.authenticate(request);
   std::vector<SessionRecord> sessions;
-  co_await db_->read([&](storage::Tx& tx) { sessions = store::live_sessions(tx, claims.sub); });
+  co_await db_.read([&](storage::Tx& tx) { sessions = store::live_sessions(tx, claims.sub); });
   bj::array items;
   for (const auto& s : sessions)
     items.push_back(bj::object{{"id", s.id}, {"created_at", s.created_at}, {"last_used_at", s.last_used_at},
@@ -378,21 +393,21 @@ async::Task<http::Response> AuthService::list_sessions(http::Request& request) {
   co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", nullptr}});
 }
 
-async::Task<http::Response> AuthService::revoke_session(http::Request& request) {
+async::Task<http::Response> AuthHandlers::revoke_session(http::Request& request) {
   auto claims = ctx_.verifier.authenticate(request);
   const std::string& id = request.param("id");
   bool revoked = false;
-  co_await db_->write([&](storage::Tx& tx) {
+  co_await db_.write([&](storage::Tx& tx) {
     revoked = store::revoke_session(tx, id, claims.sub, time::format_rfc3339(time::now()));
     if (revoked)
-      outbox_.add(tx, "session.revoked", {{"session_id", id}, {"user_id", claims.sub}, {"reason", "revoked"}});
+      outbox_.add(tx, events::SessionRevoked{.session_id = id, .user_id = claims.sub, .reason = "revoked"});
   });
   if (!revoked) throw Error::not_found("no such session");
   co_await service::publish_now(ctx_, outbox_);
   co_return http::Response::no_content();
 }
 
-async::Task<http::Response> AuthService::change_password(http::Request& request) {
+async::Task<http::Response> AuthHandlers::change_password(http::Request& request) {
   auto claims = ctx_.verifier.authenticate(request);
   auto body = request.json_body();
   json::reject_unknown_fields(body, {"current_password", "new_password"});
@@ -400,35 +415,36 @@ async::Task<http::Response> AuthService::change_password(http::Request& request)
   std::string next = json::required_string(body, "new_password");
   check_password(next, "new_password");
   std::optional<UserRecord> user;
-  co_await db_->read([&](storage::Tx& tx) { user = store::find_user(tx, claims.sub); });
+  co_await db_.read([&](storage::Tx& tx) { user = store::find_user(tx, claims.sub); });
   if (!user) throw Error::unauthenticated("account no longer exists");
   std::string hash =
       co_await check_own_password(request, *user, current, [&] { return hasher_.hash(next); });
-  co_await db_->write([&](storage::Tx& tx) {
+  co_await db_.write([&](storage::Tx& tx) {
     store::update_password(tx, claims.sub, hash);
     std::string now = time::format_rfc3339(time::now());
     for (const auto& s : store::live_sessions(tx, claims.sub)) {
       if (s.id == claims.sid) continue;
       store::revoke_session(tx, s.id, claims.sub, now);
-      outbox_.add(tx, "session.revoked", {{"session_id", s.id}, {"user_id", claims.sub}, {"reason", "password_changed"}});
+      outbox_.add(tx, events::SessionRevoked{
+                          .session_id = s.id, .user_id = claims.sub, .reason = "password_changed"});
     }
   });
   co_await service::publish_now(ctx_, outbox_);
   co_return http::Response::no_content();
 }
 
-async::Task<http::Response> AuthService::delete_account(http::Request& request) {
+async::Task<http::Response> AuthHandlers::delete_account(http::Request& request) {
   auto claims = ctx_.verifier.authenticate(request);
   auto body = request.json_body();
   json::reject_unknown_fields(body, {"password"});
   std::string password = json::required_string(body, "password");
   std::optional<UserRecord> user;
-  co_await db_->read([&](storage::Tx& tx) { user = store::find_user(tx, claims.sub); });
+  co_await db_.read([&](storage::Tx& tx) { user = store::find_user(tx, claims.sub); });
   if (!user) throw Error::unauthenticated("account no longer exists");
   co_await check_own_password(request, *user, password, [] { return true; });
-  co_await db_->write([&](storage::Tx& tx) {
+  co_await db_.write([&](storage::Tx& tx) {
     store::delete_user(tx, claims.sub, now_ms());
-    outbox_.add(tx, "user.deleted", {{"user_id", claims.sub}, {"username", user->username}});
+    outbox_.add(tx, events::UserDeleted{.user_id = claims.sub, .username = user->username});
   });
   co_await service::publish_now(ctx_, outbox_);
   auto response = http::Response::json(202, bj::object{{"status", "deleted"}});
@@ -439,17 +455,17 @@ async::Task<http::Response> AuthService::delete_account(http::Request& request) 
   co_return response;
 }
 
-async::Task<http::Response> AuthService::jwks(http::Request&) {
+async::Task<http::Response> AuthHandlers::jwks(http::Request&) {
   co_return http::Response::json(200, bj::object{{"keys", bj::array{key_.jwk()}}});
 }
 
-async::Task<http::Response> AuthService::internal_account(http::Request& request) {
+async::Task<http::Response> AuthHandlers::internal_account(http::Request& request) {
   const std::string& user_id = request.param("user_id");
   int limit = service::list_limit(request);
   std::string after = service::decode_cursor(request);
   std::optional<UserRecord> user;
   storage::Page<SessionHistoryRecord> sessions;
-  co_await db_->read([&](storage::Tx& tx) {
+  co_await db_.read([&](storage::Tx& tx) {
     user = store::find_user(tx, user_id);
     if (user) sessions = storage::page_of(store::session_history(tx, user_id, after, storage::rows_for_page(limit)), limit);
   });
@@ -467,7 +483,7 @@ async::Task<http::Response> AuthService::internal_account(http::Request& request
                                                  {"next_cursor", std::move(list["next_cursor"])}});
 }
 
-async::Task<http::Response> AuthService::internal_revocations(http::Request& request) {
+async::Task<http::Response> AuthHandlers::internal_revocations(http::Request& request) {
   auto text = request.query_param("since");
   auto since = text ? time::parse_rfc3339(*text) : std::nullopt;
   if (!since) throw Error::invalid_argument("since must be an RFC 3339 time", "since");
@@ -476,7 +492,7 @@ async::Task<http::Response> AuthService::internal_revocations(http::Request& req
   auto oldest = as_of - ctx_.verifier.revocation_horizon();
   if (*since < oldest) since = oldest;
   store::Revocations recent;
-  co_await db_->read([&](storage::Tx& tx) {
+  co_await db_.read([&](storage::Tx& tx) {
     recent = store::recent_revocations(tx, time::format_rfc3339(*since), time::to_unix_ms(*since));
   });
   bj::array sessions, users;

@@ -1,6 +1,7 @@
 #include "store/auth_store.hpp"
 
 #include "parley/events/outbox.hpp"
+#include "parley/storage/query.hpp"
 
 namespace parley::auth {
 
@@ -85,20 +86,21 @@ constexpr const char* kUserColumns = "id, username, email, display_name, passwor
 UserRecord to_user(const storage::Row& r) {
   return UserRecord{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5)};
 }
+constexpr const char* kSessionColumns = "id, user_id, created_at, last_used_at, user_agent, ip";
+SessionRecord to_session(const storage::Row& r) {
+  return SessionRecord{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5)};
+}
+std::string first_text(const storage::Row& r) { return r.text(0); }
 }  // namespace
 
 std::optional<UserRecord> find_user_by_login(Tx& tx, const std::string& login_lower) {
-  auto rows = tx.query(std::string("SELECT ") + kUserColumns +
-                           " FROM users WHERE username = ? OR email_lower = ? LIMIT 1",
-                       {login_lower, login_lower});
-  if (rows.empty()) return std::nullopt;
-  return to_user(rows[0]);
+  return storage::query_one(
+      tx, std::string("SELECT ") + kUserColumns + " FROM users WHERE username = ? OR email_lower = ? LIMIT 1",
+      {login_lower, login_lower}, to_user);
 }
 
 std::optional<UserRecord> find_user(Tx& tx, const std::string& id) {
-  auto rows = tx.query(std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?", {id});
-  if (rows.empty()) return std::nullopt;
-  return to_user(rows[0]);
+  return storage::query_one(tx, std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?", {id}, to_user);
 }
 
 bool username_exists(Tx& tx, const std::string& username) {
@@ -128,12 +130,9 @@ void delete_user(Tx& tx, const std::string& user_id, std::int64_t now_ms) {
 }
 
 Revocations recent_revocations(Tx& tx, const std::string& since, std::int64_t since_ms) {
-  Revocations out;
-  for (const auto& r : tx.query("SELECT id FROM sessions WHERE revoked_at >= ?", {since}))
-    out.sessions.push_back(r.text(0));
-  for (const auto& r : tx.query("SELECT user_id FROM deleted_users WHERE deleted_at_ms >= ?", {since_ms}))
-    out.users.push_back(r.text(0));
-  return out;
+  return Revocations{
+      storage::query_all(tx, "SELECT id FROM sessions WHERE revoked_at >= ?", {since}, first_text),
+      storage::query_all(tx, "SELECT user_id FROM deleted_users WHERE deleted_at_ms >= ?", {since_ms}, first_text)};
 }
 
 void insert_session(Tx& tx, const SessionRecord& s) {
@@ -151,22 +150,21 @@ bool revoke_session(Tx& tx, const std::string& session_id, const std::string& us
 }
 
 std::vector<SessionRecord> live_sessions(Tx& tx, const std::string& user_id) {
-  std::vector<SessionRecord> out;
-  for (const auto& r : tx.query("SELECT id, user_id, created_at, last_used_at, user_agent, ip FROM sessions "
-                                "WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
-                                {user_id}))
-    out.push_back(SessionRecord{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5)});
-  return out;
+  return storage::query_all(tx,
+                            std::string("SELECT ") + kSessionColumns +
+                                " FROM sessions WHERE user_id = ? AND revoked_at IS NULL "
+                                "ORDER BY created_at DESC, id DESC",
+                            {user_id}, to_session);
 }
 
 std::vector<SessionHistoryRecord> session_history(Tx& tx, const std::string& user_id, const std::string& after_id,
                                                   int limit) {
-  std::vector<SessionHistoryRecord> out;
-  for (const auto& r : tx.query("SELECT id, user_id, created_at, last_used_at, user_agent, ip, revoked_at FROM sessions "
-                                "WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?",
-                                {user_id, after_id, std::int64_t{limit}}))
-    out.push_back({SessionRecord{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5)}, r.optional_text(6)});
-  return out;
+  return storage::query_all(
+      tx,
+      std::string("SELECT ") + kSessionColumns +
+          ", revoked_at FROM sessions WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?",
+      {user_id, after_id, std::int64_t{limit}},
+      [](const storage::Row& r) { return SessionHistoryRecord{to_session(r), r.optional_text(6)}; });
 }
 
 void insert_refresh(Tx& tx, const std::string& token_hash, const std::string& session_id,
@@ -176,13 +174,13 @@ void insert_refresh(Tx& tx, const std::string& token_hash, const std::string& se
 }
 
 std::optional<RefreshRecord> find_refresh(Tx& tx, const std::string& token_hash) {
-  auto rows = tx.query(
+  return storage::query_one(
+      tx,
       "SELECT r.session_id, s.user_id, r.expires_at_ms, r.used_at_ms, s.revoked_at "
       "FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = ?",
-      {token_hash});
-  if (rows.empty()) return std::nullopt;
-  const auto& r = rows[0];
-  return RefreshRecord{r.text(0), r.text(1), r.integer(2), r.optional_integer(3), !r.is_null(4)};
+      {token_hash}, [](const storage::Row& r) {
+        return RefreshRecord{r.text(0), r.text(1), r.integer(2), r.optional_integer(3), !r.is_null(4)};
+      });
 }
 
 bool mark_refresh_used(Tx& tx, const std::string& token_hash, std::int64_t now_ms) {

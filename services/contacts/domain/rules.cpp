@@ -14,6 +14,12 @@ NewRequest decide_new_request(const Relationship& r) {
   return r.target_blocked_caller ? NewRequest::hidden : NewRequest::visible;
 }
 
+Role role_in_request(std::string_view user, std::string_view from_user, std::string_view to_user) {
+  if (user == to_user) return Role::recipient;
+  if (user == from_user) return Role::sender;
+  return Role::stranger;
+}
+
 void check_request_action(RequestAction action, Role role, bool hidden) {
   if (role == Role::stranger || (role == Role::recipient && hidden)) throw Error::not_found("no such request");
   bool allowed = action == RequestAction::cancel ? role == Role::sender : role == Role::recipient;

@@ -2,6 +2,7 @@
 // The rules of contact requests and blocks. No I/O: the caller gathers the facts.
 
 #include <string>
+#include <string_view>
 
 namespace parley::contacts {
 
@@ -25,6 +26,9 @@ NewRequest decide_new_request(const Relationship& r);
 
 enum class Role { sender, recipient, stranger };
 enum class RequestAction { accept, decline, cancel };
+
+// Who user is to a request from from_user to to_user.
+Role role_in_request(std::string_view user, std::string_view from_user, std::string_view to_user);
 
 // Who may do what to a request. Throws 404 when the caller may not see it (strangers, and the
 // recipient of a request hidden by their block), 403 when they see it but it is not theirs to act on.

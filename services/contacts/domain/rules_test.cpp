@@ -32,6 +32,15 @@ TEST(NewRequest, Rules) {
   for (std::size_t i = 0; i < cases.size(); ++i) EXPECT_EQ(outcome(cases[i].r), cases[i].expected) << "case " << i;
 }
 
+TEST(RoleInRequest, IsSenderRecipientOrStranger) {
+  struct Case {
+    std::string_view user;
+    Role expected;
+  };
+  const std::vector<Case> cases = {{"ann", Role::sender}, {"bo", Role::recipient}, {"cy", Role::stranger}};
+  for (const auto& c : cases) EXPECT_EQ(role_in_request(c.user, "ann", "bo"), c.expected) << c.user;
+}
+
 std::string action(RequestAction a, Role role, bool hidden) {
   try {
     check_request_action(a, role, hidden);

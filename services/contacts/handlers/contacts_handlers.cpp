@@ -1,4 +1,4 @@
-// HTTP handlers of the contacts service.
+#include "handlers/contacts_handlers.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 
-#include "contacts_service.hpp"
 #include "domain/rules.hpp"
 #include "parley/core/error.hpp"
 #include "parley/core/ids.hpp"
@@ -22,23 +21,11 @@ namespace {
 
 std::string now() { return time::format_rfc3339(time::now()); }
 
-Role role_of(const RequestRow& r, const std::string& user) {
-  if (user == r.to_user) return Role::recipient;
-  if (user == r.from_user) return Role::sender;
-  return Role::stranger;
-}
-
-// {items, next_cursor} for entries ordered by username.
-http::Response entry_page(const storage::Page<Entry>& found) {
-  return http::Response::json(200, service::list_json(found, [](const Entry& e) { return e.to_json(); },
-                                                      [](const Entry& e) { return e.user.username; }));
-}
-
 // Loads a request for an action by user, checking who may do what; throws 404/403.
 RequestRow load_for(storage::Tx& tx, const std::string& id, const std::string& user, RequestAction action) {
   auto row = store::request(tx, id);
   if (!row) throw Error::not_found("no such request");
-  check_request_action(action, role_of(*row, user), row->hidden);
+  check_request_action(action, role_in_request(user, row->from_user, row->to_user), row->hidden);
   return *row;
 }
 
@@ -84,7 +71,10 @@ bj::array take_page(const storage::Page<Item>& found, std::optional<std::string>
 
 }  // namespace
 
-async::Task<http::Response> ContactsService::send_request(http::Request& request) {
+ContactsHandlers::ContactsHandlers(service::Context& ctx, storage::Database& db, events::Outbox& outbox)
+    : ctx_(ctx), db_(db), outbox_(outbox) {}
+
+async::Task<http::Response> ContactsHandlers::send_request(http::Request& request) {
   auto me = ctx_.verifier.authenticate(request).sub;
   auto body = request.json_body();
   json::reject_unknown_fields(body, {"username", "user_id"});
@@ -94,7 +84,7 @@ async::Task<http::Response> ContactsService::send_request(http::Request& request
     throw Error::invalid_argument("give exactly one of username or user_id", username ? "user_id" : "username");
 
   std::optional<RequestView> view;
-  co_await db_->write([&](storage::Tx& tx) {
+  co_await db_.write([&](storage::Tx& tx) {
     if (!store::person(tx, me)) throw Error::unauthenticated("account no longer exists");
     auto target = user_id ? store::person(tx, *user_id) : store::person_by_username(tx, text::ascii_lower(*username));
     Relationship r;
@@ -110,14 +100,16 @@ async::Task<http::Response> ContactsService::send_request(http::Request& request
     RequestRow row{ids::uuid_v7(), me, target->id, "pending", hidden, now()};
     store::insert_request(tx, row);
     if (!hidden)
-      outbox_.add(tx, "contact.requested", {{"request_id", row.id}, {"from_user_id", me},
-                                            {"to_user_id", row.to_user}, {"created_at", row.created_at}});
+      outbox_.add(tx, events::ContactRequested{.request_id = row.id,
+                                               .from_user_id = me,
+                                               .to_user_id = row.to_user,
+                                               .created_at = row.created_at});
     view = store::request_view(tx, row.id);
   });
   co_return http::Response::json(201, view->to_json());
 }
 
-async::Task<http::Response> ContactsService::list_requests(http::Request& request) {
+async::Task<http::Response> ContactsHandlers::list_requests(http::Request& request) {
   auto me = ctx_.verifier.authenticate(request).sub;
   std::string direction = request.query_param("direction").value_or("incoming");
   if (direction != "incoming" && direction != "outgoing")
@@ -125,7 +117,7 @@ async::Task<http::Response> ContactsService::list_requests(http::Request& reques
   int limit = service::list_limit(request);
   std::string before = service::decode_cursor(request);
   storage::Page<RequestView> found;
-  co_await db_->read([&](storage::Tx& tx) {
+  co_await db_.read([&](storage::Tx& tx) {
     found = storage::page_of(store::list_pending(tx, me, direction == "incoming", before, storage::rows_for_page(limit)),
                              limit);
   });
@@ -133,10 +125,10 @@ async::Task<http::Response> ContactsService::list_requests(http::Request& reques
                                                           [](const RequestView& v) { return v.row.id; }));
 }
 
-async::Task<http::Response> ContactsService::accept_request(http::Request& request) {
+async::Task<http::Response> ContactsHandlers::accept_request(http::Request& request) {
   auto me = ctx_.verifier.authenticate(request).sub;
   std::optional<Entry> contact;
-  co_await db_->write([&](storage::Tx& tx) {
+  co_await db_.write([&](storage::Tx& tx) {
     contact.reset();  // this may be a second run, after a deadlock
     RequestRow row = load_for(tx, request.param("id"), me, RequestAction::accept);
     auto sender = store::person(tx, row.from_user);
@@ -150,114 +142,111 @@ async::Task<http::Response> ContactsService::accept_request(http::Request& reque
     std::string since = now();
     store::add_contact(tx, row.from_user, me, since);
     store::close_pending_between(tx, row.from_user, me, "accepted", since);
-    outbox_.add(tx, "contact.accepted", {{"request_id", row.id}, {"from_user_id", row.from_user},
-                                         {"to_user_id", me}, {"since", since}});
+    outbox_.add(tx, events::ContactAccepted{.request_id = row.id,
+                                            .from_user_id = row.from_user,
+                                            .to_user_id = me,
+                                            .since = since});
     contact = Entry{*sender, since};
   });
   if (!contact) throw Error::not_found("no such request");
   co_return http::Response::json(200, contact->to_json());
 }
 
-async::Task<http::Response> ContactsService::decline_request(http::Request& request) {
+async::Task<http::Response> ContactsHandlers::decline_request(http::Request& request) {
+  co_return co_await close_request(request, RequestAction::decline, "declined");
+}
+
+async::Task<http::Response> ContactsHandlers::cancel_request(http::Request& request) {
+  co_return co_await close_request(request, RequestAction::cancel, "cancelled");
+}
+
+async::Task<http::Response> ContactsHandlers::close_request(http::Request& request, RequestAction action,
+                                                           std::string status) {
   auto me = ctx_.verifier.authenticate(request).sub;
   bool done = false;
-  co_await db_->write([&](storage::Tx& tx) {
+  co_await db_.write([&](storage::Tx& tx) {
     done = false;  // this may be a second run, after a deadlock
-    RequestRow row = load_for(tx, request.param("id"), me, RequestAction::decline);
+    RequestRow row = load_for(tx, request.param("id"), me, action);
     if (row.status != "pending") return;
-    store::set_status(tx, row.id, "declined", now());
+    store::set_status(tx, row.id, status, now());
     done = true;
   });
   if (!done) throw Error::not_found("no such request");
   co_return http::Response::no_content();
 }
 
-async::Task<http::Response> ContactsService::cancel_request(http::Request& request) {
-  auto me = ctx_.verifier.authenticate(request).sub;
-  bool done = false;
-  co_await db_->write([&](storage::Tx& tx) {
-    done = false;  // this may be a second run, after a deadlock
-    RequestRow row = load_for(tx, request.param("id"), me, RequestAction::cancel);
-    if (row.status != "pending") return;
-    store::set_status(tx, row.id, "cancelled", now());
-    done = true;
-  });
-  if (!done) throw Error::not_found("no such request");
-  co_return http::Response::no_content();
+async::Task<http::Response> ContactsHandlers::list_contacts(http::Request& request) {
+  co_return co_await list_entries(request, store::list_contacts);
 }
 
-async::Task<http::Response> ContactsService::list_contacts(http::Request& request) {
-  auto me = ctx_.verifier.authenticate(request).sub;
-  int limit = service::list_limit(request);
-  std::string after = service::decode_cursor(request);
-  storage::Page<Entry> found;
-  co_await db_->read([&](storage::Tx& tx) {
-    found = storage::page_of(store::list_contacts(tx, me, after, storage::rows_for_page(limit)), limit);
-  });
-  co_return entry_page(found);
-}
-
-async::Task<http::Response> ContactsService::remove_contact(http::Request& request) {
-  auto me = ctx_.verifier.authenticate(request).sub;
-  const std::string& other = request.param("user_id");
-  bool removed = false;
-  co_await db_->write([&](storage::Tx& tx) {
-    removed = store::remove_contact(tx, me, other);
+async::Task<http::Response> ContactsHandlers::remove_contact(http::Request& request) {
+  co_return co_await undo_relation(request, "not a contact", [this](storage::Tx& tx, const std::string& me,
+                                                                    const std::string& other) {
+    bool removed = store::remove_contact(tx, me, other);
     if (removed)
-      outbox_.add(tx, "contact.removed", {{"user_id", me}, {"contact_id", other}, {"reason", "removed"}});
+      outbox_.add(tx, events::ContactRemoved{.user_id = me, .contact_id = other, .reason = "removed"});
+    return removed;
   });
-  if (!removed) throw Error::not_found("not a contact");
-  co_await service::publish_now(ctx_, outbox_);
-  co_return http::Response::no_content();
 }
 
-async::Task<http::Response> ContactsService::list_blocks(http::Request& request) {
+async::Task<http::Response> ContactsHandlers::list_blocks(http::Request& request) {
+  co_return co_await list_entries(request, store::list_blocks);
+}
+
+async::Task<http::Response> ContactsHandlers::list_entries(http::Request& request, ListEntries list) {
   auto me = ctx_.verifier.authenticate(request).sub;
   int limit = service::list_limit(request);
   std::string after = service::decode_cursor(request);
   storage::Page<Entry> found;
-  co_await db_->read([&](storage::Tx& tx) {
-    found = storage::page_of(store::list_blocks(tx, me, after, storage::rows_for_page(limit)), limit);
+  co_await db_.read([&](storage::Tx& tx) {
+    found = storage::page_of(list(tx, me, after, storage::rows_for_page(limit)), limit);
   });
-  co_return entry_page(found);
+  co_return http::Response::json(200, service::list_json(found, [](const Entry& e) { return e.to_json(); },
+                                                          [](const Entry& e) { return e.user.username; }));
 }
 
-async::Task<http::Response> ContactsService::block(http::Request& request) {
+async::Task<http::Response> ContactsHandlers::block(http::Request& request) {
   auto me = ctx_.verifier.authenticate(request).sub;
   const std::string& other = request.param("user_id");
   if (other == me) throw Error::invalid_argument("you cannot block yourself", "user_id");
-  co_await db_->write([&](storage::Tx& tx) {
+  co_await db_.write([&](storage::Tx& tx) {
     if (!store::person(tx, other)) throw Error::not_found("no such user");
     std::string since = now();
     if (!store::add_block(tx, me, other, since)) return;  // already blocked
     if (store::remove_contact(tx, me, other))
-      outbox_.add(tx, "contact.removed", {{"user_id", me}, {"contact_id", other}, {"reason", "blocked"}});
+      outbox_.add(tx, events::ContactRemoved{.user_id = me, .contact_id = other, .reason = "blocked"});
     store::cancel_pending(tx, me, other, since);  // the blocker's own requests go away
     store::hide_pending(tx, other, me);           // theirs stay pending in their view, unseen here
-    outbox_.add(tx, "block.added", {{"blocker_id", me}, {"blocked_id", other}});
+    outbox_.add(tx, events::BlockAdded{.blocker_id = me, .blocked_id = other});
   });
   co_await service::publish_now(ctx_, outbox_);
   co_return http::Response::no_content();
 }
 
-async::Task<http::Response> ContactsService::unblock(http::Request& request) {
-  auto me = ctx_.verifier.authenticate(request).sub;
-  const std::string& other = request.param("user_id");
-  bool removed = false;
-  co_await db_->write([&](storage::Tx& tx) {
-    removed = store::remove_block(tx, me, other);
-    if (!removed) return;
+async::Task<http::Response> ContactsHandlers::unblock(http::Request& request) {
+  co_return co_await undo_relation(request, "not blocked", [this](storage::Tx& tx, const std::string& me,
+                                                                  const std::string& other) {
+    if (!store::remove_block(tx, me, other)) return false;
     // What they asked while blocked was never delivered and never will be (as Signal and WhatsApp
     // drop what a blocked person sent): it goes, so that they can ask again and be seen.
     store::drop_hidden(tx, other, me, now());
-    outbox_.add(tx, "block.removed", {{"blocker_id", me}, {"blocked_id", other}});
+    outbox_.add(tx, events::BlockRemoved{.blocker_id = me, .blocked_id = other});
+    return true;
   });
-  if (!removed) throw Error::not_found("not blocked");
+}
+
+async::Task<http::Response> ContactsHandlers::undo_relation(http::Request& request, std::string not_found,
+                                                           Undo undo) {
+  auto me = ctx_.verifier.authenticate(request).sub;
+  const std::string& other = request.param("user_id");
+  bool undone = false;
+  co_await db_.write([&](storage::Tx& tx) { undone = undo(tx, me, other); });
+  if (!undone) throw Error::not_found(not_found);
   co_await service::publish_now(ctx_, outbox_);
   co_return http::Response::no_content();
 }
 
-async::Task<http::Response> ContactsService::internal_relations(http::Request& request) {
+async::Task<http::Response> ContactsHandlers::internal_relations(http::Request& request) {
   const std::string& user = request.param("user_id");
   int limit = service::list_limit(request);
   RelationsPosition at = decode_relations_cursor(request);
@@ -265,7 +254,7 @@ async::Task<http::Response> ContactsService::internal_relations(http::Request& r
   storage::Page<Entry> contacts, blocks;
   storage::Page<RequestView> incoming, outgoing;
   const auto rows = storage::rows_for_page(limit);
-  co_await db_->read([&](storage::Tx& tx) {
+  co_await db_.read([&](storage::Tx& tx) {
     known = store::person(tx, user).has_value();
     if (!known) return;
     if (at[kContacts]) contacts = storage::page_of(store::list_contacts(tx, user, *at[kContacts], rows), limit);

@@ -1,6 +1,7 @@
 #include "store/contacts_store.hpp"
 
 #include "parley/events/outbox.hpp"
+#include "parley/storage/query.hpp"
 #include "parley/storage/sql.hpp"
 
 namespace parley::contacts {
@@ -97,9 +98,11 @@ namespace store {
 
 namespace {
 constexpr const char* kPerson = "user_id, username, display_name, bio, created_at";
-Person to_person(const storage::Row& r, std::size_t at = 0) {
+// The person in the five columns from at (kPerson's).
+Person person_at(const storage::Row& r, std::size_t at) {
   return Person{r.text(at), r.text(at + 1), r.text(at + 2), r.text(at + 3), r.text(at + 4)};
 }
+Person to_person(const storage::Row& r) { return person_at(r, 0); }
 RequestRow to_request(const storage::Row& r) {
   return RequestRow{r.text(0), r.text(1), r.text(2), r.text(3), r.integer(4) != 0, r.text(5)};
 }
@@ -107,22 +110,19 @@ constexpr const char* kRequest = "r.id, r.from_user, r.to_user, r.status, r.hidd
 
 std::vector<Entry> entries(Tx& tx, const std::string& sql, const std::string& user, const std::string& after,
                            int limit) {
-  std::vector<Entry> out;
-  for (const auto& r : tx.query(sql, {user, after, std::int64_t{limit}})) out.push_back(Entry{to_person(r), r.text(5)});
-  return out;
+  return storage::query_all(tx, sql, {user, after, std::int64_t{limit}},
+                            [](const storage::Row& r) { return Entry{to_person(r), r.text(5)}; });
 }
 }  // namespace
 
 std::optional<Person> person(Tx& tx, const std::string& id) {
-  auto rows = tx.query(std::string("SELECT ") + kPerson + " FROM directory WHERE user_id = ?", {id});
-  if (rows.empty()) return std::nullopt;
-  return to_person(rows[0]);
+  return storage::query_one(tx, std::string("SELECT ") + kPerson + " FROM directory WHERE user_id = ?", {id},
+                            to_person);
 }
 
 std::optional<Person> person_by_username(Tx& tx, const std::string& username) {
-  auto rows = tx.query(std::string("SELECT ") + kPerson + " FROM directory WHERE username = ? LIMIT 1", {username});
-  if (rows.empty()) return std::nullopt;
-  return to_person(rows[0]);
+  return storage::query_one(tx, std::string("SELECT ") + kPerson + " FROM directory WHERE username = ? LIMIT 1",
+                            {username}, to_person);
 }
 
 void upsert_person(Tx& tx, const Person& p) {
@@ -143,9 +143,8 @@ bool are_contacts(Tx& tx, const std::string& a, const std::string& b) {
 }
 
 std::optional<std::string> contact_since(Tx& tx, const std::string& user, const std::string& other) {
-  auto rows = tx.query("SELECT since FROM contacts WHERE user_id = ? AND contact_id = ?", {user, other});
-  if (rows.empty()) return std::nullopt;
-  return rows[0].text(0);
+  return storage::query_one(tx, "SELECT since FROM contacts WHERE user_id = ? AND contact_id = ?", {user, other},
+                            [](const storage::Row& r) { return r.text(0); });
 }
 
 bool add_contact(Tx& tx, const std::string& a, const std::string& b, const std::string& since) {
@@ -190,17 +189,16 @@ std::vector<Entry> list_blocks(Tx& tx, const std::string& blocker, const std::st
 }
 
 std::optional<RequestRow> request(Tx& tx, const std::string& id) {
-  auto rows = tx.query(std::string("SELECT ") + kRequest + " FROM requests r WHERE r.id = ?", {id});
-  if (rows.empty()) return std::nullopt;
-  return to_request(rows[0]);
+  return storage::query_one(tx, std::string("SELECT ") + kRequest + " FROM requests r WHERE r.id = ?", {id},
+                            to_request);
 }
 
 std::optional<RequestRow> pending_request(Tx& tx, const std::string& from, const std::string& to) {
-  auto rows = tx.query(std::string("SELECT ") + kRequest +
-                           " FROM requests r WHERE r.from_user = ? AND r.to_user = ? AND r.status = 'pending'",
-                       {from, to});
-  if (rows.empty()) return std::nullopt;
-  return to_request(rows[0]);
+  return storage::query_one(
+      tx,
+      std::string("SELECT ") + kRequest +
+          " FROM requests r WHERE r.from_user = ? AND r.to_user = ? AND r.status = 'pending'",
+      {from, to}, to_request);
 }
 
 void insert_request(Tx& tx, const RequestRow& r) {
@@ -242,13 +240,11 @@ constexpr const char* kViewSelect =
     "f.user_id, f.username, f.display_name, f.bio, f.created_at, "
     "t.user_id, t.username, t.display_name, t.bio, t.created_at "
     "FROM requests r JOIN directory f ON f.user_id = r.from_user JOIN directory t ON t.user_id = r.to_user ";
-RequestView to_view(const storage::Row& r) { return RequestView{to_request(r), to_person(r, 6), to_person(r, 11)}; }
+RequestView to_view(const storage::Row& r) { return RequestView{to_request(r), person_at(r, 6), person_at(r, 11)}; }
 }  // namespace
 
 std::optional<RequestView> request_view(Tx& tx, const std::string& id) {
-  auto rows = tx.query(std::string(kViewSelect) + "WHERE r.id = ?", {id});
-  if (rows.empty()) return std::nullopt;
-  return to_view(rows[0]);
+  return storage::query_one(tx, std::string(kViewSelect) + "WHERE r.id = ?", {id}, to_view);
 }
 
 std::vector<RequestView> list_pending(Tx& tx, const std::string& user, bool incoming, const std::string& before_id,
@@ -256,9 +252,7 @@ std::vector<RequestView> list_pending(Tx& tx, const std::string& user, bool inco
   std::string sql = std::string(kViewSelect) +
                     (incoming ? "WHERE r.to_user = ? AND r.hidden = 0" : "WHERE r.from_user = ?") +
                     " AND r.status = 'pending' AND (? = '' OR r.id < ?) ORDER BY r.id DESC LIMIT ?";
-  std::vector<RequestView> out;
-  for (const auto& r : tx.query(sql, {user, before_id, before_id, std::int64_t{limit}})) out.push_back(to_view(r));
-  return out;
+  return storage::query_all(tx, sql, {user, before_id, before_id, std::int64_t{limit}}, to_view);
 }
 
 }  // namespace store

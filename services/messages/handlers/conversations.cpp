@@ -36,12 +36,6 @@ namespace bj = boost::json;
 
 namespace {
 std::string now() { return time::format_rfc3339(time::now()); }
-
-bj::array json_ids(const std::vector<std::string>& ids) {
-  bj::array out;
-  for (const auto& id : ids) out.push_back(bj::string(id));
-  return out;
-}
 }  // namespace
 
 ConversationHandlers::ConversationHandlers(token::Verifier& verifier, storage::Database& db, events::Outbox& outbox,
@@ -75,8 +69,8 @@ async::Task<http::Response> ConversationHandlers::create_conversation(http::Requ
       store::add_member(tx, c.id, me, Role::member, t, clock);
       store::add_member(tx, c.id, other, Role::member, t, clock);
       deliver_conversation(tx, sync_, c, "conversation.created", {});
-      outbox_.add(tx, "conversation.created",
-                  {{"conversation_id", c.id}, {"kind", "direct"}, {"created_by", me}, {"member_ids", json_ids({me, other})}});
+      outbox_.add(tx, events::ConversationCreated{
+                          .conversation_id = c.id, .kind = "direct", .title = std::nullopt, .created_by = me, .member_ids = {me, other}});
       return Answer{201, view(tx, c, me)};
     });
   } else if (kind == "group") {
@@ -114,8 +108,8 @@ async::Task<http::Response> ConversationHandlers::create_conversation(http::Requ
       deliver_conversation(tx, sync_, c, "conversation.created", {});
       std::vector<std::string> all(invited.begin(), invited.end());
       all.push_back(me);
-      outbox_.add(tx, "conversation.created", {{"conversation_id", c.id}, {"kind", "group"}, {"title", title},
-                                               {"created_by", me}, {"member_ids", json_ids(all)}});
+      outbox_.add(tx, events::ConversationCreated{
+                          .conversation_id = c.id, .kind = "group", .title = title, .created_by = me, .member_ids = all});
       return Answer{201, view(tx, c, me)};
     });
   } else {
@@ -164,7 +158,7 @@ async::Task<http::Response> ConversationHandlers::rename(http::Request& request)
     store::set_title(tx, c.id, title, now());
     c.title = title;
     deliver_conversation(tx, sync_, c, "conversation.updated", {});
-    outbox_.add(tx, "conversation.updated", {{"conversation_id", c.id}, {"title", title}, {"updated_by", me}});
+    outbox_.add(tx, events::ConversationUpdated{.conversation_id = c.id, .title = title, .updated_by = me});
     return view(tx, c, me);
   });
   co_return http::Response::json(200, out);
@@ -191,7 +185,7 @@ async::Task<http::Response> ConversationHandlers::add_member(http::Request& requ
     taken_meanwhile_retries([&] { store::add_member(tx, c.id, user, Role::member, t, clock); });
     store::clear_removal(tx, c.id, user);  // added back: the invite code works for them again
     deliver_conversation(tx, sync_, c, "member.added", {}, {{"user_id", user}});
-    outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", user}, {"added_by", me}});
+    outbox_.add(tx, events::MemberAdded{.conversation_id = c.id, .user_id = user, .added_by = me});
     return view(tx, c, me);
   });
   co_return http::Response::json(201, out);
@@ -216,7 +210,7 @@ async::Task<http::Response> ConversationHandlers::remove_member(http::Request& r
     // The last one out revokes the invite code: nobody would be left to manage whoever joins.
     if (store::members(tx, c.id).empty()) store::clear_invite(tx, c.id);
     deliver_conversation(tx, sync_, c, "member.removed", {target}, {{"user_id", target}});
-    outbox_.add(tx, "member.removed", {{"conversation_id", c.id}, {"user_id", target}, {"removed_by", me}});
+    outbox_.add(tx, events::MemberRemoved{.conversation_id = c.id, .user_id = target, .removed_by = me});
   });
   co_return http::Response::no_content();
 }
@@ -254,7 +248,7 @@ async::Task<http::Response> ConversationHandlers::join(http::Request& request) {
       auto clock = store::lock_sync_head(tx);
       taken_meanwhile_retries([&] { store::add_member(tx, c.id, me, Role::member, t, clock); });
       deliver_conversation(tx, sync_, c, "member.added", {}, {{"user_id", me}});
-      outbox_.add(tx, "member.added", {{"conversation_id", c.id}, {"user_id", me}, {"added_by", me}});
+      outbox_.add(tx, events::MemberAdded{.conversation_id = c.id, .user_id = me, .added_by = me});
     }
     return view(tx, c, me);
   });

@@ -1,7 +1,6 @@
 // Messages: history, send (idempotent by client_id), edit, delete, read markers.
 
 #include <boost/json/serialize.hpp>
-#include <boost/json/value_from.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -186,7 +185,7 @@ std::vector<MessageHandlers::SendResult> MessageHandlers::send_all(storage::Tx& 
       throw storage::TransactionAborted("a retried send committed elsewhere meanwhile");
     }
     std::vector<Sync::Outgoing> sync_events;
-    std::vector<std::pair<std::string, bj::object>> events;
+    std::vector<events::MessageCreated> created;
     std::map<std::string, Sync::Audience> audiences;  // each conversation's members as read above
     for (auto* s : accepted) {
       const auto& target = targets.at(s->message.conversation_id);
@@ -195,11 +194,16 @@ std::vector<MessageHandlers::SendResult> MessageHandlers::send_all(storage::Tx& 
       sync_events.push_back(Sync::Outgoing{s->message.conversation_id, {},
                                            std::make_shared<const std::string>(message_event("message.created", s->message)),
                                            audience});
-      events.emplace_back("message.created", bj::object{{"message", s->message.to_json()},
-                                                         {"conversation_kind", target.kind},
-                                                         {"member_ids", bj::value_from(target.member_ids)}});
+      created.push_back(events::MessageCreated{.message_id = s->message.id,
+                                               .conversation_id = s->message.conversation_id,
+                                               .conversation_kind = target.kind,
+                                               .seq = s->message.seq,
+                                               .sender_id = s->message.sender_id,
+                                               .body = *s->message.body,
+                                               .created_at = s->message.created_at,
+                                               .member_ids = target.member_ids});
     }
-    outbox_.add_all(tx, std::move(events));
+    outbox_.add_all(tx, created);
     // On MySQL the sync log's clock row stays locked from here to the commit: as late as
     // possible. The read markers (members rows) come after it, with its proof.
     auto clock = sync_.deliver(tx, std::move(sync_events));
@@ -241,7 +245,13 @@ async::Task<http::Response> MessageHandlers::edit_message(http::Request& request
     message.body = text;
     message.edited_at = t;
     sync_.deliver_to_members(tx, c.id, message_event("message.updated", message));
-    outbox_.add(tx, "message.updated", {{"message", message.to_json()}});
+    outbox_.add(tx, events::MessageUpdated{.message_id = message.id,
+                                           .conversation_id = message.conversation_id,
+                                           .seq = message.seq,
+                                           .sender_id = message.sender_id,
+                                           .body = text,
+                                           .created_at = message.created_at,
+                                           .edited_at = t});
     return message;
   });
   co_return http::Response::json(200, message.to_json());
@@ -260,7 +270,12 @@ async::Task<http::Response> MessageHandlers::delete_message(http::Request& reque
     found->deleted = true;
     found->body.reset();
     sync_.deliver_to_members(tx, c.id, message_event("message.deleted", *found));
-    outbox_.add(tx, "message.deleted", {{"message", found->to_json()}, {"deleted_by", me}});
+    outbox_.add(tx, events::MessageDeleted{.message_id = found->id,
+                                           .conversation_id = found->conversation_id,
+                                           .seq = found->seq,
+                                           .sender_id = found->sender_id,
+                                           .created_at = found->created_at,
+                                           .deleted_by = me});
   });
   co_return http::Response::no_content();
 }

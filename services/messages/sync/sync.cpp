@@ -7,6 +7,7 @@
 #include "parley/core/ids.hpp"
 #include "parley/core/log.hpp"
 #include "parley/core/time.hpp"
+#include "parley/events/dispatcher.hpp"
 #include "sync/cursor.hpp"
 
 namespace parley::messages {
@@ -41,7 +42,9 @@ Sync::Sync(service::Context& ctx, storage::Database& db, SyncOptions options)
   if (!ctx.single_process)
     // Other replicas commit sync events too: their wake-ups arrive here (each replica has its
     // own queue) with the events, which go into this replica's tail, and wake the polls it holds.
-    ctx.bus.subscribe_transient("messages-wake", {"sync.wake"}, [this](const events::Event& e) { on_wake(e); });
+    events::TransientDispatcher()
+        .on<events::SyncWake>([this](const events::SyncWake& wake) { on_wake(wake); })
+        .subscribe(ctx.bus, "messages-wake");
   ctx.metrics.gauge("parley_sync_waiting_polls", "Long polls waiting for events.", "",
                     [this] { return static_cast<double>(notifier_.waiting()); });
 }

@@ -22,6 +22,7 @@
 
 #include "domain/poll_quota.hpp"
 #include "parley/async/notifier.hpp"
+#include "parley/events/catalog.hpp"
 #include "parley/service/service.hpp"
 #include "store/sync_log.hpp"
 #include "sync/sync_tail.hpp"
@@ -125,7 +126,7 @@ class Sync {
   void wake_replicas(std::vector<SyncTail::Event> events);
   void publish_wakes();
   // Another replica's wake-up: its events into the tail, then the polls waiting for them.
-  void on_wake(const events::Event& e);
+  void on_wake(const events::SyncWake& wake);
   // Wakes the polls of users whose events the tail can now answer.
   void wake_local(const std::vector<std::string>& users);
   // sync/upkeep.cpp

@@ -2,6 +2,7 @@
 
 #include "parley/core/text.hpp"
 #include "parley/events/outbox.hpp"
+#include "parley/storage/query.hpp"
 #include "parley/storage/sql.hpp"
 
 namespace parley::users {
@@ -44,9 +45,7 @@ Profile to_profile(const storage::Row& r) {
 }  // namespace
 
 std::optional<Profile> find(Tx& tx, const std::string& id) {
-  auto rows = tx.query(std::string("SELECT ") + kColumns + " FROM profiles WHERE id = ?", {id});
-  if (rows.empty()) return std::nullopt;
-  return to_profile(rows[0]);
+  return storage::query_one(tx, std::string("SELECT ") + kColumns + " FROM profiles WHERE id = ?", {id}, to_profile);
 }
 
 void insert(Tx& tx, const Profile& p) {
@@ -63,13 +62,11 @@ void update(Tx& tx, const Profile& p) {
 void remove(Tx& tx, const std::string& id) { tx.exec("DELETE FROM profiles WHERE id = ?", {id}); }
 
 std::vector<Profile> search(Tx& tx, const std::string& like_pattern, const std::string& after, int limit) {
-  std::vector<Profile> out;
-  for (const auto& r : tx.query(std::string("SELECT ") + kColumns +
-                                    " FROM profiles WHERE (username LIKE ? ESCAPE '!' OR display_name_lower "
-                                    "LIKE ? ESCAPE '!') AND username > ? ORDER BY username LIMIT ?",
-                                {like_pattern, like_pattern, after, std::int64_t{limit}}))
-    out.push_back(to_profile(r));
-  return out;
+  return storage::query_all(tx,
+                            std::string("SELECT ") + kColumns +
+                                " FROM profiles WHERE (username LIKE ? ESCAPE '!' OR display_name_lower "
+                                "LIKE ? ESCAPE '!') AND username > ? ORDER BY username LIMIT ?",
+                            {like_pattern, like_pattern, after, std::int64_t{limit}}, to_profile);
 }
 
 }  // namespace store

@@ -35,12 +35,14 @@ class EventBus {
   }
   // A named, durable consumer (one queue per consuming service) receiving the events whose type
   // matches one of the patterns. A handler that throws is retried, then dead-lettered; one that
-  // throws storage::ConnectionLost (its database is away) is retried until the database is back.
-  // REQUIRES: called before start().
+  // throws MalformedEvent (catalog.hpp) is dead-lettered at once; one that throws
+  // storage::ConnectionLost (its database is away) is retried until the database is back.
+  // Services subscribe through a Dispatcher (dispatcher.hpp). REQUIRES: called before start().
   virtual void subscribe(std::string consumer, std::vector<std::string> patterns,
                          EventHandler handler) = 0;
   // A subscription for this process only: every process (replica) gets its own copy, none is
-  // kept while the process is down. For in-process state: token revocations, long-poll wakeups.
+  // kept while the process is down. For in-process state: token revocations, long-poll wakeups
+  // (through a TransientDispatcher). A handler that throws is treated as in subscribe().
   // on_bound, when given, is called (on the bus's thread) each time the subscription starts
   // receiving: after start(), and again after every reconnection to the broker. Whatever was
   // published before that call may have been missed; whatever after it is received. A bus without

@@ -15,6 +15,8 @@ struct Event {
   std::string producer;     // the publishing service
   boost::json::object data;
 
+  // An envelope around any data, for the buses and their tests. Services make their events from
+  // the catalog's structs instead (make_event, Outbox::add in catalog.hpp and outbox.hpp).
   static Event make(std::string type, std::string producer, boost::json::object data);
   std::string to_json() const;
   // Throws std::invalid_argument for anything that is not a well-formed envelope.

@@ -11,9 +11,8 @@
 #include <string>
 #include <thread>
 
-#include <boost/json/object.hpp>
-
 #include "parley/events/bus.hpp"
+#include "parley/events/catalog.hpp"
 #include "parley/storage/database.hpp"
 
 namespace parley::events {
@@ -45,10 +44,23 @@ class Outbox {
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
-  // Records an event in tx; it is relayed after tx commits. Returns the event.
-  Event add(storage::Tx& tx, std::string type, boost::json::object data);
+  // Records event (a type of the catalog, catalog.hpp) in tx; it is relayed after tx commits.
+  // Returns its envelope. REQUIRES: E is published by this outbox's producer (std::logic_error
+  // otherwise).
+  template <EventType E>
+  Event add(storage::Tx& tx, const E& event) {
+    check_producer(E::kType, E::kProducer);
+    return add_event(tx, make_event(event));
+  }
   // The same for several events, in one statement per 64 of them.
-  void add_all(storage::Tx& tx, std::vector<std::pair<std::string, boost::json::object>> events);
+  template <EventType E>
+  void add_all(storage::Tx& tx, const std::vector<E>& events) {
+    check_producer(E::kType, E::kProducer);
+    std::vector<Event> made;
+    made.reserve(events.size());
+    for (const auto& e : events) made.push_back(make_event(e));
+    add_events(tx, std::move(made));
+  }
 
   void start();
   // Relays what is committed, then stops the relay thread.
@@ -64,6 +76,9 @@ class Outbox {
   std::int64_t depth() const { return depth_.load(); }
 
  private:
+  void check_producer(std::string_view type, std::string_view producer) const;
+  Event add_event(storage::Tx& tx, Event event);
+  void add_events(storage::Tx& tx, std::vector<Event> events);
   void kick();
   void run();
   // Returns the number of events published.

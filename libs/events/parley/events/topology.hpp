@@ -1,6 +1,7 @@
 #pragma once
 // Who consumes which events: one durable queue per consuming service ("parley.<name>") bound to
-// the event patterns below. Each service subscribes with its row (durable_consumer("users")), and
+// the catalog's event types below. Each service subscribes with its row (Dispatcher::subscribe,
+// which requires a handler for exactly the row's types), and
 // the RabbitMQ publisher declares every row's queue and bindings before its first publish, so an
 // event published before its consumer ever ran (a fresh install starting services in parallel)
 // waits in the consumer's queue instead of being confirmed and dropped. One table for both: they

@@ -67,6 +67,27 @@ http::Handler bind(S* self, async::Task<http::Response> (S::*method)(http::Reque
 void add_internal_route(http::Router& router, const ServiceCredential& credential, std::string method,
                         std::string pattern, http::Handler handler);
 
+// A route that an object of a service's handlers serves with one of its member functions.
+template <class H>
+struct Route {
+  std::string method;
+  std::string pattern;  // under /internal/: for callers presenting the service credential only
+  async::Task<http::Response> (H::*handler)(http::Request&);
+};
+
+// Adds each route, served by handlers (which must outlive the router); a pattern under /internal/
+// through add_internal_route, so that a service's route table cannot leave one unguarded.
+template <class H>
+void add_routes(http::Router& router, const ServiceCredential& credential, H& handlers,
+                const std::vector<Route<H>>& routes) {
+  for (const auto& route : routes) {
+    if (route.pattern.starts_with("/internal/"))
+      add_internal_route(router, credential, route.method, route.pattern, bind(&handlers, route.handler));
+    else
+      router.add(route.method, route.pattern, bind(&handlers, route.handler));
+  }
+}
+
 // Relays outbox's committed events before the caller answers, so that other services already
 // see them (read-your-writes in the all-in-one; in distributed mode, once the broker has them).
 // Never fails the caller: the change is committed and, while the broker is away, its events wait
@@ -82,7 +103,8 @@ void add_operations_routes(http::Router& router, http::Metrics& metrics, std::ve
                            std::vector<std::pair<std::string, storage::Database*>> databases,
                            const events::EventBus& bus);
 
-// Feeds the verifier's revocation list from session.revoked and user.deleted events. on_bound is
+// Feeds the verifier's revocation list from session.revoked and user.deleted events (a malformed
+// one is refused by the bus as every consumer's is: logged, counted, dead-lettered). on_bound is
 // called each time the subscription (re)starts receiving, when events may have been missed
 // before (see EventBus::subscribe_transient and RevocationCatchUp).
 void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer,
