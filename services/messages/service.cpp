@@ -57,29 +57,33 @@ void MessagesService::stop() {
 void MessagesService::add_routes(http::Router& router) {
   const auto& credential = ctx_.service_credential;
   using C = ConversationHandlers;
-  service::add_routes(router, credential, conversations_,
-                      {{"POST", "/api/v1/conversations", &C::create_conversation},
-                       {"GET", "/api/v1/conversations", &C::list_conversations},
-                       {"GET", "/api/v1/conversations/{id}", &C::get_conversation},
-                       {"PATCH", "/api/v1/conversations/{id}", &C::rename},
-                       {"POST", "/api/v1/conversations/{id}/members", &C::add_member},
-                       {"DELETE", "/api/v1/conversations/{id}/members/{user_id}", &C::remove_member},
-                       {"POST", "/api/v1/conversations/{id}/invite-code", &C::invite_code},
-                       {"POST", "/api/v1/conversations/join", &C::join}});
+  service::add_routes(
+      router, credential, conversations_,
+      {{"POST", "/api/v1/conversations", &C::create_conversation},
+       {"GET", "/api/v1/conversations", &C::list_conversations},
+       {"GET", "/api/v1/conversations/{id}", &C::get_conversation},
+       {"PATCH", "/api/v1/conversations/{id}", &C::rename},
+       {"POST", "/api/v1/conversations/{id}/members", &C::add_member},
+       {"DELETE", "/api/v1/conversations/{id}/members/{user_id}", &C::remove_member},
+       {"POST", "/api/v1/conversations/{id}/invite-code", &C::invite_code},
+       {"POST", "/api/v1/conversations/join", &C::join}});
   using M = MessageHandlers;
-  service::add_routes(router, credential, messages_,
-                      {{"GET", "/api/v1/conversations/{id}/messages", &M::list_messages},
-                       {"POST", "/api/v1/conversations/{id}/messages", &M::send_message},
-                       {"PATCH", "/api/v1/conversations/{id}/messages/{message_id}", &M::edit_message},
-                       {"DELETE", "/api/v1/conversations/{id}/messages/{message_id}", &M::delete_message},
-                       {"POST", "/api/v1/conversations/{id}/read", &M::mark_read}});
+  service::add_routes(
+      router, credential, messages_,
+      {{"GET", "/api/v1/conversations/{id}/messages", &M::list_messages},
+       {"POST", "/api/v1/conversations/{id}/messages", &M::send_message},
+       {"PATCH", "/api/v1/conversations/{id}/messages/{message_id}", &M::edit_message},
+       {"DELETE", "/api/v1/conversations/{id}/messages/{message_id}", &M::delete_message},
+       {"POST", "/api/v1/conversations/{id}/read", &M::mark_read}});
   // A long poll bounds its own wait (at most 60 s).
-  router.add("GET", "/api/v1/sync", service::bind(&sync_handler_, &SyncHandler::sync), http::Router::kSelfBounded);
+  router.add("GET", "/api/v1/sync", service::bind(&sync_handler_, &SyncHandler::sync),
+             http::Router::kSelfBounded);
   using I = InternalHandlers;
-  service::add_routes(router, credential, internal_,
-                      {{"GET", "/internal/v1/users/{user_id}/conversations", &I::conversations},
-                       {"GET", "/internal/v1/users/{user_id}/conversations/{conversation_id}/messages",
-                        &I::messages}});
+  service::add_routes(
+      router, credential, internal_,
+      {{"GET", "/internal/v1/users/{user_id}/conversations", &I::conversations},
+       {"GET", "/internal/v1/users/{user_id}/conversations/{conversation_id}/messages",
+        &I::messages}});
 }
 
 std::unique_ptr<service::Service> make_service(service::Context& ctx) {

@@ -2,7 +2,6 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
-
 #include <memory>
 #include <stdexcept>
 
@@ -17,11 +16,12 @@ namespace bj = boost::json;
 namespace {
 // A conversation as API.md shows it, but for the viewer's unread count (last, so that the
 // serialized text ends in it: deliver_conversation relies on that).
-bj::object conversation_json(storage::Tx& tx, const ConversationRow& c, const std::vector<Member>& members,
-                             std::int64_t unread_count) {
+bj::object conversation_json(storage::Tx& tx, const ConversationRow& c,
+                             const std::vector<Member>& members, std::int64_t unread_count) {
   bj::array list;
   list.reserve(members.size());
-  for (const auto& m : members) list.push_back(bj::object{{"user_id", m.user_id}, {"role", role_name(m.role)}});
+  for (const auto& m : members)
+    list.push_back(bj::object{{"user_id", m.user_id}, {"role", role_name(m.role)}});
   bj::value last = nullptr;
   if (c.last_seq > 0)
     if (auto m = store::message_by_seq(tx, c.id, c.last_seq)) last = m->to_json();
@@ -40,7 +40,8 @@ bj::object view(storage::Tx& tx, const ConversationRow& c, const std::string& vi
   std::int64_t read_seq = -1;
   for (const auto& m : members)
     if (m.user_id == viewer) read_seq = m.read_seq;
-  return conversation_json(tx, c, members, read_seq < 0 ? 0 : store::unread(tx, c.id, viewer, read_seq));
+  return conversation_json(tx, c, members,
+                           read_seq < 0 ? 0 : store::unread(tx, c.id, viewer, read_seq));
 }
 
 std::pair<ConversationRow, Member> membership(storage::Tx& tx, const std::string& conversation_id,
@@ -51,8 +52,9 @@ std::pair<ConversationRow, Member> membership(storage::Tx& tx, const std::string
   return {*c, *m};
 }
 
-void deliver_conversation(storage::Tx& tx, Sync& sync, const ConversationRow& c, const std::string& type,
-                          const std::vector<std::string>& extra_users, bj::object fields) {
+void deliver_conversation(storage::Tx& tx, Sync& sync, const ConversationRow& c,
+                          const std::string& type, const std::vector<std::string>& extra_users,
+                          bj::object fields) {
   // Each user's own view of the conversation: the same but for their unread count. The members
   // and the last message are read once and the event serialized once (a group of 1,000 used to
   // read its member list 1,000 times for one rename); only the count differs per user.
@@ -73,7 +75,8 @@ void deliver_conversation(storage::Tx& tx, Sync& sync, const ConversationRow& c,
     return;
   }
   // The log stores the text once (head and tail) and each member's count beside it.
-  auto body = std::make_shared<const store::SharedBody>(store::SharedBody{text.substr(0, text.size() - 3), "}}"});
+  auto body = std::make_shared<const store::SharedBody>(
+      store::SharedBody{text.substr(0, text.size() - 3), "}}"});
   auto counts = store::unread_counts(tx, c.id);
   std::vector<std::pair<std::string, std::int64_t>> fills;
   fills.reserve(members.size() + extra_users.size());

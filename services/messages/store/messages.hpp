@@ -3,7 +3,6 @@
 // is given; the order in which writes lock these rows is store/lock_order.hpp's.
 
 #include <boost/json/object.hpp>
-
 #include <map>
 #include <optional>
 #include <string>
@@ -47,24 +46,28 @@ struct ExportedMessage {
 namespace store {
 using storage::Tx;
 
-std::optional<MessageRow> message(Tx& tx, const std::string& conversation_id, const std::string& id);
-std::optional<MessageRow> message_by_seq(Tx& tx, const std::string& conversation_id, std::int64_t seq);
-std::optional<MessageRow> by_client_id(Tx& tx, const std::string& conversation_id, const std::string& sender,
-                                       const std::string& client_id);
+std::optional<MessageRow> message(Tx& tx, const std::string& conversation_id,
+                                  const std::string& id);
+std::optional<MessageRow> message_by_seq(Tx& tx, const std::string& conversation_id,
+                                         std::int64_t seq);
+std::optional<MessageRow> by_client_id(Tx& tx, const std::string& conversation_id,
+                                       const std::string& sender, const std::string& client_id);
 // (sender, conversation, client_id) -> the message sent with it earlier, for those that exist.
 using ClientKey = std::tuple<std::string, std::string, std::string>;
 std::map<ClientKey, MessageRow> by_client_ids(Tx& tx, const std::vector<ClientKey>& keys);
 // REQUIRES: their seqs taken (store::take_seqs). A client_id taken meanwhile throws
 // storage::ConstraintViolation.
 void insert_messages(Tx& tx, const std::vector<MessageRow>& messages);
-void edit_message(Tx& tx, const MessageRow& before, const std::string& body, const std::string& now);
+void edit_message(Tx& tx, const MessageRow& before, const std::string& body,
+                  const std::string& now);
 void tombstone(Tx& tx, const std::string& message_id);
 // Ascending by seq; more says whether more lie beyond the page in the direction asked.
-storage::Page<MessageRow> history(Tx& tx, const std::string& conversation_id, const HistoryPage& page);
+storage::Page<MessageRow> history(Tx& tx, const std::string& conversation_id,
+                                  const HistoryPage& page);
 // Up to limit messages after after_seq, ascending, each with its sender's username and edits;
 // more says whether more follow.
-storage::Page<ExportedMessage> export_history(Tx& tx, const std::string& conversation_id, std::int64_t after_seq,
-                                              int limit);
+storage::Page<ExportedMessage> export_history(Tx& tx, const std::string& conversation_id,
+                                              std::int64_t after_seq, int limit);
 
 }  // namespace store
 }  // namespace parley::messages

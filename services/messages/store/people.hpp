@@ -22,7 +22,8 @@ struct Person {
 namespace store {
 using storage::Tx;
 
-void upsert_person(Tx& tx, const std::string& user_id, const std::string& username, const std::string& dm_policy);
+void upsert_person(Tx& tx, const std::string& user_id, const std::string& username,
+                   const std::string& dm_policy);
 // A new person (dm_policy "everyone"); one already known keeps what it has (user.registered may
 // arrive again after a user.profile_updated that set the policy).
 void add_person(Tx& tx, const std::string& user_id, const std::string& username);
@@ -32,7 +33,8 @@ void set_contacts(Tx& tx, const std::string& a, const std::string& b, bool conta
 void set_block(Tx& tx, const std::string& blocker, const std::string& blocked, bool blocked_now);
 // Everything that decides whether sender may write to recipient directly, in one query; nullopt
 // if the recipient is unknown.
-std::optional<DirectFacts> direct_facts(Tx& tx, const std::string& sender, const std::string& recipient);
+std::optional<DirectFacts> direct_facts(Tx& tx, const std::string& sender,
+                                        const std::string& recipient);
 // For each (sender, recipient) whose recipient is known: what decides whether sender may write
 // to recipient directly.
 std::map<std::pair<std::string, std::string>, DirectFacts> direct_facts(

@@ -19,15 +19,20 @@ std::string sync_cursor_text(std::string_view epoch, std::int64_t gseq) {
 }
 
 std::int64_t parse_sync_cursor(std::string_view text, std::string_view epoch_of_log) {
-  auto gone = [] { return Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor"); };
+  auto gone = [] {
+    return Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor");
+  };
   if (all_digits(text) && text.size() <= 19) throw gone();
   auto colon = text.find(':');
-  if (colon == std::string::npos || colon == 0 || colon > 32) throw Error::invalid_argument("cursor is not valid", "cursor");
-  std::string_view epoch(text.data(), colon), number(text.data() + colon + 1, text.size() - colon - 1);
+  if (colon == std::string::npos || colon == 0 || colon > 32)
+    throw Error::invalid_argument("cursor is not valid", "cursor");
+  std::string_view epoch(text.data(), colon),
+      number(text.data() + colon + 1, text.size() - colon - 1);
   std::int64_t gseq = -1;
   auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), gseq);
   if (!all_digits(number) || ec != std::errc() || end != number.data() + number.size() ||
-      !std::all_of(epoch.begin(), epoch.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+      !std::all_of(epoch.begin(), epoch.end(),
+                   [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
     throw Error::invalid_argument("cursor is not valid", "cursor");
   if (epoch != epoch_of_log) throw gone();
   return gseq;

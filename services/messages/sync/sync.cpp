@@ -20,8 +20,10 @@ Error cursor_expired() {
 
 SyncOptions SyncOptions::from_env() {
   SyncOptions o;
-  o.retention = std::chrono::seconds(config::get_int("PARLEY_SYNC_RETENTION_S", 7 * 24 * 3600, 1, 365LL * 24 * 3600));
-  o.prune_interval = std::chrono::seconds(config::get_int("PARLEY_SYNC_PRUNE_INTERVAL_S", 300, 1, 24 * 3600));
+  o.retention = std::chrono::seconds(
+      config::get_int("PARLEY_SYNC_RETENTION_S", 7 * 24 * 3600, 1, 365LL * 24 * 3600));
+  o.prune_interval =
+      std::chrono::seconds(config::get_int("PARLEY_SYNC_PRUNE_INTERVAL_S", 300, 1, 24 * 3600));
   o.max_polls_per_user =
       static_cast<std::size_t>(config::get_int("PARLEY_SYNC_MAX_POLLS_PER_USER", 8, 1, 10'000));
   return o;
@@ -61,7 +63,8 @@ void Sync::start() {
     db_.read_sync([&](storage::Tx& tx) { head = store::sync_head(tx).last; });
     tail_.restart_after(head);
   } catch (const std::exception& e) {
-    log::warn("sync tail: cannot read the log's head; polls ask the database until the first event", {{"error", e.what()}});
+    log::warn("sync tail: cannot read the log's head; polls ask the database until the first event",
+              {{"error", e.what()}});
   }
   pruner_ = std::thread([this] { prune_loop(); });
 }
@@ -81,9 +84,10 @@ std::optional<store::ClockHeld> Sync::deliver(storage::Tx& tx, std::vector<Outgo
   std::vector<store::NewEvent> rows;
   rows.reserve(events.size());
   for (const auto& e : events)
-    rows.push_back(e.conversation_id.empty()
-                       ? store::NewEvent{nullptr, &e.user_id, e.payload.get(), nullptr, e.body.get(), e.fill}
-                       : store::NewEvent{&e.conversation_id, nullptr, e.payload.get(), e.audience.get()});
+    rows.push_back(
+        e.conversation_id.empty()
+            ? store::NewEvent{nullptr, &e.user_id, e.payload.get(), nullptr, e.body.get(), e.fill}
+            : store::NewEvent{&e.conversation_id, nullptr, e.payload.get(), e.audience.get()});
   auto appended = store::append_events(tx, rows, now);
   std::int64_t first = appended.first;
   // Each conversation event goes, in memory, to the members the log gives it to: those the log
@@ -101,24 +105,29 @@ std::optional<store::ClockHeld> Sync::deliver(storage::Tx& tx, std::vector<Outgo
     std::vector<SyncTail::Event> committed;
     committed.reserve(events.size());
     for (std::size_t i = 0; i < events.size(); ++i)
-      committed.push_back(SyncTail::Event{first + static_cast<std::int64_t>(i), events[i].payload, events[i].audience, now});
+      committed.push_back(SyncTail::Event{first + static_cast<std::int64_t>(i), events[i].payload,
+                                          events[i].audience, now});
     if (!ctx_.single_process) wake_replicas(committed);
     wake_local(tail_.add(std::move(committed)));
   });
   return std::move(appended.clock);
 }
 
-void Sync::deliver_to(storage::Tx& tx, const std::vector<std::string>& users, const std::string& payload) {
+void Sync::deliver_to(storage::Tx& tx, const std::vector<std::string>& users,
+                      const std::string& payload) {
   auto shared = std::make_shared<const std::string>(payload);
   std::vector<Outgoing> events;
   events.reserve(users.size());
   for (const auto& u : users)
-    events.push_back(Outgoing{{}, u, shared, std::make_shared<const std::vector<std::string>>(1, u)});
+    events.push_back(
+        Outgoing{{}, u, shared, std::make_shared<const std::vector<std::string>>(1, u)});
   deliver(tx, std::move(events));
 }
 
-void Sync::deliver_to_members(storage::Tx& tx, const std::string& conversation_id, const std::string& payload) {
-  deliver(tx, {Outgoing{conversation_id, {}, std::make_shared<const std::string>(payload), nullptr}});
+void Sync::deliver_to_members(storage::Tx& tx, const std::string& conversation_id,
+                              const std::string& payload) {
+  deliver(tx,
+          {Outgoing{conversation_id, {}, std::make_shared<const std::string>(payload), nullptr}});
 }
 
 void Sync::deliver_filled(storage::Tx& tx, std::shared_ptr<const store::SharedBody> body,
@@ -132,7 +141,8 @@ void Sync::deliver_filled(storage::Tx& tx, std::shared_ptr<const store::SharedBo
   std::vector<Outgoing> events;
   events.reserve(fills.size());
   for (const auto& [user, n] : fills)
-    events.push_back(Outgoing{{}, user, payload(n), std::make_shared<const std::vector<std::string>>(1, user), body, n});
+    events.push_back(Outgoing{
+        {}, user, payload(n), std::make_shared<const std::vector<std::string>>(1, user), body, n});
   deliver(tx, std::move(events));
 }
 
@@ -140,7 +150,9 @@ std::string Sync::encode_cursor(std::int64_t gseq) const {
   return service::encode_cursor(sync_cursor_text(sync_epoch_, gseq));
 }
 
-std::int64_t Sync::parse_cursor(std::string_view text) const { return parse_sync_cursor(text, sync_epoch_); }
+std::int64_t Sync::parse_cursor(std::string_view text) const {
+  return parse_sync_cursor(text, sync_epoch_);
+}
 
 async::Task<std::int64_t> Sync::head() {
   std::int64_t last = 0;
@@ -148,7 +160,8 @@ async::Task<std::int64_t> Sync::head() {
   co_return last;
 }
 
-std::optional<SyncTail::Answer> Sync::from_tail(const std::string& user, std::int64_t cursor) const {
+std::optional<SyncTail::Answer> Sync::from_tail(const std::string& user,
+                                                std::int64_t cursor) const {
   return tail_.after(user, cursor, kPageEvents);
 }
 
@@ -157,9 +170,11 @@ async::Task<Sync::Page> Sync::from_database(std::string user, std::int64_t curso
   co_await db_.read([&](storage::Tx& tx) { r = store::read_sync(tx, user, cursor, kPageEvents); });
   // Pruned past it (an event after it may be gone), or past the end of the log (a database
   // restored from an older backup): the client starts over.
-  if (cursor < r.head.floor || cursor > r.head.last || r.head.epoch != sync_epoch_) throw cursor_expired();
+  if (cursor < r.head.floor || cursor > r.head.last || r.head.epoch != sync_epoch_)
+    throw cursor_expired();
   Page out;
-  out.cursor = static_cast<int>(r.events.size()) == kPageEvents ? r.events.back().first : r.head.last;
+  out.cursor =
+      static_cast<int>(r.events.size()) == kPageEvents ? r.events.back().first : r.head.last;
   out.events = std::move(r.events);
   co_return out;
 }
