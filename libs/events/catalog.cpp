@@ -65,20 +65,24 @@ bool Codec<std::int64_t>::read(const boost::json::value& v, std::int64_t& out, R
   return wrong(v, "integer", error);
 }
 
-void check_envelope(const Event& event, std::string_view type, int version) {
+void check_envelope(const Event& event, std::string_view type, int min_version, int version) {
   if (event.type != type)
     throw MalformedEvent(event.type, event.id, "type", "is not " + std::string(type));
   if (event.version > version)
     throw MalformedEvent(event.type, event.id, "version",
                          std::to_string(event.version) + " is newer than this build reads (" +
                              std::to_string(version) + ")");
-  if (event.version < version)
+  if (event.version < min_version)
     throw MalformedEvent(event.type, event.id, "version",
                          std::to_string(event.version) + " is older than this build reads (" +
-                             std::to_string(version) + ")");
+                             std::to_string(min_version) + ")");
 }
 
 }  // namespace detail
+
+void require_non_empty(std::string_view type, std::string_view field, const std::string& value) {
+  if (value.empty()) throw MalformedEvent(std::string(type), "", std::string(field), "is empty");
+}
 
 std::vector<EventTypeInfo> describe_catalog() {
   std::vector<EventTypeInfo> all;

@@ -119,9 +119,11 @@ TEST(Catalog, AFieldOfTheWrongJsonTypeIsRefusedNamingIt) {
   for (const auto& info : describe_catalog()) {
     for (const auto& field : info.fields) {
       bool is_string = field.schema.at("type").as_string() == "string";
-      // Another JSON type than the field's, and null, which no field takes.
-      for (bj::value wrong : {is_string ? bj::value(42) : bj::value("42"), bj::value(nullptr),
-                              bj::value(bj::object{})}) {
+      // Another JSON type than the field's, and null, which no required field takes (an optional
+      // one reads it as absent: see AnOptionalFieldThatIsNullCountsAsAbsent).
+      std::vector<bj::value> wrongs{is_string ? bj::value(42) : bj::value("42"), bj::value(bj::object{})};
+      if (field.required) wrongs.emplace_back(nullptr);
+      for (const bj::value& wrong : wrongs) {
         for (Event e : sample_events()) {
           if (e.type != info.type) continue;
           e.data[field.name] = wrong;
@@ -194,6 +196,53 @@ TEST(Catalog, OptionalFieldsMayBeAbsentAndAreLeftOutWhenEmpty) {
   EXPECT_GE(optional, 2u);  // session.revoked's reason, conversation.created's title
   ConversationCreated direct{"c1", "direct", std::nullopt, "u1", {"u1", "u2"}};
   EXPECT_FALSE(to_data(direct).contains("title"));
+}
+
+TEST(Catalog, AnOptionalFieldThatIsNullCountsAsAbsent) {
+  std::size_t optional = 0;
+  for (const auto& info : describe_catalog())
+    for (const auto& field : info.fields) {
+      if (field.required) continue;
+      ++optional;
+      for (Event e : sample_events()) {
+        if (e.type != info.type) continue;
+        e.data[field.name] = nullptr;  // as a producer in another language may write it
+        bj::object read = readers().at(e.type)(e);
+        EXPECT_FALSE(read.contains(field.name)) << info.type << "." << field.name;
+      }
+    }
+  EXPECT_GE(optional, 2u);
+}
+
+// A type whose version 2 still reads version 1's data (kMinVersion), as the catalog's notes on
+// versions ask of a change a struct can still read.
+struct RenamedThing {
+  static constexpr std::string_view kType = "thing.renamed";
+  static constexpr std::string_view kProducer = "test";
+  static constexpr int kVersion = 2;
+  static constexpr int kMinVersion = 1;
+  static constexpr bool kTestOnly = true;
+  std::string thing_id;
+  std::optional<std::string> title;  // version 1 required it
+};
+BOOST_DESCRIBE_STRUCT(RenamedThing, (), (thing_id, title))
+
+TEST(Catalog, ReadsTheVersionsFromItsMinimumToItsOwn) {
+  Event e = make_event(RenamedThing{.thing_id = "t1", .title = "x"});
+  EXPECT_EQ(e.version, 2);
+  for (int version : {1, 2}) {
+    e.version = version;
+    EXPECT_EQ(parse<RenamedThing>(e).thing_id, "t1") << "version " << version;
+  }
+  for (int version : {0, 3}) {
+    e.version = version;
+    try {
+      parse<RenamedThing>(e);
+      ADD_FAILURE() << "version " << version << " read";
+    } catch (const MalformedEvent& m) {
+      EXPECT_EQ(m.field(), "version");
+    }
+  }
 }
 
 TEST(Catalog, FieldsItDoesNotKnowAreIgnored) {

@@ -37,7 +37,15 @@ void Dispatcher::subscribe(EventBus& bus, const DurableConsumer& row, storage::D
 EventHandler Dispatcher::handler(storage::Database& db) const {
   return [self = *this, &db](const Event& event) {
     // Parsed before the transaction: a MalformedEvent applies nothing.
-    auto effect = self.bind(event);
+    Bound effect;
+    try {
+      effect = self.bind(event);
+    } catch (const MalformedEvent&) {
+      // One this consumer applied already (a redelivery of what an older build read) is a
+      // duplicate, dropped as any other, not poison for an operator to look at.
+      if (inbox_has(db, event)) return;
+      throw;
+    }
     if (!effect) return ignored(event);
     handle_once(db, event, effect);
   };

@@ -235,6 +235,14 @@ bool inbox_claim(storage::Tx& tx, const Event& event) {
                  {event.id, time::to_unix_ms(time::now())}) == 1;
 }
 
+bool inbox_has(storage::Database& db, const Event& event) {
+  bool found = false;
+  db.read_sync([&](storage::Tx& tx) {
+    found = !tx.query("SELECT 1 FROM inbox WHERE event_id = ?", {event.id}).empty();
+  });
+  return found;
+}
+
 std::int64_t prune_inbox(storage::Database& db, std::chrono::system_clock::time_point cutoff, std::int64_t limit) {
   // A UUIDv7's text starts with its 48-bit Unix time in ms as 12 hex digits (e.g. "018cc251-f400-"):
   // every id made before cutoff sorts below that prefix, every later one above it.

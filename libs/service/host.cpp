@@ -4,7 +4,7 @@
 #include "parley/core/crypto.hpp"
 #include "parley/core/error.hpp"
 #include "parley/core/time.hpp"
-#include "parley/events/dispatcher.hpp"
+#include "parley/events/catalog.hpp"
 #include "parley/service/service.hpp"
 
 namespace parley::service {
@@ -56,14 +56,33 @@ void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std
   // Tokens live at most kMaxAccessTokenLifetime and pass until their exp plus the leeway; no need
   // to remember longer, and no less will do.
   auto until = [&verifier] { return time::now() + verifier.revocation_horizon(); };
-  events::TransientDispatcher()
-      .on<events::SessionRevoked>([&verifier, until](const events::SessionRevoked& e) {
-        verifier.revoke_session(e.session_id, until());
-      })
-      .on<events::UserDeleted>([&verifier, until](const events::UserDeleted& e) {
-        verifier.revoke_user(e.user_id, until());
-      })
-      .subscribe(bus, std::move(consumer), std::move(on_bound));
+  auto catch_up = on_bound;
+  bus.subscribe_transient(
+      std::move(consumer), {std::string(events::SessionRevoked::kType), std::string(events::UserDeleted::kType)},
+      [&verifier, until, catch_up](const events::Event& e) {
+        bool session = e.type == events::SessionRevoked::kType;
+        try {
+          if (session)
+            verifier.revoke_session(events::parse<events::SessionRevoked>(e).session_id, until());
+          else
+            verifier.revoke_user(events::parse<events::UserDeleted>(e).user_id, until());
+        } catch (const events::MalformedEvent&) {
+          // A revocation this build cannot read (a newer version, a field gone) must not let a
+          // token through: the id it names is refused all the same when it is there, and auth is
+          // asked for its revocations, which it keeps in a form every version reads. The bus
+          // still logs and counts the event as malformed.
+          const auto* id = e.data.if_contains(session ? "session_id" : "user_id");
+          if (id && id->is_string() && !id->as_string().empty()) {
+            if (session)
+              verifier.revoke_session(std::string(id->as_string()), until());
+            else
+              verifier.revoke_user(std::string(id->as_string()), until());
+          }
+          if (catch_up) catch_up();
+          throw;
+        }
+      },
+      std::move(on_bound));
 }
 
 async::Task<void> publish_now(Context& ctx, events::Outbox& outbox) {

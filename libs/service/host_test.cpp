@@ -157,5 +157,41 @@ TEST(SubscribeRevocations, KeepsARevocationUntilTheLongestLivedTokenHasExpiredWi
     EXPECT_THROW(verifier.verify(jwt, issued + after), Error) << after.count() << " s after";
 }
 
+// A revocation this build cannot read (here a newer version) still refuses the session it
+// names, and asks auth for the revocations (on_bound), instead of letting the token through.
+TEST(SubscribeRevocations, ARevocationItCannotReadStillRefusesItsSessionAndAsksAuth) {
+  crypto::init();
+  auto key = token::SigningKey::from_seed("k1", std::string(32, '\x07'));
+  token::Verifier verifier({});
+  verifier.add_key(key.kid(), key.public_key());
+  FakeBus bus;
+  int catch_ups = 0;
+  subscribe_revocations(bus, verifier, "verifier", [&] { ++catch_ups; });
+  ASSERT_TRUE(bus.transient);
+
+  auto issued = time::now();
+  token::Claims claims;
+  claims.sub = "user-1";
+  claims.sid = "session-1";
+  claims.iss = "parley";
+  claims.aud = "parley";
+  claims.iat = time::to_unix_ms(issued) / 1000;
+  claims.nbf = claims.iat;
+  claims.exp = claims.iat + 600;
+  std::string jwt = key.sign(claims);
+  EXPECT_NO_THROW(verifier.verify(jwt, issued));
+
+  auto newer = events::Event::make("session.revoked", "auth", {{"session_id", "session-1"}, {"ended_by", "x"}});
+  newer.version = events::SessionRevoked::kVersion + 1;
+  EXPECT_THROW(bus.transient(newer), events::MalformedEvent);  // the bus logs and counts it
+  EXPECT_THROW(verifier.verify(jwt, issued), Error);
+  EXPECT_EQ(catch_ups, 1);
+
+  // One that names no session revokes nothing it cannot know, and still asks auth.
+  auto nameless = events::Event::make("user.deleted", "auth", {{"id", "user-2"}});
+  EXPECT_THROW(bus.transient(nameless), events::MalformedEvent);
+  EXPECT_EQ(catch_ups, 2);
+}
+
 }  // namespace
 }  // namespace parley::service

@@ -207,7 +207,14 @@ TEST_P(DatabaseContract, CountsChangedRowsLikeEveryBackend) {
 
 TEST_P(DatabaseContract, InsertIgnoreSkipsTakenKeysAndUpsertUpdatesOnlyWhatItNames) {
   auto db = GetParam()();
-  db->migrate(kMigrations);
+  auto migrations = kMigrations;
+  migrations.push_back({3, "ALTER TABLE t ADD COLUMN tag TEXT;", "ALTER TABLE t ADD COLUMN tag VARCHAR(32);"});
+  db->migrate(migrations);
+  auto tag_of = [&](const std::string& name) {
+    std::optional<std::string> tag;
+    db->read_sync([&](Tx& tx) { tag = tx.query("SELECT tag FROM t WHERE name = ?", {name})[0].optional_text(0); });
+    return tag;
+  };
   auto note_of = [&](const std::string& name) {
     std::optional<std::string> note;
     db->read_sync([&](Tx& tx) { note = tx.query("SELECT note FROM t WHERE name = ?", {name})[0].optional_text(0); });
@@ -222,8 +229,11 @@ TEST_P(DatabaseContract, InsertIgnoreSkipsTakenKeysAndUpsertUpdatesOnlyWhatItNam
     EXPECT_EQ(tx.exec(sql::insert_ignore(d, "t", {"name", "note"}, 2), {std::string("a"), std::string("changed"),
                                                                          std::string("c"), std::string("3")}),
               1);
-    // Upsert: a new row goes in; a taken key updates only the columns named.
-    tx.exec(sql::upsert(d, "t", {"name", "note"}, {"name"}, {"note"}), {std::string("d"), std::string("4")});
+    // Upsert: a new row goes in; a taken key updates only the columns named (note, not tag).
+    tx.exec(sql::upsert(d, "t", {"name", "note", "tag"}, {"name"}, {"note"}),
+            {std::string("d"), std::string("4"), std::string("first")});
+    tx.exec(sql::upsert(d, "t", {"name", "note", "tag"}, {"name"}, {"note"}),
+            {std::string("d"), std::string("four"), std::string("second")});
     tx.exec(sql::upsert(d, "t", {"name", "note"}, {"name"}, {"note"}), {std::string("b"), std::string("two")});
     // With nothing to update, a taken key leaves the row as it is.
     tx.exec(sql::upsert(d, "t", {"name", "note"}, {"name"}, {}), {std::string("c"), std::string("three")});
@@ -233,7 +243,8 @@ TEST_P(DatabaseContract, InsertIgnoreSkipsTakenKeysAndUpsertUpdatesOnlyWhatItNam
   EXPECT_EQ(note_of("a"), "1");
   EXPECT_EQ(note_of("b"), "two");
   EXPECT_EQ(note_of("c"), "3");
-  EXPECT_EQ(note_of("d"), "4");
+  EXPECT_EQ(note_of("d"), "four");
+  EXPECT_EQ(tag_of("d"), "first");
   EXPECT_EQ(note_of("e"), std::nullopt);
   db->read_sync([](Tx& tx) {
     auto sql = std::string("SELECT ") + std::string(sql::greatest(tx.dialect())) + "(2, 7, 3)";

@@ -10,10 +10,7 @@ events::Dispatcher replica_consumer() {
     store::add_person(tx, e.user_id, e.username);
   });
   d.on<events::UserProfileUpdated>([](storage::Tx& tx, const events::UserProfileUpdated& e) {
-    if (e.dm_policy.empty())
-      store::add_person(tx, e.user_id, e.username);  // keeps its policy
-    else
-      store::upsert_person(tx, e.user_id, e.username, e.dm_policy);
+    store::upsert_person(tx, e.user_id, e.username, e.dm_policy);
   });
   d.on<events::UserDeleted>(
       [](storage::Tx& tx, const events::UserDeleted& e) { store::erase_user(tx, e.user_id); });

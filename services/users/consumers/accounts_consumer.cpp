@@ -1,7 +1,5 @@
 #include "consumers/accounts_consumer.hpp"
 
-#include <stdexcept>
-
 #include "store/users_store.hpp"
 
 namespace parley::users {
@@ -9,8 +7,8 @@ namespace parley::users {
 events::Dispatcher accounts_consumer() {
   events::Dispatcher d;
   d.on<events::UserRegistered>([](storage::Tx& tx, const events::UserRegistered& e) {
-    if (e.user_id.empty() || e.username.empty())
-      throw std::invalid_argument("user.registered with an empty user_id or username");
+    events::require_non_empty(e.kType, "user_id", e.user_id);
+    events::require_non_empty(e.kType, "username", e.username);
     Profile p;
     p.id = e.user_id;
     p.username = e.username;

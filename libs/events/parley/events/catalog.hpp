@@ -14,8 +14,12 @@
 //
 // Versions: adding an optional field keeps the version (older consumers ignore fields they do not
 // know). Adding a required field, removing or renaming one, or changing a field's meaning gives a
-// new version: consumers refuse versions other than their own (MalformedEvent), so the consumers
-// are upgraded before the producer.
+// new version. A consumer reads the versions from its struct's kMinVersion (when it declares one;
+// kVersion otherwise) to kVersion, and refuses the others (MalformedEvent): a newer one, and an
+// older one its struct can no longer read. So upgrade the consumers before the producer, and keep
+// kMinVersion at the older version whenever the new struct still reads the old data (a field made
+// optional, say); where it cannot, raise kMinVersion and upgrade with the queues drained (stop the
+// producer, let its outbox and the consumers' queues empty, then upgrade every service).
 //
 // To add an event type: a struct here, listed in AllEvents; a sample in catalog_samples.cpp; a
 // channel, message and schema in api/asyncapi.yaml; a row in topology.cpp for each service that
@@ -174,7 +178,7 @@ struct MessageCreated {
   std::string message_id;
   std::string conversation_id;
   std::string conversation_kind;  // direct or group
-  std::int64_t seq = 0;           // 1, 2, 3 … within the conversation
+  std::int64_t seq;  // 1, 2, 3 … within the conversation (no default: a producer must set it)
   std::string sender_id;
   std::string body;
   std::string created_at;
@@ -190,7 +194,7 @@ struct MessageUpdated {
   static constexpr int kVersion = 2;
   std::string message_id;
   std::string conversation_id;
-  std::int64_t seq = 0;
+  std::int64_t seq;
   std::string sender_id;
   std::string body;  // the new body
   std::string created_at;
@@ -206,7 +210,7 @@ struct MessageDeleted {
   static constexpr int kVersion = 2;
   std::string message_id;
   std::string conversation_id;
-  std::int64_t seq = 0;
+  std::int64_t seq;
   std::string sender_id;
   std::string created_at;
   std::string deleted_by;  // the sender, or a group's owner or admin
@@ -299,6 +303,11 @@ class MalformedEvent : public std::runtime_error {
  private:
   std::string type_, id_, field_, problem_;
 };
+
+// For a consumer whose effect needs a field to name something (an id): throws MalformedEvent
+// when it is empty, so that the event is dead-lettered at once with nothing of it applied, rather
+// than retried. event_id may be left empty where the handler does not have it (the bus logs it).
+void require_non_empty(std::string_view type, std::string_view field, const std::string& value);
 
 namespace detail {
 template <class T>
@@ -428,8 +437,16 @@ struct Codec<std::array<T, N>> {
   }
 };
 
-// Throws MalformedEvent unless event is of type `type` and version `version`.
-void check_envelope(const Event& event, std::string_view type, int version);
+// Throws MalformedEvent unless event is of type `type` and of a version in [min_version, version].
+void check_envelope(const Event& event, std::string_view type, int min_version, int version);
+
+template <class E>
+constexpr int min_version() {
+  if constexpr (requires { E::kMinVersion; })
+    return E::kMinVersion;
+  else
+    return E::kVersion;
+}
 
 template <class E>
 constexpr void check_described() {
@@ -465,13 +482,14 @@ Event make_event(const E& event) {
 }
 
 // Reads event's data as an E. Fields it does not know are ignored (a newer producer may add
-// optional ones). Throws MalformedEvent naming the type, the event id and the field: a required
-// field missing, a field of another JSON type (null included), a version other than E's, or an
+// optional ones); an optional field that is null counts as absent. Throws MalformedEvent naming
+// the type, the event id and the field: a required field missing, a field of another JSON type
+// (null included, for a required one), a version E does not read (see Versions above), or an
 // event of another type.
 template <EventType E>
 E parse(const Event& event) {
   detail::check_described<E>();
-  detail::check_envelope(event, E::kType, E::kVersion);
+  detail::check_envelope(event, E::kType, detail::min_version<E>(), E::kVersion);
   E out{};
   boost::mp11::mp_for_each<detail::Members<E>>([&](auto member) {
     auto& field = out.*member.pointer;
@@ -479,7 +497,7 @@ E parse(const Event& event) {
     const boost::json::value* v = event.data.if_contains(member.name);
     detail::ReadError error;
     if constexpr (detail::IsOptional<T>::value) {
-      if (!v) return;
+      if (!v || v->is_null()) return;
       typename T::value_type x{};
       if (!detail::Codec<typename T::value_type>::read(*v, x, error))
         throw MalformedEvent(event.type, event.id, member.name + error.path, error.problem);

@@ -104,6 +104,10 @@ class Outbox {
 // Call inside the transaction that applies the event's effect.
 bool inbox_claim(storage::Tx& tx, const Event& event);
 
+// Whether this database's consumer has handled event already (its inbox remembers the id).
+// Blocking; REQUIRES: not an I/O thread.
+bool inbox_has(storage::Database& db, const Event& event);
+
 // Applies effect once per event id, in one transaction with the inbox record.
 void handle_once(storage::Database& db, const Event& event,
                  const std::function<void(storage::Tx&)>& effect);

@@ -103,10 +103,11 @@ void add_operations_routes(http::Router& router, http::Metrics& metrics, std::ve
                            std::vector<std::pair<std::string, storage::Database*>> databases,
                            const events::EventBus& bus);
 
-// Feeds the verifier's revocation list from session.revoked and user.deleted events (a malformed
-// one is refused by the bus as every consumer's is: logged, counted, dead-lettered). on_bound is
+// Feeds the verifier's revocation list from session.revoked and user.deleted events. on_bound is
 // called each time the subscription (re)starts receiving, when events may have been missed
-// before (see EventBus::subscribe_transient and RevocationCatchUp).
+// before (see EventBus::subscribe_transient and RevocationCatchUp), and after an event this
+// build cannot read (logged and counted by the bus as malformed), whose id, when it names one,
+// is revoked all the same: a revocation is never let go.
 void subscribe_revocations(events::EventBus& bus, token::Verifier& verifier, std::string consumer,
                            std::function<void()> on_bound = {});
 
