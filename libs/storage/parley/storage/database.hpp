@@ -121,7 +121,8 @@ class Database {
   // Runs fn in a write transaction and resumes when it is durable. Writes that arrive together are
   // committed together (group commit); if fn throws, only its own changes are undone and the
   // exception reaches the caller. fn may run more than once (the transaction is run again after a
-  // deadlock): it sets its results rather than accumulating them.
+  // deadlock, or another write of its batch failed): a function with results returns them
+  // (write_returning) rather than setting variables it captured.
   virtual async::Task<void> write(std::function<void(Tx&)> fn) = 0;
   // write() for a function that returns what it made: the value of its last run, the one that
   // committed. Nothing an earlier run made is left behind, as it can be in captured variables.
