@@ -252,6 +252,76 @@ TEST_P(DatabaseContract, InsertIgnoreSkipsTakenKeysAndUpsertUpdatesOnlyWhatItNam
   });
 }
 
+TEST_P(DatabaseContract, ConcatAndLockingReadsAreSpelledForTheDialect) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  db->write_sync([](Tx& tx) {
+    const auto d = tx.dialect();
+    tx.exec("INSERT INTO t (name, note) VALUES ('a', 'x')");
+    EXPECT_EQ(tx.query("SELECT " + sql::concat(d, {"name", "?", "id", "note"}) + " FROM t", {std::string("-")})[0].text(0),
+              "a-1x");
+    for (auto lock : {sql::RowLock::shared, sql::RowLock::exclusive})
+      EXPECT_EQ(tx.query("SELECT name FROM t WHERE id = ?" + std::string(sql::locking_read(d, lock)), {std::int64_t{1}})
+                    .size(),
+                1u);
+  });
+}
+
+// A write may run more than once: here again, in a savepoint of its own, because a write after it
+// in its batch failed. write_returning gives what the run that committed returned; nothing of the
+// first run is left, as it would be in a variable the function captured and added to (nor in its
+// Tx's run marks).
+TEST_P(DatabaseContract, WriteReturningGivesWhatTheRunThatCommittedReturned) {
+  auto db = GetParam()();
+  db->migrate(kMigrations);
+  EXPECT_EQ(db->write_sync_returning([](Tx& tx) {
+    tx.exec("INSERT INTO t (name) VALUES ('a')");
+    return tx.query("SELECT id FROM t WHERE name = 'a'")[0].integer(0);
+  }),
+            1);
+  auto names = async::run_blocking(db->write_returning([](Tx& tx) {
+    tx.exec("INSERT INTO t (name) VALUES ('b')");
+    auto out = std::make_unique<std::vector<std::string>>();  // move-only
+    for (const auto& r : tx.query("SELECT name FROM t ORDER BY name")) out->push_back(r.text(0));
+    return out;
+  }));
+  EXPECT_EQ(*names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_THROW(db->write_sync_returning([](Tx&) -> int { throw std::runtime_error("refused"); }), std::runtime_error);
+
+  std::atomic<int> runs{0};
+  std::vector<std::string> committed;
+  {
+    BusyWriter busy(*db);
+    auto queued = [&](std::size_t n) {
+      for (int i = 0; i < 1000 && db->queued_writes() < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    };
+    std::thread keeper([&] {
+      committed = db->write_sync_returning([&](Tx& tx) {
+        int run = ++runs;
+        EXPECT_EQ(tx.run_marks(), 0u) << "run " << run;  // what the first run marked is gone too
+        tx.run_marks() = 7;
+        tx.exec("INSERT INTO t (name) VALUES (?)", {"run " + std::to_string(run)});
+        std::vector<std::string> out;
+        for (const auto& r : tx.query("SELECT name FROM t WHERE name LIKE 'run %' ORDER BY name")) out.push_back(r.text(0));
+        return out;
+      });
+    });
+    queued(1);
+    std::thread failing([&] {
+      EXPECT_THROW(db->write_sync([](Tx& tx) {
+        tx.exec("INSERT INTO t (name) VALUES ('failing')");
+        throw std::runtime_error("refused");
+      }),
+                   std::runtime_error);
+    });
+    queued(2);
+    keeper.join();
+    failing.join();
+  }
+  EXPECT_EQ(runs, 2) << "the batch ran again after its failing write";
+  EXPECT_EQ(committed, (std::vector<std::string>{"run 2"}));
+}
+
 TEST_P(DatabaseContract, AwaitableWritesAndReadsAndAfterCommitHooks) {
   auto db = GetParam()();
   db->migrate(kMigrations);

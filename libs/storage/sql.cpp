@@ -56,4 +56,18 @@ std::string upsert(Dialect dialect, std::string_view table, Names columns, Names
 
 std::string_view greatest(Dialect dialect) { return dialect == Dialect::mysql ? "GREATEST" : "MAX"; }
 
+std::string concat(Dialect dialect, Names expressions) {
+  std::string out;
+  for (auto e : expressions) {
+    if (!out.empty()) out += dialect == Dialect::mysql ? ", " : " || ";
+    out += e;
+  }
+  return dialect == Dialect::mysql ? "CONCAT(" + out + ")" : out;
+}
+
+std::string_view locking_read(Dialect dialect, RowLock lock) {
+  if (dialect != Dialect::mysql) return "";
+  return lock == RowLock::exclusive ? " FOR UPDATE" : " LOCK IN SHARE MODE";
+}
+
 }  // namespace parley::storage::sql

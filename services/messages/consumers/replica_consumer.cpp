@@ -1,6 +1,6 @@
 #include "consumers/replica_consumer.hpp"
 
-#include "store/messages_store.hpp"
+#include "store/people.hpp"
 
 namespace parley::messages {
 

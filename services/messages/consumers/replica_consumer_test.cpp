@@ -6,7 +6,8 @@
 
 #include "parley/events/outbox.hpp"
 #include "parley/storage/sqlite_database.hpp"
-#include "store/messages_store.hpp"
+#include "store/people.hpp"
+#include "store/schema.hpp"
 
 namespace parley::messages {
 namespace {

@@ -1,10 +1,13 @@
-// Internal reads for the account export (service credential only): a user's conversations with
-// their members, and every message of one of them with its edits.
+#include "handlers/internal.hpp"
 
 #include <charconv>
 
-#include "messages_service.hpp"
+#include "handlers/views.hpp"
 #include "parley/core/error.hpp"
+#include "parley/service/service.hpp"
+#include "store/conversations.hpp"
+#include "store/messages.hpp"
+#include "store/people.hpp"
 
 namespace parley::messages {
 
@@ -26,13 +29,13 @@ void require_person(storage::Tx& tx, const std::string& user_id) {
 }
 }  // namespace
 
-async::Task<http::Response> MessagesService::internal_conversations(http::Request& request) {
+async::Task<http::Response> InternalHandlers::conversations(http::Request& request) {
   const std::string& user = request.param("user_id");
   int limit = service::list_limit(request);
   std::string after = service::decode_cursor(request);
   bj::array items;
   bj::value next = nullptr;
-  co_await db_->read([&](storage::Tx& tx) {
+  co_await db_.read([&](storage::Tx& tx) {
     require_person(tx, user);
     auto page = storage::page_of(store::list_all_for(tx, user, after, storage::rows_for_page(limit)), limit);
     for (const auto& c : page.items) {
@@ -52,13 +55,13 @@ async::Task<http::Response> MessagesService::internal_conversations(http::Reques
   co_return http::Response::json(200, bj::object{{"items", items}, {"next_cursor", next}});
 }
 
-async::Task<http::Response> MessagesService::internal_messages(http::Request& request) {
+async::Task<http::Response> InternalHandlers::messages(http::Request& request) {
   const std::string& user = request.param("user_id");
   std::int64_t after_seq = after_seq_param(request);
   int limit = service::list_limit(request);
   bj::array items;
   bool has_more = false;
-  co_await db_->read([&](storage::Tx& tx) {
+  co_await db_.read([&](storage::Tx& tx) {
     require_person(tx, user);
     auto [c, m] = membership(tx, request.param("conversation_id"), user);
     auto page = store::export_history(tx, c.id, after_seq, limit);

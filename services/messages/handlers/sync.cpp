@@ -2,19 +2,18 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
 #include <charconv>
 #include <memory>
 #include <vector>
 
-#include "messages_service.hpp"
+#include "handlers/sync.hpp"
 #include "parley/core/error.hpp"
+#include "parley/service/service.hpp"
+#include "sync/sync.hpp"
 
 namespace parley::messages {
 
 namespace {
-constexpr int kMaxEvents = 100;
-
 std::chrono::milliseconds parse_timeout(const http::Request& request) {
   auto text = request.query_param("timeout_ms");
   if (!text) return std::chrono::milliseconds(25'000);
@@ -41,56 +40,17 @@ http::Response page(const std::string& cursor, const Events& events) {
   return http::Response::text(200, std::move(body), "application/json; charset=utf-8");
 }
 
-bool all_digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 }  // namespace
 
-std::string MessagesService::encode_sync_cursor(std::int64_t gseq) const {
-  return service::encode_cursor(sync_epoch_ + ":" + std::to_string(gseq));
-}
-
-std::int64_t MessagesService::parse_sync_cursor(const http::Request& request) const {
-  // "<epoch>:<gseq>". A cursor of the old per-user log (digits only) or of another database's
-  // log is not malformed but expired: the client starts over.
-  std::string text = service::decode_cursor(request);
-  auto gone = [] { return Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor"); };
-  if (all_digits(text) && text.size() <= 19) throw gone();
-  auto colon = text.find(':');
-  if (colon == std::string::npos || colon == 0 || colon > 32) throw Error::invalid_argument("cursor is not valid", "cursor");
-  std::string_view epoch(text.data(), colon), number(text.data() + colon + 1, text.size() - colon - 1);
-  std::int64_t gseq = -1;
-  auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), gseq);
-  if (!all_digits(number) || ec != std::errc() || end != number.data() + number.size() ||
-      !std::all_of(epoch.begin(), epoch.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
-    throw Error::invalid_argument("cursor is not valid", "cursor");
-  if (epoch != sync_epoch_) throw gone();
-  return gseq;
-}
-
-async::Task<MessagesService::SyncPage> MessagesService::read_events(std::string me, std::int64_t cursor) {
-  store::SyncRead r;
-  co_await db_->read([&](storage::Tx& tx) { r = store::read_sync(tx, me, cursor, kMaxEvents); });
-  // Pruned past it (an event after it may be gone), or past the end of the log (a database
-  // restored from an older backup): the client starts over.
-  if (cursor < r.head.floor || cursor > r.head.last || r.head.epoch != sync_epoch_)
-    throw Error::gone("cursor_expired", "cursor too old; reload and sync again without a cursor");
-  SyncPage out;
-  out.cursor = static_cast<int>(r.events.size()) == kMaxEvents ? r.events.back().first : r.head.last;
-  out.events = std::move(r.events);
-  co_return out;
-}
-
-async::Task<http::Response> MessagesService::sync(http::Request& request) {
-  auto claims = ctx_.verifier.authenticate(request);
+async::Task<http::Response> SyncHandler::sync(http::Request& request) {
+  auto claims = verifier_.authenticate(request);
   const auto& me = claims.sub;
   auto timeout = parse_timeout(request);
   if (auto given = request.query_param("cursor"); !given || given->empty()) {  // `cursor=` too
-    std::int64_t last = 0;
-    co_await db_->read_statement([&](storage::Tx& tx) { last = store::sync_head(tx).last; });
-    co_return page(encode_sync_cursor(last), SyncTail::Events{});
+    std::int64_t last = co_await sync_.head();
+    co_return page(sync_.encode_cursor(last), SyncTail::Events{});
   }
-  std::int64_t cursor = parse_sync_cursor(request);
+  std::int64_t cursor = sync_.parse_cursor(service::decode_cursor(request));
   auto started = std::chrono::steady_clock::now();
   auto deadline = started + timeout, watch_from = started + std::chrono::seconds(1);
   // What a parked poll keeps should be small: the headers (a JWT among them) are not needed now.
@@ -103,44 +63,44 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
   // notices within about two seconds if they never come). A poll shorter than that ("anything
   // new right now?") asks the database before it answers "nothing", so that it sees what was
   // written through another replica just before.
-  bool ask_database_at_end = !ctx_.single_process && timeout < std::chrono::seconds(2);
+  bool ask_database_at_end = sync_.with_replicas() && timeout < std::chrono::seconds(2);
   // Counted against the user's cap from its first wait on; past the cap the user's oldest parked
   // poll is let go: it answers at once with what it has (usually nothing, and a cursor).
   std::shared_ptr<std::atomic<bool>> let_go;
   PollQuota::Id quota_id = 0;
   struct Leave {
-    PollQuota& quota;
+    Sync& sync;
     const std::string& user;
     const PollQuota::Id& id;
     ~Leave() {
-      if (id) quota.leave(user, id);
+      if (id) sync.leave(user, id);
     }
-  } leave{poll_quota_, me, quota_id};
+  } leave{sync_, me, quota_id};
   for (bool waited = false;; waited = true) {
     // A session revoked (logged out, password changed, account deleted) while the poll waited
     // gets no more events through it.
-    if (waited) ctx_.verifier.recheck(claims);
-    auto seen = notifier_.version(me);
+    if (waited) verifier_.recheck(claims);
+    auto seen = sync_.notifier().version(me);
     // The common case: the tail holds the cursor, and so knows every event after it that it has
     // heard of; on its own it has heard of them all.
-    if (auto cached = tail_.after(me, cursor, kMaxEvents)) {
-      if (!cached->events.empty()) co_return page(encode_sync_cursor(cached->cursor), cached->events);
+    if (auto cached = sync_.from_tail(me, cursor)) {
+      if (!cached->events.empty()) co_return page(sync_.encode_cursor(cached->cursor), cached->events);
       quiet = cached->cursor;
     } else {
-      auto found = co_await read_events(me, cursor);
-      if (!found.events.empty()) co_return page(encode_sync_cursor(found.cursor), found.events);
+      auto found = co_await sync_.from_database(me, cursor);
+      if (!found.events.empty()) co_return page(sync_.encode_cursor(found.cursor), found.events);
       quiet = found.cursor;
       ask_database_at_end = false;  // it just did
     }
     auto now = std::chrono::steady_clock::now();
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-    if (left.count() <= 0 || notifier_.shutting_down() || (let_go && *let_go)) {
-      if (ask_database_at_end && !notifier_.shutting_down()) {
-        auto found = co_await read_events(me, cursor);
-        if (!found.events.empty()) co_return page(encode_sync_cursor(found.cursor), found.events);
+    if (left.count() <= 0 || sync_.notifier().shutting_down() || (let_go && *let_go)) {
+      if (ask_database_at_end && !sync_.notifier().shutting_down()) {
+        auto found = co_await sync_.from_database(me, cursor);
+        if (!found.events.empty()) co_return page(sync_.encode_cursor(found.cursor), found.events);
         quiet = found.cursor;
       }
-      co_return page(encode_sync_cursor(quiet), SyncTail::Events{});
+      co_return page(sync_.encode_cursor(quiet), SyncTail::Events{});
     }
     // A client that closes its connection meanwhile ends the wait (the wake-up is the user's: any
     // other poll of theirs looks again, finds nothing, and waits on). Watching costs a little per
@@ -148,28 +108,20 @@ async::Task<http::Response> MessagesService::sync(http::Request& request) {
     // second is watched.
     auto wait_for = left;
     if (request.client) {
-      if (request.client->gone()) co_return page(encode_sync_cursor(quiet), SyncTail::Events{});
+      if (request.client->gone()) co_return page(sync_.encode_cursor(quiet), SyncTail::Events{});
       if (now >= watch_from)  // (me lives in this frame, which outlives the watch: the server ends it when we return)
-        request.client->watch([this, &me] { notifier_.notify(me); });
+        request.client->watch([this, &me] { sync_.notifier().notify(me); });
       else
         wait_for = std::min(left, std::chrono::ceil<std::chrono::milliseconds>(watch_from - now));
     }
     if (!let_go) {
       let_go = std::make_shared<std::atomic<bool>>(false);
-      std::vector<PollQuota::Release> evicted;
-      quota_id = poll_quota_.park(
-          me,
-          [this, let_go, user = me] {
-            *let_go = true;
-            notifier_.notify(user);  // (the user's other polls look again, and wait on)
-          },
-          evicted);
-      for (auto& release : evicted) {
-        ++polls_let_go_;
-        release();
-      }
+      quota_id = sync_.park(me, [this, let_go, user = me] {
+        *let_go = true;
+        sync_.notifier().notify(user);  // (the user's other polls look again, and wait on)
+      });
     }
-    co_await notifier_.wait(me, seen, wait_for);
+    co_await sync_.notifier().wait(me, seen, wait_for);
   }
 }
 

@@ -15,7 +15,10 @@
 
 #include "parley/storage/mysql_database.hpp"
 #include "parley/storage/sqlite_database.hpp"
-#include "store/messages_store.hpp"
+#include "store/conversations.hpp"
+#include "store/people.hpp"
+#include "store/schema.hpp"
+#include "store/sync_log.hpp"
 
 namespace parley::messages {
 namespace {

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -96,6 +97,14 @@ class Tx {
   W& shared(std::string_view key, const std::function<std::unique_ptr<W>()>& make) {
     return static_cast<W&>(shared_work(key, [&]() -> std::unique_ptr<BatchWork> { return make(); }));
   }
+
+  // Marks a service may set on what one run of its function did in this Tx (the messages store
+  // records the locks it took, to check their order): zero when the run begins, for every run of
+  // a write function. The storage layer never reads them.
+  std::uint32_t& run_marks() { return run_marks_; }
+
+ private:
+  std::uint32_t run_marks_ = 0;
 };
 
 struct Migration {
@@ -112,8 +121,13 @@ class Database {
   // Runs fn in a write transaction and resumes when it is durable. Writes that arrive together are
   // committed together (group commit); if fn throws, only its own changes are undone and the
   // exception reaches the caller. fn may run more than once (the transaction is run again after a
-  // deadlock): it sets its results rather than accumulating them.
+  // deadlock, or another write of its batch failed): a function with results returns them
+  // (write_returning) rather than setting variables it captured.
   virtual async::Task<void> write(std::function<void(Tx&)> fn) = 0;
+  // write() for a function that returns what it made: the value of its last run, the one that
+  // committed. Nothing an earlier run made is left behind, as it can be in captured variables.
+  template <class F, class T = std::invoke_result_t<F&, Tx&>>
+  async::Task<T> write_returning(F fn);
   // Runs fn in a read transaction on a reader thread.
   virtual async::Task<void> read(std::function<void(Tx&)> fn) = 0;
   // Runs fn, which runs exactly one statement, on a reader thread without a transaction around
@@ -123,6 +137,9 @@ class Database {
   // The same, blocking the calling thread. REQUIRES: not an I/O thread.
   virtual void write_sync(std::function<void(Tx&)> fn) = 0;
   virtual void read_sync(std::function<void(Tx&)> fn) = 0;
+  // write_returning(), blocking the calling thread. REQUIRES: not an I/O thread.
+  template <class F, class T = std::invoke_result_t<F&, Tx&>>
+  T write_sync_returning(F fn);
 
   // Writes waiting for the writer (for metrics).
   virtual std::size_t queued_writes() const = 0;
@@ -139,5 +156,25 @@ class Database {
     return true;
   }
 };
+
+template <class F, class T>
+async::Task<T> Database::write_returning(F fn) {
+  std::optional<T> result;
+  co_await write([&](Tx& tx) {
+    result.reset();
+    result.emplace(fn(tx));
+  });
+  co_return std::move(*result);
+}
+
+template <class F, class T>
+T Database::write_sync_returning(F fn) {
+  std::optional<T> result;
+  write_sync([&](Tx& tx) {
+    result.reset();
+    result.emplace(fn(tx));
+  });
+  return std::move(*result);
+}
 
 }  // namespace parley::storage

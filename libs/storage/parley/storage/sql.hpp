@@ -28,4 +28,13 @@ std::string upsert(Dialect dialect, std::string_view table, Names columns, Names
 // The larger of two values: GREATEST(a, b) / MAX(a, b).
 std::string_view greatest(Dialect dialect);
 
+// The text of the expressions one after the other: CONCAT(a, b) / a || b.
+std::string concat(Dialect dialect, Names expressions);
+
+// What ends a SELECT that locks the rows it reads until the transaction ends, and reads them as
+// they stand now rather than in the transaction's snapshot: " FOR UPDATE" (exclusive) or
+// " LOCK IN SHARE MODE" (shared) on MySQL; "" on SQLite, whose one writer reads what is current.
+enum class RowLock { shared, exclusive };
+std::string_view locking_read(Dialect dialect, RowLock lock);
+
 }  // namespace parley::storage::sql

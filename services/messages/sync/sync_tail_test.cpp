@@ -1,4 +1,4 @@
-#include "store/sync_tail.hpp"
+#include "sync/sync_tail.hpp"
 
 #include <gtest/gtest.h>
 
