@@ -6,24 +6,21 @@
 
 #include "parley/events/in_process_bus.hpp"
 #include "parley/events/outbox.hpp"
+#include "parley/events/test_support.hpp"
 #include "parley/http/metrics.hpp"
-#include "parley/storage/sqlite_database.hpp"
+#include "parley/storage/test_support.hpp"
 
 namespace parley::events {
 namespace {
 
 std::unique_ptr<storage::Database> open_db(const char* name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("parley-dispatcher-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / name).string();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  auto db = storage::open_sqlite({.path = path, .synchronous_full = false});
-  db->migrate({{1,
-                "CREATE TABLE contacts (a TEXT NOT NULL, b TEXT NOT NULL);\n"
-                "CREATE TABLE blocks (blocker TEXT NOT NULL, blocked TEXT NOT NULL);\n" +
-                    outbox_inbox_schema(storage::Dialect::sqlite),
-                ""}});
+  auto db = storage::testing::open_fresh_sqlite(
+      "dispatcher-test", name,
+      {{1,
+        "CREATE TABLE contacts (a TEXT NOT NULL, b TEXT NOT NULL);\n"
+        "CREATE TABLE blocks (blocker TEXT NOT NULL, blocked TEXT NOT NULL);\n" +
+            outbox_inbox_schema(storage::Dialect::sqlite),
+        ""}});
   return db;
 }
 
@@ -73,26 +70,20 @@ TEST(Dispatcher, DeadLettersAMalformedEventAtOnceWithoutApplyingAnyOfIt) {
     ++deliveries;
     handler(e);
   });
-  struct Case {
-    std::string what;
-    boost::json::object data;
-    std::string field;
-  };
-  std::vector<Case> cases{
-      {"to_user_id missing",
-       {{"request_id", "r1"}, {"from_user_id", "alice"}, {"since", "t"}},
-       "to_user_id"},
-      {"to_user_id null",
+  // to_user_id missing, to_user_id null, from_user_id a number
+  std::vector<testing::Malformed> cases{
+      {"contact.accepted", {{"request_id", "r1"}, {"from_user_id", "alice"}, {"since", "t"}}, "to_user_id"},
+      {"contact.accepted",
        {{"request_id", "r1"}, {"from_user_id", "alice"}, {"to_user_id", nullptr}, {"since", "t"}},
        "to_user_id"},
-      {"from_user_id a number",
+      {"contact.accepted",
        {{"request_id", "r1"}, {"from_user_id", 7}, {"to_user_id", "bob"}, {"since", "t"}},
        "from_user_id"},
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
-    Event bad = Event::make("contact.accepted", "contacts", cases[i].data);
-    EXPECT_NO_THROW(bus.publish(bad)) << cases[i].what << ": the publisher and the process go on";
-    EXPECT_EQ(deliveries, static_cast<int>(i) + 1) << cases[i].what << ": no retries";
+    Event bad = Event::make(cases[i].type, "contacts", cases[i].data);
+    EXPECT_NO_THROW(bus.publish(bad)) << cases[i].field << ": the publisher and the process go on";
+    EXPECT_EQ(deliveries, static_cast<int>(i) + 1) << cases[i].field << ": no retries";
     auto dead = bus.dead_letters();
     ASSERT_EQ(dead.size(), i + 1);
     EXPECT_EQ(dead.back().consumer, "replica");

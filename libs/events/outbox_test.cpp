@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "parley/events/in_process_bus.hpp"
-#include "parley/storage/sqlite_database.hpp"
+#include "parley/storage/test_support.hpp"
 
 namespace parley::events {
 namespace {
@@ -41,13 +41,7 @@ PARLEY_EMPTY_TEST_EVENT(Poison, "poison");
 PARLEY_EMPTY_TEST_EVENT(Late, "late");
 #undef PARLEY_EMPTY_TEST_EVENT
 
-std::string temp_db(const char* name) {
-  auto dir = std::filesystem::temp_directory_path() / ("parley-outbox-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / name).string();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  return path;
-}
+std::string temp_db(const char* name) { return storage::testing::fresh_sqlite_path("outbox-test", name); }
 
 std::vector<storage::Migration> schema() {
   return {{1, "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);\n" +

@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <condition_variable>
 #include <csignal>
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -18,7 +17,7 @@
 #include "parley/events/dispatcher.hpp"
 #include "parley/events/outbox.hpp"
 #include "parley/http/metrics.hpp"
-#include "parley/storage/sqlite_database.hpp"
+#include "parley/storage/test_support.hpp"
 
 namespace parley::events {
 namespace {
@@ -311,10 +310,8 @@ TEST(RabbitBus, SurvivesABrokerRestart) {
 
 TEST(RabbitBus, OutboxKeepsEventsWhileTheBrokerIsDownAndRelaysThemAfter) {
   std::string t = unique("t");
-  auto dir = std::filesystem::temp_directory_path() / unique("outbox");
-  std::filesystem::create_directories(dir);
-  auto db = storage::open_sqlite({.path = (dir / "p.db").string(), .synchronous_full = false});
-  db->migrate({{1, outbox_inbox_schema(storage::Dialect::sqlite), ""}});
+  auto db = storage::testing::open_fresh_sqlite(unique("outbox"), "p.db",
+                                                {{1, outbox_inbox_schema(storage::Dialect::sqlite), ""}});
   std::string consumer = unique("relay");
   RabbitBus bus(options());
   Inbox inbox;
@@ -346,10 +343,9 @@ TEST(RabbitBus, OutboxKeepsEventsWhileTheBrokerIsDownAndRelaysThemAfter) {
 // before any transaction, handed to the handler once (no retries: they cannot fix it), and goes
 // to the consumer's dead-letter queue, counted, without any of its effect.
 TEST(RabbitBus, ADispatchedMalformedEventIsDeadLetteredAtOnceWithoutItsEffect) {
-  auto dir = std::filesystem::temp_directory_path() / unique("dispatch");
-  std::filesystem::create_directories(dir);
-  auto db = storage::open_sqlite({.path = (dir / "c.db").string(), .synchronous_full = false});
-  db->migrate({{1, "CREATE TABLE applied (n INTEGER NOT NULL);\n" + outbox_inbox_schema(storage::Dialect::sqlite), ""}});
+  auto db = storage::testing::open_fresh_sqlite(
+      unique("dispatch"), "c.db",
+      {{1, "CREATE TABLE applied (n INTEGER NOT NULL);\n" + outbox_inbox_schema(storage::Dialect::sqlite), ""}});
   auto applied = [&] {
     std::vector<std::int64_t> n;
     db->read_sync([&](storage::Tx& tx) {

@@ -2,10 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <unistd.h>
 
-#include "parley/storage/sqlite_database.hpp"
+#include "parley/storage/test_support.hpp"
 #include "store/auth_store.hpp"
 
 namespace parley::auth {
@@ -14,10 +13,7 @@ namespace {
 // A refresh token is used once: the second mark finds it used (as a concurrent refresh through
 // another replica does once the first commits), and the handler treats that as reuse.
 TEST(AuthStore, ARefreshTokenIsMarkedUsedOnlyOnce) {
-  auto path = (std::filesystem::temp_directory_path() / ("parley-auth-store-" + std::to_string(::getpid()) + ".db")).string();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  auto db = storage::open_sqlite({.path = path, .synchronous_full = false});
-  db->migrate(auth_migrations());
+  auto db = storage::testing::open_fresh_sqlite("auth-store", "auth.db", auth_migrations());
   bool first = false, second = false;
   db->write_sync([&](storage::Tx& tx) {
     store::insert_user(tx, UserRecord{"u1", "ursula", "u@example.test", "Ursula", "hash", "2026-01-01T00:00:00.000Z"});
@@ -32,8 +28,6 @@ TEST(AuthStore, ARefreshTokenIsMarkedUsedOnlyOnce) {
   db->read_sync([&](storage::Tx& tx) { record = store::find_refresh(tx, "token-hash"); });
   ASSERT_TRUE(record && record->used_at_ms);
   EXPECT_EQ(*record->used_at_ms, 1500);
-  db.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
 }
 
 }  // namespace

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 
 #include "parley/events/outbox.hpp"
-#include "parley/storage/sqlite_database.hpp"
+#include "parley/events/test_support.hpp"
+#include "parley/storage/test_support.hpp"
 #include "store/people.hpp"
 #include "store/schema.hpp"
 
@@ -15,16 +15,9 @@ namespace {
 class ReplicaConsumer : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto dir =
-        std::filesystem::temp_directory_path() / ("parley-replica-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto path =
-        (dir /
-         (std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db"))
-            .string();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-    db_ = storage::open_sqlite({.path = path, .synchronous_full = false});
-    db_->migrate(messages_migrations());
+    db_ = storage::testing::open_fresh_sqlite(
+        "replica", std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + ".db",
+        messages_migrations());
     handle_ = replica_consumer().handler(*db_);
     for (const auto& [id, name] : {std::pair{"alice", "alice"}, {"bob", "bob"}})
       handle_(events::make_event(
@@ -66,12 +59,7 @@ TEST_F(ReplicaConsumer, KeepsContactsBlocksAndPolicies) {
 // before the transaction (the contact is not half made, with an empty id on one side), and is not
 // recorded in the inbox, so that the same event corrected applies.
 TEST_F(ReplicaConsumer, AMalformedEventAppliesNothing) {
-  struct Case {
-    std::string type;
-    boost::json::object data;
-    std::string field;
-  };
-  std::vector<Case> cases{
+  std::vector<events::testing::Malformed> cases{
       {"contact.accepted",
        {{"request_id", "r1"}, {"from_user_id", "bob"}, {"since", "t"}},
        "to_user_id"},
@@ -88,16 +76,7 @@ TEST_F(ReplicaConsumer, AMalformedEventAppliesNothing) {
       {"user.deleted", {{"username", "bob"}}, "user_id"},
   };
   auto before = inbox();
-  for (const auto& c : cases) {
-    auto e = events::Event::make(c.type, "test", c.data);
-    try {
-      handle_(e);
-      ADD_FAILURE() << c.type << " without " << c.field << " accepted";
-    } catch (const events::MalformedEvent& m) {
-      EXPECT_EQ(m.field(), c.field) << m.what();
-      EXPECT_EQ(m.id(), e.id);
-    }
-  }
+  events::testing::expect_each_refused(handle_, cases);
   EXPECT_FALSE(facts().contacts);
   EXPECT_FALSE(facts().blocked);
   EXPECT_FALSE(facts().recipient_contacts_only);

@@ -6,10 +6,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <type_traits>
 
-#include "parley/storage/sqlite_database.hpp"
+#include "parley/storage/test_support.hpp"
 #include "store/conversations.hpp"
 #include "store/messages.hpp"
 #include "store/schema.hpp"
@@ -34,13 +33,8 @@ class LockOrder : public ::testing::Test {
  protected:
   void SetUp() override {
     static int n = 0;
-    auto dir =
-        std::filesystem::temp_directory_path() / ("parley-lockorder-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    auto path = (dir / ("db" + std::to_string(++n) + ".db")).string();
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-    db_ = storage::open_sqlite({.path = path, .synchronous_full = false});
-    db_->migrate(messages_migrations());
+    db_ = storage::testing::open_fresh_sqlite("lockorder", "db" + std::to_string(++n) + ".db",
+                                              messages_migrations());
     db_->write_sync([](Tx& tx) {
       store::insert_conversation(tx, ConversationRow{"c", "group", "T", "t", 0, "t"}, std::nullopt);
       auto clock = store::lock_sync_head(tx);

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <filesystem>
 #include <functional>
 #include <future>
 #include <map>
@@ -14,7 +13,7 @@
 #include <unistd.h>
 
 #include "parley/storage/mysql_database.hpp"
-#include "parley/storage/sqlite_database.hpp"
+#include "parley/storage/test_support.hpp"
 #include "store/conversations.hpp"
 #include "store/people.hpp"
 #include "store/schema.hpp"
@@ -34,10 +33,7 @@ struct Backend {
 
 Backend sqlite_backend() {
   static int n = 0;
-  auto dir = std::filesystem::temp_directory_path() / ("parley-synclog-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / ("db" + std::to_string(++n) + ".db")).string();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+  auto path = storage::testing::fresh_sqlite_path("synclog", "db" + std::to_string(++n) + ".db");
   return {"sqlite", [path] { return storage::open_sqlite({.path = path, .synchronous_full = false}); }};
 }
 

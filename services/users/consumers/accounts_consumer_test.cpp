@@ -2,22 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 
-#include "parley/storage/sqlite_database.hpp"
+#include "parley/storage/test_support.hpp"
 #include "store/users_store.hpp"
 
 namespace parley::users {
 namespace {
 
 TEST(AccountsConsumer, AProfilePerAccountAndNothingOfAMalformedEvent) {
-  auto dir =
-      std::filesystem::temp_directory_path() / ("parley-accounts-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  auto path = (dir / "users.db").string();
-  for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-  auto db = storage::open_sqlite({.path = path, .synchronous_full = false});
-  db->migrate(users_migrations());
+  auto db = storage::testing::open_fresh_sqlite("accounts", "users.db", users_migrations());
   auto handle = accounts_consumer().handler(*db);
   auto find = [&](const std::string& id) {
     std::optional<Profile> p;
