@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "parley/events/in_process_bus.hpp"
+#include "parley/events/test_support.hpp"
 #include "parley/storage/test_support.hpp"
 
 namespace parley::events {
@@ -14,23 +15,7 @@ namespace {
 
 // Event types of these tests only: the outbox takes the catalog's types, and those a test
 // declares for itself (kTestOnly).
-struct ThingCreated {
-  static constexpr std::string_view kType = "thing.created";
-  static constexpr std::string_view kProducer = "test";
-  static constexpr int kVersion = 1;
-  static constexpr bool kTestOnly = true;
-  std::int64_t n = 0;
-};
-BOOST_DESCRIBE_STRUCT(ThingCreated, (), (n))
-
-#define PARLEY_EMPTY_TEST_EVENT(Name, type)             \
-  struct Name {                                          \
-    static constexpr std::string_view kType = type;      \
-    static constexpr std::string_view kProducer = "test"; \
-    static constexpr int kVersion = 1;                   \
-    static constexpr bool kTestOnly = true;              \
-  };                                                     \
-  BOOST_DESCRIBE_STRUCT(Name, (), ())
+PARLEY_TEST_EVENT(ThingCreated, "thing.created");
 PARLEY_EMPTY_TEST_EVENT(RolledBack, "rolled.back");
 PARLEY_EMPTY_TEST_EVENT(Committed, "committed");
 PARLEY_EMPTY_TEST_EVENT(WhileDown, "while.down");
@@ -39,7 +24,6 @@ PARLEY_EMPTY_TEST_EVENT(First, "first");
 PARLEY_EMPTY_TEST_EVENT(Second, "second");
 PARLEY_EMPTY_TEST_EVENT(Poison, "poison");
 PARLEY_EMPTY_TEST_EVENT(Late, "late");
-#undef PARLEY_EMPTY_TEST_EVENT
 
 std::string temp_db(const char* name) { return storage::testing::fresh_sqlite_path("outbox-test", name); }
 

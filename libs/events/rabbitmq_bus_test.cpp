@@ -16,6 +16,7 @@
 
 #include "parley/events/dispatcher.hpp"
 #include "parley/events/outbox.hpp"
+#include "parley/events/test_support.hpp"
 #include "parley/http/metrics.hpp"
 #include "parley/storage/test_support.hpp"
 
@@ -27,22 +28,8 @@ using namespace std::chrono_literals;
 // Event types of these tests only (the outbox and dispatchers take catalog types, and those a
 // test declares for itself). Their names are fixed: the queues that receive them are removed at
 // the end of each test (Operator), so that no earlier run's queue collects them.
-struct RelayedThing {
-  static constexpr std::string_view kType = "rabbit_test.relayed";
-  static constexpr std::string_view kProducer = "test";
-  static constexpr int kVersion = 1;
-  static constexpr bool kTestOnly = true;
-  std::int64_t n = 0;
-};
-BOOST_DESCRIBE_STRUCT(RelayedThing, (), (n))
-struct DispatchedThing {
-  static constexpr std::string_view kType = "rabbit_test.dispatched";
-  static constexpr std::string_view kProducer = "test";
-  static constexpr int kVersion = 1;
-  static constexpr bool kTestOnly = true;
-  std::int64_t n = 0;
-};
-BOOST_DESCRIBE_STRUCT(DispatchedThing, (), (n))
+PARLEY_TEST_EVENT(RelayedThing, "rabbit_test.relayed");
+PARLEY_TEST_EVENT(DispatchedThing, "rabbit_test.dispatched");
 
 // A connection of the test's own, to look at queues as an operator would.
 class Operator {

@@ -3,12 +3,35 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/describe/class.hpp>
 #include <boost/json/object.hpp>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "parley/events/bus.hpp"
 #include "parley/events/catalog.hpp"
+
+// Event types of a test's own (the outbox and dispatchers take the catalog's types, and those a
+// test declares: kTestOnly): PARLEY_TEST_EVENT(Name, "type") has one field, n, a number;
+// PARLEY_EMPTY_TEST_EVENT(Name, "type") none. Both are produced by "test", version 1.
+#define PARLEY_TEST_EVENT_NAMED(type)                      \
+  static constexpr std::string_view kType = type;          \
+  static constexpr std::string_view kProducer = "test";    \
+  static constexpr int kVersion = 1;                       \
+  static constexpr bool kTestOnly = true;
+#define PARLEY_TEST_EVENT(Name, type) \
+  struct Name {                       \
+    PARLEY_TEST_EVENT_NAMED(type)     \
+    std::int64_t n = 0;               \
+  };                                  \
+  BOOST_DESCRIBE_STRUCT(Name, (), (n))
+#define PARLEY_EMPTY_TEST_EVENT(Name, type) \
+  struct Name {                             \
+    PARLEY_TEST_EVENT_NAMED(type)           \
+  };                                        \
+  BOOST_DESCRIBE_STRUCT(Name, (), ())
 
 namespace parley::events::testing {
 
