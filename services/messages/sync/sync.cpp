@@ -44,9 +44,17 @@ Sync::Sync(service::Context& ctx, storage::Database& db, SyncOptions options)
   if (!ctx.single_process)
     // Other replicas commit sync events too: their wake-ups arrive here (each replica has its
     // own queue) with the events, which go into this replica's tail, and wake the polls it holds.
-    events::TransientDispatcher()
-        .on<events::SyncWake>([this](const events::SyncWake& wake) { on_wake(wake); })
-        .subscribe(ctx.bus, "messages-wake");
+    ctx.bus.subscribe_transient(
+        "messages-wake", {std::string(events::SyncWake::kType)},
+        [this, read = events::TransientDispatcher()
+                          .on<events::SyncWake>([this](const events::SyncWake& wake) { on_wake(wake); })
+                          .handler()](const events::Event& e) {
+          // Its own wake-ups come back too (every replica's queue is bound to sync.wake): they
+          // are skipped before being read, as they carry up to 256 KiB of events.
+          if (const auto* from = e.data.if_contains("replica"); from && from->is_string() && from->as_string() == replica_id_)
+            return;
+          read(e);
+        });
   ctx.metrics.gauge("parley_sync_waiting_polls", "Long polls waiting for events.", "",
                     [this] { return static_cast<double>(notifier_.waiting()); });
 }
