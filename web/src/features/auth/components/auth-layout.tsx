@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { BrandMark } from '../../../components/brand-mark';
 import { SelectField } from '../../../components/field';
 import { locales, useI18n, type Locale } from '../../../lib/i18n/i18n';
 import styles from './auth.module.css';
@@ -9,7 +10,7 @@ export function AuthLayout({ title, children }: { title: string; children: React
   return (
     <main className={styles.page}>
       <div className={styles.card}>
-        <div className={styles.brand} aria-hidden="true">P</div>
+        <BrandMark className={styles.brand} />
         <h1 className={styles.title}>{title}</h1>
         {children}
       </div>
