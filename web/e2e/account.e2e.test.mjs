@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch } from './lib/browser.mjs';
-import { PASSWORD, goTo, newPage, register, screenshotDir, unique } from './lib/app.mjs';
+import { PASSWORD, goTo, newPage, register, screenshotDir, signIn, unique } from './lib/app.mjs';
 import { startServer } from './lib/server.mjs';
 
 let server;
@@ -61,9 +61,7 @@ test('sign-up and sign-in errors show beside the field they concern, in the user
 
   await page.goto(server.baseUrl + '/login');
   await page.getByLabel('Language').selectOption('fr');
-  await page.getByLabel('Nom d’utilisateur ou e-mail').fill(names.dave);
-  await page.getByLabel('Mot de passe').fill('not the password');
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await signIn(page, names.dave, 'not the password', 'fr');
   await page.getByRole('alert').filter({ hasText: 'Identifiant ou mot de passe incorrect.' }).waitFor();
   await page.context().close();
 });
@@ -148,9 +146,7 @@ test('settings: profile, sessions, password, and account deletion behind the pas
   // A second device signs in; this one signs it out.
   const phone = await newPage(browser, { width: 360, height: 740 });
   await phone.goto(server.baseUrl + '/login');
-  await phone.getByLabel('Username or email').fill(names.carol);
-  await phone.getByLabel('Password').fill(PASSWORD);
-  await phone.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(phone, names.carol, PASSWORD);
   await phone.getByRole('heading', { name: 'Conversations' }).waitFor();
   await goTo(carol, 'Conversations');
   await goTo(carol, 'Settings');
@@ -181,9 +177,7 @@ test('settings: profile, sessions, password, and account deletion behind the pas
   await dialog.getByLabel('Enter your password to confirm').fill('a brand new secret');
   await dialog.getByRole('button', { name: 'Delete forever' }).click();
   await carol.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
-  await carol.getByLabel('Username or email').fill(names.carol);
-  await carol.getByLabel('Password').fill('a brand new secret');
-  await carol.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(carol, names.carol, 'a brand new secret');
   await carol.getByRole('alert').filter({ hasText: 'Wrong username, email or password.' }).waitFor();
   assert.deepEqual([...carol.errors, ...dave.errors], []);
 });

@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import { launch } from './lib/browser.mjs';
 import { apiCall, external, startServer } from './lib/server.mjs';
 import {
-  PASSWORD, becomeContacts, checkA11y, goTo, messageItem, newPage, register, send, shoot, timeline, unique,
+  PASSWORD, becomeContacts, checkA11y, goTo, messageItem, newPage, register, send, shoot, signIn, timeline, unique,
 } from './lib/app.mjs';
 
 let server;
@@ -214,9 +214,7 @@ test('every main view passes axe and is screenshotted in both languages, themes 
   await french.getByRole('heading', { name: 'Connexion à Parley' }).waitFor();
   await checkA11y(french, 'login');
   await shoot(french, 'login');
-  await french.getByLabel('Nom d’utilisateur ou e-mail').fill(names.bob);
-  await french.getByLabel('Mot de passe').fill(PASSWORD);
-  await french.getByRole('button', { name: 'Se connecter' }).click();
+  await signIn(french, names.bob, PASSWORD, 'fr');
   await french.getByRole('heading', { name: 'Conversations' }).waitFor();
   await checkA11y(french, 'conversations (fr)');
   await shoot(french, 'conversations');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launch } from './lib/browser.mjs';
-import { PASSWORD, newPage, unique } from './lib/app.mjs';
+import { PASSWORD, newPage, signIn, unique } from './lib/app.mjs';
 import { apiCall, external, startServer } from './lib/server.mjs';
 
 const TOTAL = 10_000;
@@ -48,9 +48,7 @@ test(`a conversation of ${TOTAL.toLocaleString('en')} messages`, { skip: externa
 
   const page = await newPage(browser, { width: 1280, height: 800 });
   await page.goto(server.baseUrl + '/login');
-  await page.getByLabel('Username or email').fill(reader.user.username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await signIn(page, reader.user.username, PASSWORD);
   await page.getByRole('list', { name: 'Your conversations' }).getByRole('link').first().click();
   const list = page.getByRole('list', { name: 'Messages' });
   await list.getByRole('listitem').first().waitFor();

@@ -33,6 +33,21 @@ export async function register(page, baseUrl, username, displayName) {
   await page.getByRole('heading', { name: 'Conversations' }).waitFor();
 }
 
+// The sign-in form's words in the languages the tests sign in with.
+const signInWords = {
+  en: { login: 'Username or email', password: 'Password', submit: 'Sign in' },
+  fr: { login: 'Nom d’utilisateur ou e-mail', password: 'Mot de passe', submit: 'Se connecter' },
+};
+
+// Fills in and sends the sign-in form the page shows; what should follow (the app, or an error)
+// is the caller's to wait for.
+export async function signIn(page, login, password, lang = 'en') {
+  const words = signInWords[lang];
+  await page.getByLabel(words.login).fill(login);
+  await page.getByLabel(words.password).fill(password);
+  await page.getByRole('button', { name: words.submit }).click();
+}
+
 export async function goTo(page, navName) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: navName }).click();
 }

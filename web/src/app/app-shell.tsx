@@ -1,6 +1,7 @@
 // The frame around every signed-in screen: the navigation (a rail on wide screens, a tab bar on
 // phones), the connection banner, and the main region.
 import { NavLink, Outlet, useMatch } from 'react-router-dom';
+import { BrandMark } from '../components/brand-mark';
 import { ChatIcon, GearIcon, LogoutIcon, PeopleIcon } from '../components/icons';
 import { useAuth } from '../lib/auth/auth-context';
 import { useI18n } from '../lib/i18n/i18n';
@@ -19,7 +20,7 @@ export function AppShell() {
     <div className={styles.shell} data-in-conversation={inConversation || undefined}>
       <a href="#main" className={styles.skip}>{t('app.skipToContent')}</a>
       <nav className={styles.nav} aria-label={t('nav.main')}>
-        <span className={styles.brand} aria-hidden="true">P</span>
+        <BrandMark className={styles.brand} />
         <NavLink to="/conversations" className={link}>
           <ChatIcon />
           <span>{t('nav.conversations')}</span>

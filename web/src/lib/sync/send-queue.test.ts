@@ -9,6 +9,15 @@ const stored = (clientId: string, body: string): Message => ({
   created_at: '2026-01-01T00:00:00.000Z', edited_at: null, deleted: false,
 });
 const flush = () => new Promise((r) => setTimeout(r, 0));
+// The server storing what it is sent.
+const storesIt = async (_c: string, body: string, clientId: string) => stored(clientId, body);
+
+// A queue whose first send fails with `error` and whose later sends are stored.
+function failingOnce(error: ApiError) {
+  const store = new ChatStore('me');
+  const send = vi.fn().mockRejectedValueOnce(error).mockImplementation(storesIt);
+  return { store, send, queue: new SendQueue(store, send, null) };
+}
 
 class MemoryStorage {
   data = new Map<string, string>();
@@ -19,11 +28,7 @@ class MemoryStorage {
 
 describe('SendQueue', () => {
   it('shows the message at once, marks it failed while the server is away, and resends it with the same client_id', async () => {
-    const store = new ChatStore('me');
-    const send = vi.fn()
-      .mockRejectedValueOnce(new ApiError(0, 'network', 'down'))
-      .mockImplementation(async (_c: string, body: string, clientId: string) => stored(clientId, body));
-    const queue = new SendQueue(store, send, null);
+    const { store, send, queue } = failingOnce(new ApiError(0, 'network', 'down'));
     const clientId = queue.submit('c1', 'hello');
     expect(store.getState().pending[clientId]).toMatchObject({ state: 'pending', body: 'hello' });
     await flush();
@@ -37,11 +42,7 @@ describe('SendQueue', () => {
   it('tries a send that failed for a transient reason again by itself, with the same client_id', async () => {
     vi.useFakeTimers();
     try {
-      const store = new ChatStore('me');
-      const send = vi.fn()
-        .mockRejectedValueOnce(new ApiError(503, 'unavailable', 'busy'))
-        .mockImplementation(async (_c: string, body: string, clientId: string) => stored(clientId, body));
-      const queue = new SendQueue(store, send, null);
+      const { store, send, queue } = failingOnce(new ApiError(503, 'unavailable', 'busy'));
       const clientId = queue.submit('c1', 'later');
       await vi.advanceTimersByTimeAsync(0);
       expect(store.getState().pending[clientId].state).toBe('failed');
@@ -73,7 +74,7 @@ describe('SendQueue', () => {
     const queue1 = new SendQueue(first, vi.fn(() => new Promise<Message>(() => {})), storage);
     const clientId = queue1.submit('c1', 'survives');
     const second = new ChatStore('me');
-    const send = vi.fn(async (_c: string, body: string, id: string) => stored(id, body));
+    const send = vi.fn(storesIt);
     new SendQueue(second, send, storage).restore();
     await flush();
     expect(send).toHaveBeenCalledWith('c1', 'survives', clientId);

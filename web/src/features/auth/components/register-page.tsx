@@ -1,12 +1,9 @@
-import { useState, type FormEvent } from 'react';
-import { Link } from 'react-router-dom';
-import { Button } from '../../../components/button';
+import { useState } from 'react';
 import { FormMessage, TextField } from '../../../components/field';
 import { useAuth } from '../../../lib/auth/auth-context';
 import { useI18n } from '../../../lib/i18n/i18n';
-import { AuthLayout } from './auth-layout';
-import styles from './auth.module.css';
-import { useFormError } from '../../../hooks/use-form-error';
+import { AuthLayout, AuthSubmit } from './auth-layout';
+import { useFormSubmit } from '../../../hooks/use-form-submit';
 
 const FIELDS = ['username', 'display_name', 'email', 'password'];
 
@@ -14,30 +11,19 @@ export function RegisterPage() {
   const { t } = useI18n();
   const { register } = useAuth();
   const [values, setValues] = useState({ username: '', display_name: '', email: '', password: '' });
-  const [busy, setBusy] = useState(false);
-  const errors = useFormError();
+  const { busy, errors, submit } = useFormSubmit(FIELDS, { staysBusy: true });
   const set = (name: keyof typeof values) => (e: { target: { value: string } }) => setValues({ ...values, [name]: e.target.value });
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    errors.clear();
-    setBusy(true);
-    try {
-      await register({
-        username: values.username.trim(),
-        email: values.email.trim(),
-        password: values.password,
-        ...(values.display_name.trim() ? { display_name: values.display_name.trim() } : {}),
-      });
-    } catch (err) {
-      errors.set(err, FIELDS);
-      setBusy(false);
-    }
-  }
+  const onSubmit = submit(() => register({
+    username: values.username.trim(),
+    email: values.email.trim(),
+    password: values.password,
+    ...(values.display_name.trim() ? { display_name: values.display_name.trim() } : {}),
+  }));
 
   return (
-    <AuthLayout title={t('auth.register.title')}>
-      <form onSubmit={submit} noValidate>
+    <AuthLayout title={t('auth.register.title')}
+      other={{ question: t('auth.register.haveAccount'), link: t('auth.register.toLogin'), to: '/login' }}>
+      <form onSubmit={onSubmit} noValidate>
         <FormMessage>{errors.formError}</FormMessage>
         <TextField label={t('auth.register.username')} name="username" autoComplete="username" required autoFocus
           hint={t('auth.register.usernameHint')} error={errors.fieldError('username')}
@@ -49,14 +35,10 @@ export function RegisterPage() {
         <TextField label={t('auth.register.password')} name="password" type="password" autoComplete="new-password" required
           hint={t('auth.register.passwordHint')} error={errors.fieldError('password')}
           value={values.password} onChange={set('password')} />
-        <Button type="submit" variant="primary" className={styles.submit}
-          disabled={busy || !values.username || !values.email || !values.password}>
-          {busy ? t('auth.busy') : t('auth.register.submit')}
-        </Button>
+        <AuthSubmit busy={busy} disabled={!values.username || !values.email || !values.password}>
+          {t('auth.register.submit')}
+        </AuthSubmit>
       </form>
-      <p className={styles.alt}>
-        {t('auth.register.haveAccount')} <Link to="/login">{t('auth.register.toLogin')}</Link>
-      </p>
     </AuthLayout>
   );
 }

@@ -1,13 +1,13 @@
 // Settings: the profile (display name, bio, who may message you), theme and language, active
 // sessions with sign-out per session, password change, and account deletion behind a
 // confirmation that asks for the password.
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { Button } from '../../../components/button';
 import { Dialog } from '../../../components/dialog';
 import { FormMessage, SelectField, TextArea, TextField } from '../../../components/field';
 import { Page, Section } from '../../../components/page';
 import { Failed, Loading } from '../../../components/states';
-import { useFormError } from '../../../hooks/use-form-error';
+import { useFormSubmit } from '../../../hooks/use-form-submit';
 import { authApi, usersApi } from '../../../lib/api/endpoints';
 import type { Session } from '../../../lib/api/types';
 import { useAuth, useMe } from '../../../lib/auth/auth-context';
@@ -35,24 +35,15 @@ function ProfileSection() {
   const { updateUser } = useAuth();
   const [values, setValues] = useState({ display_name: me.display_name, bio: me.bio ?? '', dm_policy: me.dm_policy ?? 'everyone' });
   const [saved, setSaved] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const errors = useFormError();
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    errors.clear();
+  const { busy, errors, submit } = useFormSubmit(['display_name', 'bio', 'dm_policy']);
+  const onSubmit = submit(async () => {
     setSaved(false);
-    setBusy(true);
-    try {
-      updateUser(await usersApi.updateMe({ display_name: values.display_name.trim(), bio: values.bio, dm_policy: values.dm_policy }));
-      setSaved(true);
-    } catch (err) {
-      errors.set(err, ['display_name', 'bio', 'dm_policy']);
-    }
-    setBusy(false);
-  }
+    updateUser(await usersApi.updateMe({ display_name: values.display_name.trim(), bio: values.bio, dm_policy: values.dm_policy }));
+    setSaved(true);
+  });
   return (
     <Section title={t('settings.profile')} id="profile">
-      <form onSubmit={submit}>
+      <form onSubmit={onSubmit}>
         <FormMessage>{errors.formError}</FormMessage>
         <TextField label={t('settings.displayName')} value={values.display_name} maxLength={64} required
           error={errors.fieldError('display_name')} onChange={(e) => setValues({ ...values, display_name: e.target.value })} />
@@ -123,25 +114,16 @@ function PasswordSection() {
   const { t } = useI18n();
   const [values, setValues] = useState({ current: '', next: '' });
   const [done, setDone] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const errors = useFormError();
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    errors.clear();
+  const { busy, errors, submit } = useFormSubmit(['new_password']);
+  const onSubmit = submit(async () => {
     setDone(false);
-    setBusy(true);
-    try {
-      await authApi.changePassword(values.current, values.next);
-      setValues({ current: '', next: '' });
-      setDone(true);
-    } catch (err) {
-      errors.set(err, ['new_password']);
-    }
-    setBusy(false);
-  }
+    await authApi.changePassword(values.current, values.next);
+    setValues({ current: '', next: '' });
+    setDone(true);
+  });
   return (
     <Section title={t('settings.password')} id="password">
-      <form onSubmit={submit}>
+      <form onSubmit={onSubmit}>
         <FormMessage>{errors.formError}</FormMessage>
         <input type="text" autoComplete="username" hidden readOnly value="" />
         <TextField label={t('settings.currentPassword')} type="password" autoComplete="current-password" required
@@ -161,26 +143,17 @@ function DeleteSection() {
   const { forget } = useAuth();
   const [open, setOpen] = useState(false);
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const errors = useFormError();
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    errors.clear();
-    setBusy(true);
-    try {
-      await authApi.deleteAccount(password);
-      forget();
-    } catch (err) {
-      errors.set(err, []);
-      setBusy(false);
-    }
-  }
+  const { busy, errors, submit } = useFormSubmit([], { staysBusy: true });
+  const onSubmit = submit(async () => {
+    await authApi.deleteAccount(password);
+    forget();
+  });
   return (
     <Section title={t('settings.danger')} id="delete">
       <p>{t('settings.deleteExplain')}</p>
       <Button variant="danger" onClick={() => setOpen(true)}>{t('settings.deleteButton')}</Button>
       <Dialog title={t('settings.deleteConfirmTitle')} open={open} onClose={() => setOpen(false)}>
-        <form onSubmit={submit}>
+        <form onSubmit={onSubmit}>
           <p>{t('settings.deleteExplain')}</p>
           <FormMessage>{errors.formError}</FormMessage>
           <TextField label={t('settings.deleteConfirmPassword')} type="password" autoComplete="current-password" required
