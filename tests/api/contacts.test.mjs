@@ -4,15 +4,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import {
-  PASSWORD, allPages, api, eventually, expectError, expectInvalid, registerUser, registerUsers, NO_SUCH_ID, TIMESTAMP, uniqueName, useServer,
+  PASSWORD, allPages, api, eventually, expectError, expectInvalid, NO_SUCH_ID, TIMESTAMP, uniqueName, useApi,
 } from './lib/harness.mjs';
 
-const server = useServer();
-const base = () => server().baseUrl;
-const call = (method, path, who, body) => api(base(), method, path, { token: who?.access_token, body });
+const { base, call, users } = useApi();
 const enc = encodeURIComponent;
-
-const users = (count) => registerUsers(base(), count);
 
 // A user's public profile as others see it; a fresh account has an empty bio.
 const profileOf = ({ user }) => ({

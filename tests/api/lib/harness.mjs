@@ -265,3 +265,14 @@ export function useServer({ setup, ...opts } = {}) {
   after(() => stopCleanly(server));
   return () => server;
 }
+
+// useServer() and the calls most tests make on that server: {server, base() (its URL),
+// call(method, urlPath, who, body, headers) as the registered user `who` (no token for null),
+// users(count) (fresh users, as registerUsers)}.
+export function useApi(opts) {
+  const server = useServer(opts);
+  const base = () => server().baseUrl;
+  const call = (method, urlPath, who, body, headers) => api(base(), method, urlPath, { token: who?.access_token, body, headers });
+  const users = (count) => registerUsers(base(), count);
+  return { server, base, call, users };
+}
