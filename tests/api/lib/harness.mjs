@@ -235,6 +235,29 @@ export async function eventually(fn, timeoutMs = 5000) {
   }
 }
 
+// Every message of a conversation as `user` sees it, oldest first, through the history's
+// after_seq pages. request: api() or a client with its arguments (the fault tests' retrying one).
+export async function fullHistory(base, user, conversationId, request = api) {
+  const all = [];
+  let after = 0;
+  for (;;) {
+    const res = await request(base, 'GET', `/api/v1/conversations/${conversationId}/messages?after_seq=${after}&limit=200`, {
+      token: user.access_token,
+    });
+    assert.equal(res.status, 200, res.text);
+    all.push(...res.body.items);
+    if (!res.body.has_more) return all;
+    after = res.body.items.at(-1).seq;
+  }
+}
+
+// The cursor of user's sync log now (GET /api/v1/sync without one); request as fullHistory's.
+export async function initialCursor(base, user, request = api) {
+  const res = await request(base, 'GET', '/api/v1/sync', { token: user.access_token });
+  assert.equal(res.status, 200, res.text);
+  return res.body.cursor;
+}
+
 // Every item of a paged list, in order: calls page(cursor) (undefined first, then each
 // next_cursor) until next_cursor is null, asserting each answer is a 200 {items, next_cursor}.
 export async function allPages(page, maxPages = 100) {
