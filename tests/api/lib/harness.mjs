@@ -1,5 +1,6 @@
 // The one harness of the black-box API tests: starts the real binary (or uses PARLEY_BASE_URL)
-// and offers small helpers to talk to it.
+// and offers small helpers to talk to it. The browser tests start their server with it too
+// (web/e2e/lib/server.mjs), so it imports nothing but node's built-ins.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,7 +35,8 @@ process.on('exit', () => {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort() {
+// A port nothing listens on at the moment.
+export async function freePort() {
   const server = net.createServer();
   await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
@@ -43,14 +45,15 @@ async function freePort() {
 }
 
 // Starts a server and waits until it is ready. opts: {env (extra variables), dataDir (reuse one),
-// bin (another executable than the all-in-one)}.
+// bin (another executable than the all-in-one), port (a fixed one, so that a restart comes back
+// where its clients expect it; default a free one)}.
 // Its output is kept (server.output()); PARLEY_SHOW_SERVER_OUTPUT=1 also copies it to stderr.
 // With PARLEY_BASE_URL set, returns that server; stop() and kill() then do nothing.
 export async function start(opts = {}) {
   if (externalBaseUrl) {
     return { baseUrl: externalBaseUrl, dataDir: null, output: () => '', stop: async () => 0, kill: () => {} };
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   let dataDir = opts.dataDir;
   if (!dataDir) madeDirs.add((dataDir = await mkdtemp(path.join(tmpdir(), 'parley-api-'))));
   const baseUrl = `http://127.0.0.1:${port}`;
