@@ -4,15 +4,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import {
-  PASSWORD, allPages, api, eventually, expectError, expectInvalid, registerUser, registerUsers, NO_SUCH_ID, TIMESTAMP, uniqueName, useServer,
+  PASSWORD, allPages, api, eventually, expectError, expectInvalid, NO_SUCH_ID, TIMESTAMP, uniqueName, useApi,
 } from './lib/harness.mjs';
 
-const server = useServer();
-const base = () => server().baseUrl;
-const call = (method, path, who, body) => api(base(), method, path, { token: who?.access_token, body });
+const { base, call, users } = useApi();
 const enc = encodeURIComponent;
-
-const users = (count) => registerUsers(base(), count);
 
 // A user's public profile as others see it; a fresh account has an empty bio.
 const profileOf = ({ user }) => ({
@@ -77,6 +73,24 @@ function assertEntry(entry, other) {
   assert.deepEqual(Object.keys(entry).sort(), ['since', 'user']);
   assert.deepEqual(entry.user, profileOf(other));
   assert.match(entry.since, TIMESTAMP);
+}
+
+// The test that only one side of a pending request may answer it (accept, decline or cancel):
+// the other side gets 403 permission_denied, a third user and ids that name no request 404, and
+// afterwards the request is still pending on both sides and nobody has a contact.
+function onlyTheRightSideAnswers(answer, rightSide) {
+  const wrongSide = rightSide === 'recipient' ? 'sender' : 'recipient';
+  test(`the ${wrongSide} answers 403 permission_denied; anyone else and unknown ids 404`, async () => {
+    const [alice, bob, carol] = await users(3);
+    const request = await mustRequest(alice, bob);
+    const [right, wrong] = rightSide === 'recipient' ? [bob, alice] : [alice, bob];
+    expectError(await answer(wrong, request.id), 403, 'permission_denied');
+    expectError(await answer(carol, request.id), 404, 'not_found');
+    for (const id of [NO_SUCH_ID, 'nonsense', bob.user.id]) expectError(await answer(right, id), 404, 'not_found');
+    assert.deepEqual(await incoming(bob), [request]);
+    assert.deepEqual(await outgoing(alice), [request]);
+    for (const who of [alice, bob, carol]) assert.deepEqual(await contactsOf(who), [], `${who.user.username} contacts`);
+  });
 }
 
 describe('authentication', () => {
@@ -395,16 +409,7 @@ describe('accepting', () => {
     assert.equal((await contactsOf(alice)).length, 1);
   });
 
-  test('the sender answers 403 permission_denied; anyone else and unknown ids 404', async () => {
-    const [alice, bob, carol] = await users(3);
-    const request = await mustRequest(alice, bob);
-    expectError(await accept(alice, request.id), 403, 'permission_denied');
-    expectError(await accept(carol, request.id), 404, 'not_found');
-    for (const id of [NO_SUCH_ID, 'nonsense', bob.user.id]) expectError(await accept(bob, id), 404, 'not_found');
-    assert.deepEqual(await incoming(bob), [request]);
-    assert.deepEqual(await contactsOf(alice), []);
-    assert.deepEqual(await contactsOf(carol), []);
-  });
+  onlyTheRightSideAnswers(accept, 'recipient');
 
   test('a declined or cancelled request answers 404', async () => {
     const [alice, bob, carol] = await users(3);
@@ -430,14 +435,7 @@ describe('declining', () => {
     expectError(await decline(bob, request.id), 404, 'not_found');
   });
 
-  test('the sender answers 403 permission_denied; anyone else and unknown ids 404', async () => {
-    const [alice, bob, carol] = await users(3);
-    const request = await mustRequest(alice, bob);
-    expectError(await decline(alice, request.id), 403, 'permission_denied');
-    expectError(await decline(carol, request.id), 404, 'not_found');
-    for (const id of [NO_SUCH_ID, 'nonsense']) expectError(await decline(bob, id), 404, 'not_found');
-    assert.deepEqual(await incoming(bob), [request]);
-  });
+  onlyTheRightSideAnswers(decline, 'recipient');
 });
 
 describe('cancelling', () => {
@@ -452,14 +450,7 @@ describe('cancelling', () => {
     await mustRequest(alice, bob);
   });
 
-  test('the recipient answers 403 permission_denied; anyone else and unknown ids 404', async () => {
-    const [alice, bob, carol] = await users(3);
-    const request = await mustRequest(alice, bob);
-    expectError(await cancel(bob, request.id), 403, 'permission_denied');
-    expectError(await cancel(carol, request.id), 404, 'not_found');
-    for (const id of [NO_SUCH_ID, 'nonsense']) expectError(await cancel(alice, id), 404, 'not_found');
-    assert.deepEqual(await outgoing(alice), [request]);
-  });
+  onlyTheRightSideAnswers(cancel, 'sender');
 });
 
 describe('contacts', () => {

@@ -2,7 +2,7 @@
 // lost, nothing is delivered twice.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { api, needsOwnServer, registerUser, start, stopCleanly } from './lib/harness.mjs';
+import { api, fullHistory, initialCursor, needsOwnServer, registerUser, start, stopCleanly } from './lib/harness.mjs';
 
 const servers = [];
 after(async () => {
@@ -18,20 +18,6 @@ async function group(base, owner, others, title = 'storm') {
   return res.body.id;
 }
 
-async function fullHistory(base, user, conversationId) {
-  const all = [];
-  let after = 0;
-  for (;;) {
-    const res = await api(base, 'GET', `/api/v1/conversations/${conversationId}/messages?after_seq=${after}&limit=200`, {
-      token: user.access_token,
-    });
-    assert.equal(res.status, 200, res.text);
-    all.push(...res.body.items);
-    if (!res.body.has_more) return all;
-    after = res.body.items.at(-1).seq;
-  }
-}
-
 // Follows the sync log from cursor until `until(events)` holds or the time runs out.
 async function follow(base, user, cursor, until, timeoutMs = 60_000) {
   const events = [];
@@ -45,12 +31,6 @@ async function follow(base, user, cursor, until, timeoutMs = 60_000) {
     cursor = res.body.cursor;
   }
   return { events, cursor };
-}
-
-async function initialCursor(base, user) {
-  const res = await api(base, 'GET', '/api/v1/sync', { token: user.access_token });
-  assert.equal(res.status, 200, res.text);
-  return res.body.cursor;
 }
 
 function assertContiguous(messages) {

@@ -18,12 +18,10 @@ import addFormats from 'ajv-formats';
 import YAML from 'yaml';
 import {
   api, binaryPath, eventually, expectError, expectInvalid, externalBaseUrl, login, needsOwnServer, NO_SUCH_ID, PASSWORD,
-  registerUsers, repoRoot, start, stopCleanly, TIMESTAMP, useServer,
+  registerUsers, repoRoot, start, stopCleanly, TIMESTAMP, useApi,
 } from './lib/harness.mjs';
 
-const server = useServer();
-const base = () => server().baseUrl;
-const call = (method, urlPath, who, body, headers) => api(base(), method, urlPath, { token: who?.access_token, body, headers });
+const { server, base, call } = useApi();
 const enc = encodeURIComponent;
 
 // --- where the internal endpoints are, and the secret ----------------------------------------

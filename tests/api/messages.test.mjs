@@ -5,15 +5,11 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import {
-  allPages, api, eventually, expectError, expectInvalid, registerUser, registerUsers, NO_SUCH_ID, TIMESTAMP, useServer,
+  allPages, api, eventually, expectError, expectInvalid, NO_SUCH_ID, TIMESTAMP, useApi,
 } from './lib/harness.mjs';
 
-const server = useServer();
-const base = () => server().baseUrl;
-const call = (method, path, who, body) => api(base(), method, path, { token: who?.access_token, body });
+const { base, call, users } = useApi();
 const enc = encodeURIComponent;
-
-const users = (count) => registerUsers(base(), count);
 
 // One test per invalid create body: 400 naming its field, and no conversation for either user.
 // Each case is [name, makeBody(otherUser), field]. Defined as a function so describe blocks share it.

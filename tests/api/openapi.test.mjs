@@ -98,6 +98,33 @@ const refreshCookieOf = (res) => res.headers.getSetCookie()
   .map((line) => line.match(/^parley_refresh=([^;]*)/)?.[1]).find((v) => v !== undefined);
 const withCookie = (value) => ({ ...WEB, cookie: `parley_refresh=${value}` });
 
+// Cases that the contacts and blocks operations below share.
+// The case of an operation on the contact request state[request] that only one side may do: the
+// other side 403, a third user 404, no token 401, then the right side `status`.
+const answeredBy = (request, { right, wrong, stranger }, status) => async (s, op) => {
+  const params = { id: state[request].id };
+  await call(s, op, 403, { token: state[wrong].access_token, params });
+  await call(s, op, 404, { token: state[stranger].access_token, params });
+  await call(s, op, 401, { params });
+  await call(s, op, status, { token: state[right].access_token, params });
+};
+// The case of alice's list of {user, since} (contacts, blocks): a page of one that holds
+// state[first], a bad limit 400, no token 401.
+const aliceListHolds = (first, badLimit) => async (s, op) => {
+  const token = state.alice.access_token;
+  const { body } = await call(s, op, 200, { token, query: { limit: 1 } });
+  assert.equal(body.items[0]?.user.id, state[first].user.id);
+  await call(s, op, 400, { token, query: { limit: badLimit } });
+  await call(s, op, 401);
+};
+// The case of alice removing state[other] from such a list: no token 401, then 204, again 404.
+const aliceRemovesOnce = (other) => async (s, op) => {
+  const params = { user_id: state[other].user.id };
+  await call(s, op, 401, { params });
+  await call(s, op, 204, { token: state.alice.access_token, params });
+  await call(s, op, 404, { token: state.alice.access_token, params });
+};
+
 // One entry per operation, run in this order; state carries users and tokens between them.
 const cases = {
   'POST /api/v1/auth/register': async (s, op) => {
@@ -203,40 +230,11 @@ const cases = {
     await call(s, op, 400, { token, query: { limit: 0 } });
     await call(s, op, 401);
   },
-  'POST /api/v1/contacts/requests/{id}/accept': async (s, op) => {
-    const params = { id: state.toBob.id };
-    await call(s, op, 403, { token: state.alice.access_token, params });
-    await call(s, op, 404, { token: state.carol.access_token, params });
-    await call(s, op, 401, { params });
-    await call(s, op, 200, { token: state.bob.access_token, params });
-  },
-  'POST /api/v1/contacts/requests/{id}/decline': async (s, op) => {
-    const params = { id: state.toCarol.id };
-    await call(s, op, 403, { token: state.alice.access_token, params });
-    await call(s, op, 404, { token: state.dave.access_token, params });
-    await call(s, op, 401, { params });
-    await call(s, op, 204, { token: state.carol.access_token, params });
-  },
-  'DELETE /api/v1/contacts/requests/{id}': async (s, op) => {
-    const params = { id: state.toDave.id };
-    await call(s, op, 403, { token: state.dave.access_token, params });
-    await call(s, op, 404, { token: state.carol.access_token, params });
-    await call(s, op, 401, { params });
-    await call(s, op, 204, { token: state.alice.access_token, params });
-  },
-  'GET /api/v1/contacts': async (s, op) => {
-    const token = state.alice.access_token;
-    const { body } = await call(s, op, 200, { token, query: { limit: 1 } });
-    assert.equal(body.items[0]?.user.id, state.bob.user.id);
-    await call(s, op, 400, { token, query: { limit: 0 } });
-    await call(s, op, 401);
-  },
-  'DELETE /api/v1/contacts/{user_id}': async (s, op) => {
-    const params = { user_id: state.bob.user.id };
-    await call(s, op, 401, { params });
-    await call(s, op, 204, { token: state.alice.access_token, params });
-    await call(s, op, 404, { token: state.alice.access_token, params });
-  },
+  'POST /api/v1/contacts/requests/{id}/accept': answeredBy('toBob', { right: 'bob', wrong: 'alice', stranger: 'carol' }, 200),
+  'POST /api/v1/contacts/requests/{id}/decline': answeredBy('toCarol', { right: 'carol', wrong: 'alice', stranger: 'dave' }, 204),
+  'DELETE /api/v1/contacts/requests/{id}': answeredBy('toDave', { right: 'alice', wrong: 'dave', stranger: 'carol' }, 204),
+  'GET /api/v1/contacts': aliceListHolds('bob', 0),
+  'DELETE /api/v1/contacts/{user_id}': aliceRemovesOnce('bob'),
   'PUT /api/v1/blocks/{user_id}': async (s, op) => {
     const token = state.alice.access_token;
     await call(s, op, 204, { token, params: { user_id: state.dave.user.id } });
@@ -245,19 +243,8 @@ const cases = {
     await call(s, op, 404, { token, params: { user_id: 'no-such-user' } });
     await call(s, op, 401, { params: { user_id: state.dave.user.id } });
   },
-  'GET /api/v1/blocks': async (s, op) => {
-    const token = state.alice.access_token;
-    const { body } = await call(s, op, 200, { token, query: { limit: 1 } });
-    assert.equal(body.items[0]?.user.id, state.dave.user.id);
-    await call(s, op, 400, { token, query: { limit: 'ten' } });
-    await call(s, op, 401);
-  },
-  'DELETE /api/v1/blocks/{user_id}': async (s, op) => {
-    const params = { user_id: state.dave.user.id };
-    await call(s, op, 401, { params });
-    await call(s, op, 204, { token: state.alice.access_token, params });
-    await call(s, op, 404, { token: state.alice.access_token, params });
-  },
+  'GET /api/v1/blocks': aliceListHolds('dave', 'ten'),
+  'DELETE /api/v1/blocks/{user_id}': aliceRemovesOnce('dave'),
   // Conversations and messages: owner makes a group with member; outsider is in none of it;
   // joiner comes in with an invite code; added is added and removed by the owner.
   'POST /api/v1/conversations': async (s, op) => {

@@ -48,10 +48,25 @@ async function exchange(socket, path) {
   }
 }
 
+// When the server closed socket (Date.now() then), or null if it is still open after ms.
+const closedWithin = (socket, ms) => Promise.race([socket.whenClosed, sleep(ms).then(() => null)]);
+
+// Writes `start` on socket, then one `filler` every 200 ms, never done, until the server closes
+// it or ms have passed: when it was closed, or null.
+async function trickleUntilClosed(socket, start, filler, ms) {
+  socket.write(start);
+  const trickle = setInterval(() => socket.writable && socket.write(filler), 200);
+  try {
+    return await closedWithin(socket, ms);
+  } finally {
+    clearInterval(trickle);
+  }
+}
+
 // Whether the server closes socket without answering a request sent on it (within 3 s).
 async function refused(socket) {
   socket.write('GET /livez HTTP/1.1\r\nHost: parley.test\r\n\r\n');
-  const closedAt = await Promise.race([socket.whenClosed, sleep(3000).then(() => null)]);
+  const closedAt = await closedWithin(socket, 3000);
   return closedAt !== null && socket.received.length === 0;
 }
 
@@ -103,10 +118,7 @@ describe('issue #14 finding 7: slow and many connections', { skip: needsOwnServe
     // One header byte every 200 ms, never done.
     const slow = await connect(server);
     const began = Date.now();
-    slow.write('GET /livez HTTP/1.1\r\nHost: parley.test\r\n');
-    const trickle = setInterval(() => slow.writable && slow.write('X'), 200);
-    const cut = await Promise.race([slow.whenClosed, sleep(5000).then(() => null)]);
-    clearInterval(trickle);
+    const cut = await trickleUntilClosed(slow, 'GET /livez HTTP/1.1\r\nHost: parley.test\r\n', 'X', 5000);
     assert.ok(cut !== null, 'the slow request is still open 5 s after its first byte');
     const after = cut - began;
     assert.ok(after >= 900 && after < 4000, `cut ${after} ms after its first byte, deadline 1000 ms`);
@@ -114,7 +126,7 @@ describe('issue #14 finding 7: slow and many connections', { skip: needsOwnServe
 
     // A new connection that never says anything is cut at the same deadline, counted from its opening.
     const silent = await connect(server);
-    const silentCut = await Promise.race([silent.whenClosed, sleep(5000).then(() => null)]);
+    const silentCut = await closedWithin(silent, 5000);
     assert.ok(silentCut !== null, 'a silent new connection is still open after 5 s');
 
     assert.ok(Date.now() - began > 1500);
@@ -124,10 +136,7 @@ describe('issue #14 finding 7: slow and many connections', { skip: needsOwnServe
     // from the connection's opening.
     await sleep(1200);
     const second = Date.now();
-    idle.write('GET /livez HTTP/1.1\r\n');
-    const trickleAgain = setInterval(() => idle.writable && idle.write('X'), 200);
-    const secondCut = await Promise.race([idle.whenClosed, sleep(5000).then(() => null)]);
-    clearInterval(trickleAgain);
+    const secondCut = await trickleUntilClosed(idle, 'GET /livez HTTP/1.1\r\n', 'X', 5000);
     assert.ok(secondCut !== null, 'the slow second request is still open 5 s after its first byte');
     assert.ok(secondCut - second >= 900 && secondCut - second < 4000,
       `the second request cut ${secondCut - second} ms after its first byte, deadline 1000 ms`);
@@ -140,11 +149,9 @@ describe('issue #14 finding 7: slow and many connections', { skip: needsOwnServe
     const before = await timeouts();
     const slow = await connect(server);
     const began = Date.now();
-    slow.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: parley.test\r\nContent-Type: application/json\r\n' +
-      'Content-Length: 100\r\n\r\n{');
-    const trickle = setInterval(() => slow.writable && slow.write(' '), 200);
-    const cut = await Promise.race([slow.whenClosed, sleep(6000).then(() => null)]);
-    clearInterval(trickle);
+    const headersAndOneByte = 'POST /api/v1/auth/login HTTP/1.1\r\nHost: parley.test\r\nContent-Type: application/json\r\n' +
+      'Content-Length: 100\r\n\r\n{';
+    const cut = await trickleUntilClosed(slow, headersAndOneByte, ' ', 6000);
     assert.ok(cut !== null, 'the slow body is still coming 6 s after the request began');
     const after = cut - began;
     assert.ok(after >= 2400 && after < 5000, `cut ${after} ms after the request began, deadline 2500 ms`);

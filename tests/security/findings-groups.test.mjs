@@ -5,14 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  api, eventually, expectError, expectInvalid, login, registerUser, registerUsers, uniqueName, useServer, PASSWORD,
+  api, eventually, expectError, expectInvalid, login, registerUser, uniqueName, useApi, PASSWORD,
 } from '../api/lib/harness.mjs';
 
-const server = useServer();
-const base = () => server().baseUrl;
-const call = (method, path, who, body) => api(base(), method, path, { token: who?.access_token, body });
+const { base, call, users } = useApi();
 const enc = encodeURIComponent;
-const users = (count) => registerUsers(base(), count);
 
 const convPath = (id) => `/api/v1/conversations/${enc(id)}`;
 const direct = (who, other) => call('POST', '/api/v1/conversations', who, { kind: 'direct', user_id: other.user.id });

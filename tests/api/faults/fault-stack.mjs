@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { api, PASSWORD, repoRoot } from '../lib/harness.mjs';
+import { api, fullHistory as fullHistoryAt, initialCursor as initialCursorAt, PASSWORD, repoRoot } from '../lib/harness.mjs';
 
 const port = Number(process.env.PARLEY_STACK_PORT) || 0;
 const stateDir = process.env.PARLEY_STACK_DIR ? path.resolve(repoRoot, process.env.PARLEY_STACK_DIR) : null;
@@ -234,26 +234,12 @@ export function sendLoad(conversationId, senders, { lanes = 2, pauseMs = 20, lab
   };
 }
 
-// Every message of a conversation, in order, read through the gateway.
-export async function fullHistory(user, conversationId) {
-  const all = [];
-  let after = 0;
-  for (;;) {
-    const res = await persist(gateway, 'GET', `/api/v1/conversations/${conversationId}/messages?after_seq=${after}&limit=200`, {
-      token: user.access_token,
-    });
-    assert.equal(res.status, 200, res.text);
-    all.push(...res.body.items);
-    if (!res.body.has_more) return all;
-    after = res.body.items.at(-1).seq;
-  }
-}
+// Every message of a conversation, in order, read through the gateway (each page retried as
+// persist() does).
+export const fullHistory = (user, conversationId) => fullHistoryAt(gateway, user, conversationId, persist);
 
-export async function initialCursor(base, user) {
-  const res = await persist(base, 'GET', '/api/v1/sync', { token: user.access_token });
-  assert.equal(res.status, 200, res.text);
-  return res.body.cursor;
-}
+// The cursor of user's sync log now, asked of base (retried as persist() does).
+export const initialCursor = (base, user) => initialCursorAt(base, user, persist);
 
 // A member following its sync log through the gateway with long polls, retrying (same cursor)
 // after a 5xx or a network error, from cursor until finish() is called and `until(created)`

@@ -1,5 +1,6 @@
 // The one harness of the black-box API tests: starts the real binary (or uses PARLEY_BASE_URL)
-// and offers small helpers to talk to it.
+// and offers small helpers to talk to it. The browser tests start their server with it too
+// (web/e2e/lib/server.mjs), so it imports nothing but node's built-ins.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -34,7 +35,8 @@ process.on('exit', () => {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort() {
+// A port nothing listens on at the moment.
+export async function freePort() {
   const server = net.createServer();
   await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
@@ -43,14 +45,15 @@ async function freePort() {
 }
 
 // Starts a server and waits until it is ready. opts: {env (extra variables), dataDir (reuse one),
-// bin (another executable than the all-in-one)}.
+// bin (another executable than the all-in-one), port (a fixed one, so that a restart comes back
+// where its clients expect it; default a free one)}.
 // Its output is kept (server.output()); PARLEY_SHOW_SERVER_OUTPUT=1 also copies it to stderr.
 // With PARLEY_BASE_URL set, returns that server; stop() and kill() then do nothing.
 export async function start(opts = {}) {
   if (externalBaseUrl) {
     return { baseUrl: externalBaseUrl, dataDir: null, output: () => '', stop: async () => 0, kill: () => {} };
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   let dataDir = opts.dataDir;
   if (!dataDir) madeDirs.add((dataDir = await mkdtemp(path.join(tmpdir(), 'parley-api-'))));
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -235,6 +238,29 @@ export async function eventually(fn, timeoutMs = 5000) {
   }
 }
 
+// Every message of a conversation as `user` sees it, oldest first, through the history's
+// after_seq pages. request: api() or a client with its arguments (the fault tests' retrying one).
+export async function fullHistory(base, user, conversationId, request = api) {
+  const all = [];
+  let after = 0;
+  for (;;) {
+    const res = await request(base, 'GET', `/api/v1/conversations/${conversationId}/messages?after_seq=${after}&limit=200`, {
+      token: user.access_token,
+    });
+    assert.equal(res.status, 200, res.text);
+    all.push(...res.body.items);
+    if (!res.body.has_more) return all;
+    after = res.body.items.at(-1).seq;
+  }
+}
+
+// The cursor of user's sync log now (GET /api/v1/sync without one); request as fullHistory's.
+export async function initialCursor(base, user, request = api) {
+  const res = await request(base, 'GET', '/api/v1/sync', { token: user.access_token });
+  assert.equal(res.status, 200, res.text);
+  return res.body.cursor;
+}
+
 // Every item of a paged list, in order: calls page(cursor) (undefined first, then each
 // next_cursor) until next_cursor is null, asserting each answer is a 200 {items, next_cursor}.
 export async function allPages(page, maxPages = 100) {
@@ -264,4 +290,15 @@ export function useServer({ setup, ...opts } = {}) {
   });
   after(() => stopCleanly(server));
   return () => server;
+}
+
+// useServer() and the calls most tests make on that server: {server, base() (its URL),
+// call(method, urlPath, who, body, headers) as the registered user `who` (no token for null),
+// users(count) (fresh users, as registerUsers)}.
+export function useApi(opts) {
+  const server = useServer(opts);
+  const base = () => server().baseUrl;
+  const call = (method, urlPath, who, body, headers) => api(base(), method, urlPath, { token: who?.access_token, body, headers });
+  const users = (count) => registerUsers(base(), count);
+  return { server, base, call, users };
 }
