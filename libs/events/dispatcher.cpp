@@ -47,7 +47,14 @@ EventHandler Dispatcher::handler(storage::Database& db) const {
       throw;
     }
     if (!effect) return ignored(event);
-    handle_once(db, event, effect);
+    try {
+      handle_once(db, event, effect);
+    } catch (const MalformedEvent& m) {
+      if (!m.id().empty()) throw;
+      // An effect that refused the event's content (require_non_empty and the like) does not
+      // know its id: named here, for the log and the dead letter.
+      throw MalformedEvent(m.type(), event.id, m.field(), m.problem());
+    }
   };
 }
 

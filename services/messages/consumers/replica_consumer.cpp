@@ -10,6 +10,11 @@ events::Dispatcher replica_consumer() {
     store::add_person(tx, e.user_id, e.username);
   });
   d.on<events::UserProfileUpdated>([](storage::Tx& tx, const events::UserProfileUpdated& e) {
+    // Who may write to whom rests on it: anything else than the two policies is refused whole
+    // (stored, an empty one would read as "everyone" and open a contacts-only account).
+    if (e.dm_policy != "everyone" && e.dm_policy != "contacts")
+      throw events::MalformedEvent(std::string(e.kType), "", "dm_policy",
+                                   "is '" + e.dm_policy + "', neither everyone nor contacts");
     store::upsert_person(tx, e.user_id, e.username, e.dm_policy);
   });
   d.on<events::UserDeleted>(

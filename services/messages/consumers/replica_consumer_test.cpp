@@ -86,5 +86,20 @@ TEST_F(ReplicaConsumer, AMalformedEventAppliesNothing) {
   EXPECT_TRUE(bob.has_value()) << "bob was not erased by a user.deleted without user_id";
 }
 
+// The replica decides who may write to whom: a profile event with a policy it does not know (an
+// empty one would read as "everyone") is refused whole, and a contacts-only account stays so.
+TEST_F(ReplicaConsumer, APolicyItDoesNotKnowIsRefusedAndTheOldOneKept) {
+  handle_(events::make_event(events::UserProfileUpdated{"bob", "bob", "Bob", "", "contacts", "t"}));
+  ASSERT_TRUE(facts().recipient_contacts_only);
+  std::vector<events::testing::Malformed> cases;
+  for (const char* policy : {"", "Everyone", "nobody"})
+    cases.push_back({"user.profile_updated",
+                     {{"user_id", "bob"}, {"username", "bob"}, {"display_name", "Bob"}, {"bio", ""},
+                      {"dm_policy", policy}, {"created_at", "t"}},
+                     "dm_policy"});
+  events::testing::expect_each_refused(handle_, cases);
+  EXPECT_TRUE(facts().recipient_contacts_only);
+}
+
 }  // namespace
 }  // namespace parley::messages

@@ -16,7 +16,15 @@
 // conversation or message rows after the clock throws std::logic_error, which the tests of every
 // write reach. (The check is by kind of row: a write that locked conversation rows before the
 // clock may write such rows after it, as removing the last member clears the invite code of the
-// row it touched first.)
+// row it touched first.) Pruning takes the clock before it deletes event rows, as writers take it
+// before they add them.
+//
+// What this does not cover: one write's order is checked, but on MySQL a group-commit batch runs
+// many writes in one transaction (and a batch's sends last, together), so a batch can hold the
+// clock from one write when a later one locks conversation rows. Two replicas' batches may then
+// deadlock; the server undoes one, the batch runs again, then its writes one by one (as before
+// this order was written down). Taking the clock first in every batch, or ordering a batch's
+// steps as a whole, would close that; it needs a two-replica MariaDB test and a benchmark.
 
 #include <cstdint>
 

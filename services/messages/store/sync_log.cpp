@@ -242,6 +242,9 @@ std::int64_t prune_events(Tx& tx, std::int64_t older_than_ms, int batch) {
   // gseqs follow commit order, and so (nearly: replicas' clocks differ) age: each table loses a
   // prefix, up to its newest event among its oldest `batch` that is older than the cutoff. The
   // floor remembers how far pruning went: an older cursor may have missed events (410).
+  // The clock first, as every writer takes it before it adds event rows (see lock_order.hpp): on
+  // MySQL, deleting the log's last rows locks its end, where a writer holding the clock inserts.
+  (void)lock_sync_head(tx);
   std::int64_t removed = 0, floor = 0;
   for (const char* table : {"conversation_events", "user_events"}) {
     auto rows = tx.query(std::string("SELECT MAX(gseq) FROM (SELECT gseq, created_at_ms FROM ") + table +
