@@ -18,21 +18,17 @@ std::string joined(Names names, std::string_view format) {
 }
 
 std::string values(Names columns, std::size_t rows) {
-  std::string row = "(" + placeholders(columns.size()) + ")";
-  std::string out;
-  out.reserve(rows * (row.size() + 2));
-  for (std::size_t i = 0; i < rows; ++i) {
-    if (i) out += ", ";
-    out += row;
-  }
-  return out;
+  return repeated("(" + placeholders(columns.size()) + ")", rows);
 }
 }  // namespace
 
-std::string placeholders(std::size_t n) {
+std::string repeated(std::string_view unit, std::size_t n, std::string_view sep) {
   std::string out;
-  out.reserve(n * 3);
-  for (std::size_t i = 0; i < n; ++i) out += i ? ", ?" : "?";
+  out.reserve(n * (unit.size() + sep.size()));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i) out += sep;
+    out += unit;
+  }
   return out;
 }
 

@@ -1,12 +1,12 @@
 #include "store/conversations.hpp"
 
+#include "parley/storage/sql.hpp"
 #include "store/detail.hpp"
 
 namespace parley::messages::store {
 
 namespace {
 using detail::in_chunks;
-using detail::marks;
 using detail::mysql;
 using detail::ordered;
 
@@ -93,7 +93,7 @@ std::map<std::string, SendTarget> send_targets(Tx& tx, const std::vector<std::st
     std::vector<storage::Value> ids(conversation_ids.begin() + static_cast<std::ptrdiff_t>(from),
                                     conversation_ids.begin() + static_cast<std::ptrdiff_t>(to));
     for (const auto& r : tx.query("SELECT c.id, c.kind, m.user_id FROM conversations c JOIN members m "
-                                  "ON m.conversation_id = c.id WHERE c.id IN (" + marks("?", to - from) + ")",
+                                  "ON m.conversation_id = c.id WHERE c.id IN (" + storage::sql::repeated("?", to - from) + ")",
                                   ids)) {
       SendTarget& t = out[r.text(0)];
       t.kind = r.text(1);
@@ -120,12 +120,12 @@ std::map<std::string, std::int64_t> take_seqs(Tx& tx, const std::map<std::string
     params.emplace_back(now);
     params.insert(params.end(), ids.begin(), ids.end());
     std::string sql = "UPDATE conversations SET last_seq = last_seq + CASE id" + cases +
-                      " END, last_activity_at = ? WHERE id IN (" + marks("?", to - from) + ")";
+                      " END, last_activity_at = ? WHERE id IN (" + storage::sql::repeated("?", to - from) + ")";
     storage::Rows rows;
     if (mysql(tx)) {
       if (tx.exec(sql, params) != static_cast<std::int64_t>(to - from))
         throw storage::StorageError("a conversation vanished while sending");
-      rows = tx.query("SELECT id, last_seq FROM conversations WHERE id IN (" + marks("?", to - from) + ")", ids);
+      rows = tx.query("SELECT id, last_seq FROM conversations WHERE id IN (" + storage::sql::repeated("?", to - from) + ")", ids);
     } else {
       rows = tx.query(sql + " RETURNING id, last_seq", params);
     }
@@ -243,7 +243,7 @@ void raise_read_markers(Tx& tx, const std::vector<std::tuple<std::string, std::s
     }
     params.insert(params.end(), where.begin(), where.end());
     tx.exec("UPDATE members SET read_seq = CASE" + cases + " ELSE read_seq END WHERE " +
-                marks("(conversation_id = ? AND user_id = ?)", to - from, " OR "),
+                storage::sql::repeated("(conversation_id = ? AND user_id = ?)", to - from, " OR "),
             params);
   });
 }

@@ -25,14 +25,5 @@ void in_chunks(std::size_t n, std::size_t size, F&& f) {
   for (std::size_t from = 0; from < n; from += size) f(from, std::min(n, from + size));
 }
 
-// n copies of unit, separated by sep: "(?, ?), (?, ?)".
-inline std::string marks(std::string_view unit, std::size_t n, std::string_view sep = ", ") {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i) out += sep;
-    out += unit;
-  }
-  return out;
-}
 
 }  // namespace parley::messages::store::detail

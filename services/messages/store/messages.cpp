@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "parley/storage/sql.hpp"
 #include "store/detail.hpp"
 #include "store/lock_order.hpp"
 
@@ -30,7 +31,6 @@ namespace store {
 
 namespace {
 using detail::in_chunks;
-using detail::marks;
 
 constexpr const char* kMessage = "id, conversation_id, seq, sender_id, body, client_id, created_at, edited_at, deleted";
 MessageRow to_message(const storage::Row& r) {
@@ -67,7 +67,7 @@ std::map<ClientKey, MessageRow> by_client_ids(Tx& tx, const std::vector<ClientKe
       params.emplace_back(std::get<2>(keys[i]));
     }
     for (const auto& r : tx.query(std::string("SELECT ") + kMessage + " FROM messages WHERE " +
-                                      marks("(sender_id = ? AND conversation_id = ? AND client_id = ?)", to - from, " OR "),
+                                      storage::sql::repeated("(sender_id = ? AND conversation_id = ? AND client_id = ?)", to - from, " OR "),
                                   params)) {
       MessageRow m = to_message(r);
       out.emplace(ClientKey{m.sender_id, m.conversation_id, *m.client_id}, std::move(m));
@@ -91,7 +91,7 @@ void insert_messages(Tx& tx, const std::vector<MessageRow>& messages) {
       params.emplace_back(m.created_at);
     }
     tx.exec("INSERT INTO messages (id, conversation_id, seq, sender_id, body, client_id, created_at) VALUES " +
-                marks("(?, ?, ?, ?, ?, ?, ?)", to - from),
+                storage::sql::repeated("(?, ?, ?, ?, ?, ?, ?)", to - from),
             params);
   });
 }

@@ -10,7 +10,6 @@
 namespace parley::messages::store {
 
 using detail::in_chunks;
-using detail::marks;
 using detail::mysql;
 using detail::ordered;
 
@@ -88,11 +87,11 @@ std::map<std::pair<std::string, std::string>, DirectFacts> direct_facts(
     std::map<std::string, std::string> policy;
     std::set<std::pair<std::string, std::string>> blocked, in_contact;
     for (const auto& r : tx.query(
-             "SELECT 0, user_id, dm_policy FROM people WHERE user_id IN (" + marks("?", recipients.size()) + ") "
+             "SELECT 0, user_id, dm_policy FROM people WHERE user_id IN (" + storage::sql::repeated("?", recipients.size()) + ") "
              "UNION ALL SELECT 1, blocker_id, blocked_id FROM block_pairs WHERE (blocker_id, blocked_id) IN " + open +
-                 marks("(?, ?)", blocks.size()) + ") "
+                 storage::sql::repeated("(?, ?)", blocks.size()) + ") "
              "UNION ALL SELECT 2, user_a, user_b FROM contact_pairs WHERE (user_a, user_b) IN " + open +
-                 marks("(?, ?)", contacts.size()) + ")",
+                 storage::sql::repeated("(?, ?)", contacts.size()) + ")",
              params)) {
       switch (r.integer(0)) {
         case 0: policy[r.text(1)] = r.text(2); break;

@@ -14,7 +14,6 @@ struct ClockTaking {
 
 namespace {
 using detail::in_chunks;
-using detail::marks;
 using detail::mysql;
 
 // A user event's text, from user_events u LEFT JOIN event_bodies b: its own, or its shared body
@@ -35,7 +34,7 @@ std::map<std::string, std::vector<std::string>> current_members(Tx& tx, std::vec
     std::vector<storage::Value> ids(conversation_ids.begin() + static_cast<std::ptrdiff_t>(from),
                                     conversation_ids.begin() + static_cast<std::ptrdiff_t>(to));
     for (const auto& r : tx.query("SELECT conversation_id, user_id FROM members WHERE conversation_id IN (" +
-                                      marks("?", to - from) + ")" +
+                                      storage::sql::repeated("?", to - from) + ")" +
                                       std::string(storage::sql::locking_read(tx.dialect(), storage::sql::RowLock::shared)),
                                   ids))
       out[r.text(0)].push_back(r.text(1));
@@ -90,7 +89,7 @@ Appended append_events(Tx& tx, const std::vector<NewEvent>& events, std::int64_t
       const auto& [b, ids] = body_rows[k];
       params.insert(params.end(), {ids.first, ids.second, b->head, b->tail});
     }
-    tx.exec("INSERT INTO event_bodies (id, last_gseq, head, tail) VALUES " + marks("(?, ?, ?, ?)", to - from), params);
+    tx.exec("INSERT INTO event_bodies (id, last_gseq, head, tail) VALUES " + storage::sql::repeated("(?, ?, ?, ?)", to - from), params);
   });
   for (int table = 0; table < 2; ++table) {
     std::vector<std::size_t> mine;
@@ -116,9 +115,9 @@ Appended append_events(Tx& tx, const std::vector<NewEvent>& events, std::int64_t
         }
       }
       tx.exec(table == 0 ? "INSERT INTO conversation_events (gseq, conversation_id, created_at_ms, payload) VALUES " +
-                               marks("(?, ?, ?, ?)", to - from)
+                               storage::sql::repeated("(?, ?, ?, ?)", to - from)
                          : "INSERT INTO user_events (gseq, user_id, created_at_ms, payload, body_id, fill) VALUES " +
-                               marks("(?, ?, ?, ?, ?, ?)", to - from),
+                               storage::sql::repeated("(?, ?, ?, ?, ?, ?)", to - from),
               params);
     });
   }
@@ -222,9 +221,9 @@ std::optional<std::vector<LoggedEvent>> events_between(Tx& tx, std::int64_t from
     for (int twice = 0; twice < 2; ++twice)
       params.insert(params.end(), ids.begin() + static_cast<std::ptrdiff_t>(a), ids.begin() + static_cast<std::ptrdiff_t>(b));
     for (const auto& r : tx.query("SELECT conversation_id, user_id, since_gseq, 9223372036854775807 FROM members "
-                                  "WHERE conversation_id IN (" + marks("?", b - a) + ") "
+                                  "WHERE conversation_id IN (" + storage::sql::repeated("?", b - a) + ") "
                                   "UNION ALL SELECT conversation_id, user_id, since_gseq, until_gseq FROM past_members "
-                                  "WHERE conversation_id IN (" + marks("?", b - a) + ")",
+                                  "WHERE conversation_id IN (" + storage::sql::repeated("?", b - a) + ")",
                                   params))
       spans[r.text(0)].emplace_back(r.text(1), r.integer(2), r.integer(3));
   });

@@ -13,8 +13,11 @@ namespace parley::storage::sql {
 
 using Names = std::initializer_list<std::string_view>;
 
+// n copies of unit, separated by sep: repeated("(?, ?)", 2) is "(?, ?), (?, ?)".
+std::string repeated(std::string_view unit, std::size_t n, std::string_view sep = ", ");
+
 // "?, ?, ?": n placeholders.
-std::string placeholders(std::size_t n);
+inline std::string placeholders(std::size_t n) { return repeated("?", n); }
 
 // INSERT INTO table (columns) VALUES (?, …)[, (?, …)] for rows rows, skipping any row that
 // would break a unique key ("INSERT OR IGNORE" / "INSERT IGNORE"). exec() returns the rows added.
